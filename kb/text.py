@@ -1,0 +1,91 @@
+"""French text analysis shared by the keyword index, the snippets and the query parser.
+
+One analyser for documents and queries: lower-case, accents folded, inclusive-writing points
+("salarié.e.s") kept inside the word, then the Snowball French stemmer, so that "mobilisation",
+"mobiliser" and "Mobilisés" meet on one stem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("french")
+# A word: letters/digits, with inner apostrophes split off (l'emploi -> emploi) and inner points
+# of inclusive writing kept together (facilitateur.rice.s -> facilitateur).
+_WORD = re.compile(r"\w+(?:[.·]\w+)*", re.UNICODE)
+_ENGLISH_SHAPE = re.compile(r"(?:ing|ship|ness|ful|wh|th|w|ck|ee|oo)(?:s)?$|^(?:wh|th)|w")
+_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+
+FRENCH_STOPWORDS = frozenset(
+    """a au aux avec ce ces cet cette d dans de des du elle en et eux il ils je la le les leur leurs
+    lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur
+    ta te tes toi ton tu un une vos votre vous c l j m n s t y ete etre est sont ont a plus comme
+    tout tous toute toutes aussi ainsi dont cela ceci entre vers chez sans sous""".split()
+)
+ENGLISH_STOPWORDS = frozenset(
+    """the of and to in is are was were be been for on with by as at from that this these those an
+    it its or not but which who whom what when where why how their them they we our you your his her
+    between into about over under than then there here have has had do does did can could would
+    should will shall may might run using used""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents ("Économie" -> "economie"); length may change."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+
+
+def words(text: str) -> list[str]:
+    """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
+    out = []
+    for match in _WORD.finditer(text.replace("’", "'")):
+        word = match.group(0)
+        out.append(word.split(".")[0].split("·")[0])
+    return [w for w in out if w]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The folded Snowball French stem of one word."""
+    return fold(_STEMMER.stemWord(word.casefold()))
+
+
+def terms(text: str, drop_stopwords: bool = True) -> list[str]:
+    """Index terms of a text: folded stems, stop words removed."""
+    out = []
+    for word in words(text):
+        folded = fold(word)
+        if drop_stopwords and (folded in FRENCH_STOPWORDS or len(folded) < 2 and not folded.isdigit()):
+            continue
+        out.append(stem(word))
+    return out
+
+
+def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
+    """'fr' or 'en', from stop words, accents and English word shapes.
+
+    When these cues tie (short queries such as "mobilising women"), the query is French if most of
+    its words occur in ``known_words`` (the folded words of the French corpus), English otherwise.
+    """
+    tokens = [fold(w) for w in words(text)]
+    if not tokens:
+        return "fr"
+    french = sum(t in FRENCH_STOPWORDS for t in tokens) + sum(ch in "éèêàçùâîôûœ" for ch in text.lower())
+    english = sum(t in ENGLISH_STOPWORDS for t in tokens)
+    english += sum(bool(_ENGLISH_SHAPE.search(t)) for t in tokens)
+    if french != english:
+        return "fr" if french > english else "en"
+    if not known_words:
+        return "fr"
+    known = sum(t in known_words for t in tokens)
+    return "fr" if 2 * known > len(tokens) else "en"
+
+
+def split_elision(word: str) -> str:
+    """Drop a leading French elision ("l'", "qu'") from a surface word."""
+    return _ELISION.sub("", word)

@@ -1,0 +1,86 @@
+"""The controlled vocabulary and the regional meetings, read from the data files in ``kb/data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+FACETS = ("themes", "publics", "market_types", "actor_types")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Allowed keys and French labels for each tag facet, and the list of regions."""
+
+    terms: dict[str, dict[str, str]]
+    regions: tuple[str, ...]
+
+    def label(self, facet: str, key: str) -> str:
+        return self.terms.get(facet, {}).get(key, key)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    kind: str
+    label: str
+    title: str
+    speakers: tuple[Speaker, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    title: str
+    region: str
+    date: str | None
+    date_label: str
+    place: str
+    online: bool
+    sources: tuple[str, ...]
+    sessions: tuple[Session, ...] = field(default=())
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    def session(self, session_id: str | None) -> Session | None:
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    raw = yaml.safe_load((DATA_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
+    return Vocabulary(terms={facet: dict(raw[facet]) for facet in FACETS}, regions=tuple(raw["regions"]))
+
+
+@cache
+def meetings() -> dict[str, Meeting]:
+    raw = yaml.safe_load((DATA_DIR / "meetings.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for m in raw:
+        sessions = tuple(
+            Session(
+                id=s["id"], kind=s["kind"], label=s["label"], title=s["title"],
+                speakers=tuple(Speaker(**sp) for sp in s.get("speakers") or ()),
+            )
+            for s in m["sessions"]
+        )
+        date = m.get("date")
+        out[m["id"]] = Meeting(
+            id=m["id"], title=m["title"], region=m["region"], date=str(date) if date else None,
+            date_label=m["date_label"], place=m["place"], online=bool(m["online"]),
+            sources=tuple(m["sources"]), sessions=sessions,
+        )
+    return out
