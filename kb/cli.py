@@ -1,0 +1,245 @@
+"""The ``kb`` command: a thin click layer over ``kb.knowledge_base``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb import config
+from kb.encoder import EncoderError
+from kb.store import StoreError
+from kb.vocabulary import vocabulary
+
+FILTER_OPTIONS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
+
+
+def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="KB_INDEX_DIR",
+        help="Folder of the knowledge base (default: index/; env KB_INDEX_DIR).",
+    )(func)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Known failures become one clear line on stderr and exit code 1, never a traceback."""
+    from kb.knowledge_base import NeedsBuild
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (EncoderError, StoreError, NeedsBuild, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_kb(index_dir: Path | None, readonly: bool = False) -> Iterator[Any]:
+    from kb.knowledge_base import KnowledgeBase
+
+    folder = config.index_dir(index_dir)
+    if readonly and not (folder / config.DB_FILE).exists():
+        raise click.ClickException(f"no knowledge base in {folder}: run 'kb build' first")
+    kb = KnowledgeBase(folder)
+    try:
+        yield kb
+    finally:
+        kb.close()
+
+
+@click.group()
+@click.version_option(package_name="recueil")
+def main() -> None:
+    """Recueil: a knowledge base of good practices of the social clause."""
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@index_dir_option
+@handle_errors
+def build(path: Path | None, index_dir: Path | None) -> None:
+    """Import the sheets of PATH (default: practices/) and bring the index up to date."""
+    with open_kb(index_dir) as kb:
+        report = kb.import_practices(path)
+        for error in report.failed:
+            click.echo(f"error: {error}", err=True)
+        for conflict in report.conflicts:
+            click.echo(f"conflict: {conflict}", err=True)
+        click.echo(f"sheets: {report.summary()}")
+        started = time.perf_counter()
+        with click.progressbar(length=1, label="encoding", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            index_report = kb.update_vectors(progress)
+        click.echo(
+            f"vectors: {index_report.encoded} encoded, {index_report.reused} reused"
+            + (
+                f", {index_report.dropped_other_model} of another model dropped"
+                if index_report.dropped_other_model
+                else ""
+            )
+            + f"; index: {index_report.vectors} vectors ({time.perf_counter() - started:.1f} s)"
+        )
+        if report.failed:
+            sys.exit(1)
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name in reversed(FILTER_OPTIONS):
+        func = click.option(
+            f"--{name.replace('_', '-')}", name, multiple=True, help=f"Filter on {name.replace('_', ' ')}."
+        )(func)
+    return func
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000))
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@filter_options
+@index_dir_option
+@handle_errors
+def search(
+    query: str, limit: int, mode: str, as_json: bool, index_dir: Path | None, **filters: tuple[str, ...]
+) -> None:
+    """Search the sheets. QUERY '-' reads one query a line from stdin and prints JSON lines."""
+    active = {k: list(v) for k, v in filters.items() if v}
+    with open_kb(index_dir, readonly=True) as kb:
+        if query == "-":
+            for line in sys.stdin:
+                results = kb.search(line.rstrip("\n"), active, limit, mode=mode)  # type: ignore[arg-type]
+                click.echo(json.dumps(results.to_json(), ensure_ascii=False))
+            return
+        results = kb.search(query, active, limit, mode=mode)  # type: ignore[arg-type]
+        if as_json:
+            click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+            return
+        if not results.hits:
+            click.echo("No sheet matches.")
+            return
+        click.echo(f"{results.total} sheet(s), query language: {results.language}")
+        for rank, hit in enumerate(results.hits, 1):
+            from kb.sheet import PART_LABELS
+
+            click.echo(f"\n{rank}. {click.style(hit.sheet.title, bold=True)}  [{hit.sheet.id}]  score {hit.score:.3f}")
+            click.echo(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}")
+            if hit.section:
+                snippet = "".join(
+                    click.style(t, bold=True, underline=True) if m else t for t, m in hit.snippet.segments
+                )
+                click.echo(f"   {PART_LABELS[hit.section]}: {snippet}")
+
+
+@main.command()
+@click.argument("sheet_id")
+@click.option("--json", "as_json", is_flag=True)
+@index_dir_option
+@handle_errors
+def show(sheet_id: str, as_json: bool, index_dir: Path | None) -> None:
+    """Print one sheet (Markdown, or JSON)."""
+    from kb.markdown_io import dump_sheet
+
+    with open_kb(index_dir, readonly=True) as kb:
+        sheet = kb.store.get_sheet(sheet_id)
+        if sheet is None:
+            raise click.ClickException(f"no published sheet with id {sheet_id!r}")
+        click.echo(json.dumps(sheet.to_dict(), ensure_ascii=False, indent=2) if as_json else dump_sheet(sheet))
+
+
+@main.command()
+@click.argument("sheet_id")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True)
+@index_dir_option
+@handle_errors
+def similar(sheet_id: str, limit: int, as_json: bool, index_dir: Path | None) -> None:
+    """The sheets nearest to a sheet."""
+    with open_kb(index_dir, readonly=True) as kb:
+        if kb.store.get_sheet(sheet_id) is None:
+            raise click.ClickException(f"no published sheet with id {sheet_id!r}")
+        pairs = kb.similar(sheet_id, limit)
+        if as_json:
+            click.echo(
+                json.dumps([{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs], ensure_ascii=False)
+            )
+            return
+        for sheet, value in pairs:
+            click.echo(f"{value:.3f}  {sheet.title}  [{sheet.id}]")
+
+
+@main.command()
+@index_dir_option
+@handle_errors
+def stats(index_dir: Path | None) -> None:
+    """Counts, model and schema of the knowledge base."""
+    with open_kb(index_dir, readonly=True) as kb:
+        data = kb.stats()
+        vocab = vocabulary()
+        counts = kb.store.facet_counts(kb.store.sheet_ids())
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+        for facet in ("region", "themes", "publics", "market_types"):
+            if counts[facet]:
+                labels = ", ".join(f"{vocab.label(facet, k)} ({n})" for k, n in counts[facet].items())
+                click.echo(f"{facet}: {labels}")
+
+
+@main.command(name="eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--k", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option("--modes", default="hybrid,dense,keyword", show_default=True, help="Comma-separated modes to compare.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Show each query's ranking.")
+@index_dir_option
+@handle_errors
+def eval_command(queries: Path, k: int, modes: str, as_json: bool, verbose: bool, index_dir: Path | None) -> None:
+    """Recall@k, MRR and nDCG@10 of the search, overall and by language."""
+    from kb import evaluate
+
+    try:
+        items = evaluate.read_queries(queries)
+    except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    wanted = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = set(wanted) - {"hybrid", "dense", "keyword"}
+    if unknown:
+        raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
+    report: dict[str, Any] = {}
+    with open_kb(index_dir, readonly=True) as kb:
+        sheets = kb.store.sheets()
+        for mode in wanted:
+            def rank(query: str, mode: str = mode) -> list[str]:
+                return [h.sheet.id for h in kb.search(query, limit=len(sheets), mode=mode).hits]  # type: ignore[arg-type]
+
+            results = evaluate.run(items, sheets, rank)
+            scores = evaluate.score(results, k)
+            report[mode] = {"all": scores.as_dict(k), **{lang: s.as_dict(k) for lang, s in scores.by_language.items()}}
+            if verbose and not as_json:
+                click.echo(f"-- {mode}")
+                for r in results:
+                    top = ", ".join(("*" if sid in r.relevant else " ") + sid for sid in r.ranked[:3])
+                    click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    header = f"{'mode':8} {'lang':5} {'n':>3} {'recall@' + str(k):>9} {'MRR':>6} {'nDCG@10':>8}"
+    click.echo(header)
+    for mode, rows in report.items():
+        for lang, row in rows.items():
+            recall, mrr, ndcg = row[f"recall@{k}"], row["mrr"], row["ndcg@10"]
+            click.echo(f"{mode:8} {lang:5} {row['queries']:>3} {recall:>9.3f} {mrr:>6.3f} {ndcg:>8.3f}")

@@ -1,0 +1,166 @@
+"""The knowledge base: one small class gluing store, encoder, vector index and search.
+
+Each component works alone (see their modules); this class only keeps them in agreement:
+vectors are encoded for parts that lack one, the FAISS index is loaded when it matches the store
+and rebuilt from the stored vectors when it does not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kb import config
+from kb.encoder import Encoder
+from kb.importer import ImportReport, import_directory
+from kb.search import Mode, Results, Searcher
+from kb.sheet import Sheet
+from kb.store import Store, passage_text
+from kb.vector_index import IndexMismatch, Manifest, VectorIndex
+
+ENCODE_BATCH = 64
+Progress = Callable[[int, int], None]
+
+
+class NeedsBuild(RuntimeError):
+    """The store has parts without vectors for the configured model: run ``kb build``."""
+
+
+@dataclass
+class IndexReport:
+    encoded: int
+    reused: int
+    dropped_other_model: int
+    vectors: int
+    rebuilt: bool
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        index_dir: str | os.PathLike[str] | None = None,
+        model: str | None = None,
+        readonly: bool = False,
+        encoder: Encoder | None = None,
+    ) -> None:
+        self.index_dir = config.index_dir(index_dir)
+        self.readonly = readonly
+        self.store = Store(self.index_dir / config.DB_FILE, readonly=readonly)
+        self.encoder = encoder or Encoder(model)
+        self._index: VectorIndex | None = None
+        self._index_version: int | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- building ------------------------------------------------------------------------------
+    def import_practices(self, directory: str | os.PathLike[str] | None = None) -> ImportReport:
+        return import_directory(self.store, directory or config.practices_dir())
+
+    def update_vectors(self, progress: Progress | None = None) -> IndexReport:
+        """Encode the parts that lack a vector for this model, then rebuild and save the index."""
+        model = self.encoder.model_id
+        dropped = self.store.drop_other_models(model)
+        missing = self.store.parts_missing_vectors(model)
+        total_parts = len(self.store.parts())
+        sheets: dict[str, Sheet | None] = {}  # a batch's parts often share a sheet
+        done = 0
+        for start in range(0, len(missing), ENCODE_BATCH):
+            batch = missing[start : start + ENCODE_BATCH]
+            texts = []
+            for _, sheet_id, section, _ in batch:
+                if sheet_id not in sheets:
+                    sheets[sheet_id] = self.store.get_sheet(sheet_id, status=None)
+                texts.append(passage_text(sheets[sheet_id], section))  # type: ignore[arg-type]
+            vectors = self.encoder.encode_passages(texts)
+            self.store.save_vectors(model, [(pid, h, v) for (pid, _, _, h), v in zip(batch, vectors, strict=True)])
+            done += len(batch)
+            if progress:
+                progress(done, len(missing))
+        index = self._build_index()
+        return IndexReport(len(missing), total_parts - len(missing), dropped, len(index), True)
+
+    def _expected_manifest(self, count: int) -> Manifest:
+        return Manifest(self.encoder.model_id, self.encoder.dim, count, self.store.vectors_version)
+
+    def _build_index(self) -> VectorIndex:
+        """The index from the stored vectors (no encoding); saved unless read-only."""
+        ids, matrix = self.store.vectors(self.encoder.model_id)
+        index = VectorIndex.from_vectors(ids, matrix, self.encoder.dim)
+        if not self.readonly:
+            self.store.db.conn.commit()
+            index.save(self.index_dir, self._expected_manifest(len(ids)))
+        self._index, self._index_version = index, self.store.vectors_version
+        return index
+
+    @property
+    def index(self) -> VectorIndex:
+        """The FAISS index matching the store now: loaded from disk, or rebuilt from SQLite."""
+        version = self.store.vectors_version
+        if self._index is not None and self._index_version == version:
+            return self._index
+        if self.store.parts_missing_vectors(self.encoder.model_id):
+            raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
+        try:
+            self._index = VectorIndex.load(self.index_dir, self._expected_manifest(self._vector_count()))
+            self._index_version = version
+        except IndexMismatch:
+            self._build_index()
+        return self._index  # type: ignore[return-value]
+
+    def _vector_count(self) -> int:
+        return int(
+            self.store.db.execute(
+                """SELECT count(*) FROM vectors v JOIN parts p ON p.id = v.part_id JOIN sheets s ON s.id = p.sheet_id
+               WHERE v.model = ? AND v.passage_hash = p.passage_hash AND s.status = 'published'""",
+                [self.encoder.model_id],
+            ).fetchone()[0]
+        )
+
+    # -- searching ---------------------------------------------------------------------------
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.store, self.index, self.encoder)
+
+    def _fresh_searcher(self) -> Searcher:
+        searcher = self.searcher
+        index = self.index
+        if searcher.index is not index:
+            searcher.index = index
+            searcher.refresh()
+        return searcher
+
+    def search(
+        self,
+        query: str,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        mode: Mode = "hybrid",
+    ) -> Results:
+        return self._fresh_searcher().search(query, filters, limit, offset, mode)
+
+    def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
+        return self._fresh_searcher().similar(sheet_id, limit)
+
+    def stats(self) -> dict[str, Any]:
+        store = self.store
+        return {
+            "index_dir": str(self.index_dir),
+            "schema_version": store.schema_version,
+            "sheets": store.count(),
+            "sheets_all_statuses": store.count(None),
+            "parts": len(store.parts()),
+            "model": self.encoder.model_id,
+            "vectors": self._vector_count(),
+            "vectors_version": store.vectors_version,
+            "database_bytes": _size(Path(store.path)),
+        }
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0

@@ -1,0 +1,283 @@
+"""Hybrid search: dense (FAISS over part vectors) and keyword (FTS5 BM25, French stems), fused.
+
+Fusion is a weighted sum of per-query normalised scores, not reciprocal rank fusion: on this
+corpus e5's cosine scores sit in a narrow band, and stemmed BM25 is strong for French queries but
+noise for English ones (see ``shared/notes/retrieval-calibration.md`` and ``kb eval``). So the
+keyword weight depends on the query's language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from kb.encoder import Encoder
+from kb.sheet import PART_LABELS, Sheet
+from kb.snippets import Snippet, make_snippet
+from kb.store import Store
+from kb.text import detect_language, terms
+from kb.vector_index import VectorIndex
+
+Mode = Literal["hybrid", "dense", "keyword"]
+MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
+DENSE_CANDIDATES = 2000  # parts fetched from FAISS before grouping by sheet
+FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
+# URL/CLI filter name -> store facet name
+FILTER_FACETS = {
+    "region": "region",
+    "theme": "themes",
+    "public": "publics",
+    "market_type": "market_types",
+    "actor_type": "actor_types",
+    "event": "event",
+    "year": "year",
+}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Keyword weight in the fused score, by query language.
+
+    Tuned with ``kb eval`` on the dev queries and checked on ``tests/data/heldout_queries.tsv``:
+    French plateaus from 0.5 to 0.8 (0.7 best on the held-out set); English needs a little
+    keyword evidence for cognates ("cooperation" ~ "coopèrent") but no more.
+    """
+
+    keyword_fr: float = 0.7
+    keyword_en: float = 0.2
+
+
+@dataclass
+class Hit:
+    sheet: Sheet
+    score: float
+    section: str | None
+    snippet: Snippet
+    dense: float | None = None
+    keyword: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.sheet
+        return {
+            "id": s.id,
+            "title": s.title,
+            "score": round(self.score, 4),
+            "section": self.section,
+            "section_label": PART_LABELS.get(self.section or "", None),
+            "snippet": self.snippet.text,
+            "snippet_html": self.snippet.html,
+            "matched_terms": self.snippet.matched,
+            "organisations": s.organisations,
+            "region": s.region,
+            "territory": s.territory,
+            "event": s.event,
+            "workshop": s.workshop,
+            "year": s.year,
+            "themes": s.themes,
+            "publics": s.publics,
+            "market_types": s.market_types,
+            "actor_types": s.actor_types,
+        }
+
+
+@dataclass
+class Results:
+    query: str
+    language: str
+    total: int
+    hits: list[Hit]
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # every matching sheet id, ranked (for facets)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "language": self.language,
+            "total": self.total,
+            "filters": self.filters,
+            "hits": [h.to_json() for h in self.hits],
+        }
+
+
+def clean_query(query: str) -> str:
+    """Drop control characters (NUL included) and surrounding space; cut very long queries."""
+    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(query))
+    return " ".join(kept.split())[:MAX_QUERY_CHARS]
+
+
+def normalise_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """Known filters only, each a list of non-empty strings (unknown names are ignored)."""
+    out: dict[str, list[str]] = {}
+    for name, values in (filters or {}).items():
+        if name not in FILTER_FACETS or values is None:
+            continue
+        items = [values] if isinstance(values, (str, int)) else list(values)
+        cleaned = [clean_query(str(v))[:200] for v in items if str(v).strip()]
+        if cleaned:
+            out[name] = cleaned
+    return out
+
+
+class Searcher:
+    """Answers queries from a store, a vector index and an encoder that agree with each other."""
+
+    def __init__(self, store: Store, index: VectorIndex, encoder: Encoder, weights: Weights | None = None) -> None:
+        self.store = store
+        self.index = index
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self._known_words: frozenset[str] | None = None
+        self._part_map: dict[int, tuple[str, str]] | None = None
+
+    def refresh(self) -> None:
+        """Forget caches derived from the store (after the corpus changed)."""
+        self._known_words = None
+        self._part_map = None
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        if self._known_words is None:
+            self._known_words = self.store.known_words()
+        return self._known_words
+
+    def _parts(self) -> dict[int, tuple[str, str]]:
+        if self._part_map is None:
+            self._part_map = {p.id: (p.sheet_id, p.section) for p in self.store.parts()}
+        return self._part_map
+
+    def search(
+        self,
+        query: str,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        mode: Mode = "hybrid",
+    ) -> Results:
+        """Ranked sheets for a query; an empty query lists the filtered sheets by title."""
+        query = clean_query(query)
+        limit = max(0, min(int(limit), 1000))
+        offset = max(0, min(int(offset), 1_000_000))
+        filters = normalise_filters(filters)
+        allowed = self.store.filter_ids({FILTER_FACETS[k]: v for k, v in filters.items()}) if filters else None
+        language = detect_language(query, self.known_words) if query else "fr"
+        if not query:
+            return self._browse(allowed, limit, offset, filters)
+
+        query_terms = terms(query)
+        candidates = self._score(query, query_terms, allowed, language, mode)
+        ranked = sorted(candidates.items(), key=lambda item: (-item[1]["score"], item[0]))
+        page = ranked[offset : offset + limit]
+        sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
+        stems = set(query_terms)
+        hits = []
+        for sheet_id, info in page:
+            sheet = sheets[sheet_id]
+            text = sheet.title if info["section"] == "title" else sheet.sections.get(info["section"], "")
+            hits.append(
+                Hit(
+                    sheet,
+                    info["score"],
+                    info["section"],
+                    make_snippet(text, stems),
+                    info.get("dense"),
+                    info.get("keyword"),
+                )
+            )
+        return Results(query, language, len(ranked), hits, filters, [sid for sid, _ in ranked])
+
+    def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
+        """Nearest published sheets to a sheet: the mean of its part vectors against every part."""
+        vectors = self.store.part_vectors(sheet_id, self.encoder.model_id)
+        if not len(vectors) or not len(self.index):
+            return []
+        centroid = vectors.mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        scores, ids = self.index.search(centroid, DENSE_CANDIDATES)
+        parts = self._parts()
+        best: dict[str, float] = {}
+        for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
+            other = parts.get(pid, ("", ""))[0]
+            if other and other != sheet_id and other not in best:
+                best[other] = score
+        top = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[: max(0, limit)]
+        sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}
+        return [(sheets[sid], score) for sid, score in top if sid in sheets]
+
+    def _browse(self, allowed: list[str] | None, limit: int, offset: int, filters: dict[str, list[str]]) -> Results:
+        ids = allowed if allowed is not None else self.store.sheet_ids()
+        sheets = sorted(self.store.sheets(ids), key=lambda s: s.title.casefold())
+        hits = []
+        for sheet in sheets[offset : offset + limit]:
+            section = next((k for k, v in sheet.sections.items() if v.strip()), None)
+            text = sheet.sections[section] if section else ""
+            hits.append(Hit(sheet, 0.0, section, make_snippet(text, ())))
+        return Results("", "fr", len(sheets), hits, filters, [s.id for s in sheets])
+
+    def _score(
+        self, query: str, query_terms: list[str], allowed: list[str] | None, language: str, mode: Mode
+    ) -> dict[str, dict[str, Any]]:
+        parts = self._parts()
+        allowed_set = set(allowed) if allowed is not None else None
+        # part id -> [dense, keyword]
+        part_scores: dict[int, list[float]] = {}
+        if mode in ("hybrid", "dense") and len(self.index):
+            allowed_parts = self.store.part_ids(allowed) if allowed is not None else None
+            qvec = self.encoder.encode_queries([query])[0]
+            scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
+            for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
+                if pid in parts:
+                    part_scores[pid] = [score, 0.0]
+        if mode in ("hybrid", "keyword") and query_terms:
+            for pid, sheet_id, bm25 in self.store.keyword_search(query_terms):
+                if pid in parts and (allowed_set is None or sheet_id in allowed_set):
+                    part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
+        if mode == "keyword":
+            part_scores = {pid: s for pid, s in part_scores.items() if s[1] > 0}
+        weight = {"dense": 0.0, "keyword": 1.0}.get(
+            mode, self.weights.keyword_fr if language == "fr" else self.weights.keyword_en
+        )
+        return _fuse(part_scores, parts, weight)
+
+
+def _fuse(
+    part_scores: dict[int, list[float]], parts: dict[int, tuple[str, str]], weight: float
+) -> dict[str, dict[str, Any]]:
+    """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25)."""
+    if not part_scores:
+        return {}
+    sheet_dense: dict[str, float] = {}
+    sheet_kw: dict[str, float] = {}
+    for pid, (dense, kw) in part_scores.items():
+        sheet_id = parts[pid][0]
+        sheet_dense[sheet_id] = max(sheet_dense.get(sheet_id, -1.0), dense)
+        sheet_kw[sheet_id] = max(sheet_kw.get(sheet_id, 0.0), kw)
+    dense_values = np.array([v for v in sheet_dense.values() if v > -1.0] or [0.0])
+    lo, hi = float(dense_values.min()), float(dense_values.max())
+    kw_max = max(sheet_kw.values()) or 1.0
+
+    def dense_norm(value: float) -> float:
+        return 1.0 if hi <= lo else max(0.0, (value - lo) / (hi - lo))
+
+    out: dict[str, dict[str, Any]] = {}
+    for pid, (dense, kw) in part_scores.items():
+        sheet_id, section = parts[pid]
+        part_fused = (1 - weight) * dense_norm(dense) + weight * kw / kw_max
+        entry = out.setdefault(
+            sheet_id,
+            {
+                "score": (1 - weight) * dense_norm(sheet_dense[sheet_id]) + weight * sheet_kw[sheet_id] / kw_max,
+                "dense": sheet_dense[sheet_id],
+                "keyword": sheet_kw[sheet_id],
+                "section": section,
+                "_best": -1.0,
+            },
+        )
+        if part_fused > entry["_best"]:
+            entry["_best"], entry["section"] = part_fused, section
+    for entry in out.values():
+        del entry["_best"]
+    return out

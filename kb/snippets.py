@@ -1,0 +1,79 @@
+"""Snippets: the passage of a part that best shows why it matched, with the query's words marked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from html import escape
+
+from kb.text import FRENCH_STOPWORDS, fold, stem
+
+_TOKEN = re.compile(r"\w+(?:[.·'’-]\w+)*", re.UNICODE)
+_MARKDOWN = re.compile(r"(\*\*|__|`|^\s*[-*+]\s+|^#+\s*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text segments; ``marked`` segments are query matches."""
+
+    segments: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.segments)
+
+    @property
+    def html(self) -> str:
+        return "".join(f"<mark>{escape(t)}</mark>" if m else escape(t) for t, m in self.segments)
+
+    @property
+    def matched(self) -> list[str]:
+        return list(dict.fromkeys(t for t, m in self.segments if m))
+
+
+def plain(markdown_text: str) -> str:
+    """Markdown reduced to its words, on one line."""
+    return " ".join(_MARKDOWN.sub("", markdown_text).split())
+
+
+def _stem_of(token: str) -> str:
+    head = re.split(r"[.·]", token)[0]
+    head = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", head, flags=re.IGNORECASE)
+    return "" if fold(head) in FRENCH_STOPWORDS else stem(head)
+
+
+def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 36) -> Snippet:
+    """The window of about ``width`` words holding the most query words, the matches marked."""
+    text = plain(markdown_text)
+    tokens = list(_TOKEN.finditer(text))
+    if not tokens:
+        return Snippet(((text[:200], False),) if text else ())
+    hits = [bool(query_stems) and _stem_of(t.group(0)) in query_stems for t in tokens]
+    best_start, best_count = 0, -1
+    for start in range(0, max(1, len(tokens) - width + 1)):
+        count = sum(hits[start : start + width])
+        if count > best_count:
+            best_start, best_count = start, count
+    # Start a little before the first match of the window, for context.
+    first = next((i for i in range(best_start, min(len(tokens), best_start + width)) if hits[i]), best_start)
+    start = max(0, min(best_start, first - 4))
+    end = min(len(tokens), start + width)
+    segments: list[tuple[str, bool]] = []
+    lo = tokens[start].start() if start > 0 else 0
+    hi = tokens[end - 1].end() if end < len(tokens) else len(text)
+    pos = lo
+    for i in range(start, end):
+        if hits[i]:
+            token = tokens[i]
+            if token.start() > pos:
+                segments.append((text[pos : token.start()], False))
+            segments.append((token.group(0), True))
+            pos = token.end()
+    if hi > pos:
+        segments.append((text[pos:hi], False))
+    if start > 0:
+        segments.insert(0, ("… ", False))
+    if end < len(tokens):
+        segments.append((" …", False))
+    return Snippet(tuple(segments))

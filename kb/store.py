@@ -1,0 +1,456 @@
+"""The SQLite store: sheets, their searchable parts, the French keyword index and the vectors.
+
+The database is the source of truth; everything else (the FAISS index) is rebuilt from it.
+Every write happens in one transaction. The schema carries a version (``PRAGMA user_version``)
+and is brought up to date by the migrations below when the store opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from kb.sheet import SECTIONS, Sheet
+from kb.text import fold, terms, words
+from kb.vocabulary import FACETS
+
+PUBLISHED = "published"
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE sheets (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            data TEXT NOT NULL,
+            region TEXT,
+            event TEXT,
+            year INTEGER,
+            status TEXT NOT NULL DEFAULT 'published',
+            origin TEXT NOT NULL DEFAULT 'practices',
+            imported_hash TEXT,
+            edited_after_import INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sheet_tags (
+            sheet_id TEXT NOT NULL REFERENCES sheets(id) ON DELETE CASCADE,
+            facet TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (sheet_id, facet, value)
+        )"""
+    )
+    db.execute("CREATE INDEX sheet_tags_facet ON sheet_tags(facet, value)")
+    db.execute(
+        """CREATE TABLE parts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sheet_id TEXT NOT NULL REFERENCES sheets(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            text TEXT NOT NULL,
+            passage_hash TEXT NOT NULL,
+            UNIQUE (sheet_id, section)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE vectors (
+            part_id INTEGER PRIMARY KEY REFERENCES parts(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            passage_hash TEXT NOT NULL,
+            vector BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE VIRTUAL TABLE parts_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('vectors_version', '0')")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (newer schema, corrupt file)."""
+
+
+def passage_text(sheet: Sheet, section: str) -> str:
+    """What the encoder reads for one part: the part, prefixed by the title for context."""
+    if section == "title":
+        return sheet.title
+    return f"{sheet.title}. {SECTIONS[section]} : {sheet.sections[section]}"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Part:
+    id: int
+    sheet_id: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SheetRecord:
+    sheet: Sheet
+    status: str
+    origin: str
+    imported_hash: str | None
+    edited_after_import: bool
+    updated_at: str
+
+
+class Store:
+    """Typed access to ``kb.sqlite``; opened once per process or request, closed with ``close``."""
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = sqlite_utils.Database(conn)
+            if not readonly:
+                self.db.enable_wal()
+                self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable Recueil database ({exc})") from None
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- schema -------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version} is newer than this program ({SCHEMA_VERSION})")
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[number](self.db)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write: everything inside commits together or not at all."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- sheets -------------------------------------------------------------------------------
+    def save_sheet(
+        self,
+        sheet: Sheet,
+        *,
+        status: str = PUBLISHED,
+        origin: str = "practices",
+        imported_hash: str | None = None,
+        edited: bool = False,
+    ) -> None:
+        """Insert or replace a sheet with its tags, parts and keyword rows (one transaction).
+
+        Parts keep their ids when their section survives, so vector ids stay stable; a part whose
+        passage text changed loses its vector and is re-encoded by the next index update.
+        """
+        with self.transaction():
+            previous = self.db.execute(
+                "SELECT imported_hash, edited_after_import FROM sheets WHERE id = ?", [sheet.id]
+            ).fetchone()
+            # An import records the file's hash and clears the edit mark; an edit sets the mark.
+            edited_flag = int(edited or (imported_hash is None and bool(previous and previous[1])))
+            if imported_hash is None and previous is not None:
+                imported_hash = previous[0]
+            self.db.execute(
+                """INSERT INTO sheets (id, title, data, region, event, year, status, origin, imported_hash,
+                                       edited_after_import, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET title = excluded.title, data = excluded.data,
+                     region = excluded.region, event = excluded.event, year = excluded.year,
+                     status = excluded.status, origin = excluded.origin,
+                     imported_hash = excluded.imported_hash,
+                     edited_after_import = excluded.edited_after_import, updated_at = excluded.updated_at""",
+                [
+                    sheet.id,
+                    sheet.title,
+                    json.dumps(sheet.to_dict(), ensure_ascii=False),
+                    sheet.region,
+                    sheet.event,
+                    sheet.year,
+                    status,
+                    origin,
+                    imported_hash,
+                    edited_flag,
+                    _now(),
+                ],
+            )
+            self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
+            tags = [(sheet.id, facet, value) for facet in FACETS for value in getattr(sheet, facet)]
+            tags += [(sheet.id, "organisations", org) for org in sheet.organisations]
+            self.db.conn.executemany("INSERT OR IGNORE INTO sheet_tags VALUES (?, ?, ?)", tags)
+            self._save_parts(sheet)
+
+    def _save_parts(self, sheet: Sheet) -> None:
+        existing = {
+            section: (part_id, passage_hash)
+            for part_id, section, passage_hash in self.db.execute(
+                "SELECT id, section, passage_hash FROM parts WHERE sheet_id = ?", [sheet.id]
+            ).fetchall()
+        }
+        parts = sheet.parts()
+        changed = False
+        for section, (part_id, _) in existing.items():
+            if section not in parts:
+                self.db.execute("DELETE FROM parts_fts WHERE rowid = ?", [part_id])
+                self.db.execute("DELETE FROM parts WHERE id = ?", [part_id])
+                changed = True
+        for section, text in parts.items():
+            passage_hash = _hash(passage_text(sheet, section))
+            index_terms = " ".join(terms(text))
+            if section in existing:
+                part_id, old_hash = existing[section]
+                self.db.execute(
+                    "UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, passage_hash, part_id]
+                )
+                self.db.execute("DELETE FROM parts_fts WHERE rowid = ?", [part_id])
+                changed |= old_hash != passage_hash
+            else:
+                part_id = self.db.execute(
+                    "INSERT INTO parts (sheet_id, section, text, passage_hash) VALUES (?, ?, ?, ?)",
+                    [sheet.id, section, text, passage_hash],
+                ).lastrowid
+                changed = True
+            self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
+        if changed:
+            self._bump_vectors_version()
+
+    def delete_sheet(self, sheet_id: str) -> bool:
+        with self.transaction():
+            part_ids = [r[0] for r in self.db.execute("SELECT id FROM parts WHERE sheet_id = ?", [sheet_id])]
+            self.db.conn.executemany("DELETE FROM parts_fts WHERE rowid = ?", [(i,) for i in part_ids])
+            deleted = self.db.execute("DELETE FROM sheets WHERE id = ?", [sheet_id]).rowcount > 0
+            if deleted:
+                self._bump_vectors_version()
+            return deleted
+
+    def record(self, sheet_id: str) -> SheetRecord | None:
+        row = self.db.execute(
+            "SELECT data, status, origin, imported_hash, edited_after_import, updated_at FROM sheets WHERE id = ?",
+            [sheet_id],
+        ).fetchone()
+        if row is None:
+            return None
+        return SheetRecord(Sheet.from_dict(json.loads(row[0])), row[1], row[2], row[3], bool(row[4]), row[5])
+
+    def get_sheet(self, sheet_id: str, status: str | None = PUBLISHED) -> Sheet | None:
+        record = self.record(sheet_id)
+        if record is None or (status is not None and record.status != status):
+            return None
+        return record.sheet
+
+    def sheets(self, ids: Iterable[str] | None = None, status: str | None = PUBLISHED) -> list[Sheet]:
+        """Sheets in id order (or in the order of ``ids``)."""
+        sql, params = "SELECT id, data FROM sheets", []
+        if status is not None:
+            sql, params = sql + " WHERE status = ?", [status]
+        rows = {row[0]: row[1] for row in self.db.execute(sql + " ORDER BY id", params)}
+        order = list(rows) if ids is None else [i for i in ids if i in rows]
+        return [Sheet.from_dict(json.loads(rows[i])) for i in order]
+
+    def sheet_ids(self, origin: str | None = None, status: str | None = PUBLISHED) -> list[str]:
+        clauses, params = [], []
+        if origin is not None:
+            clauses.append("origin = ?")
+            params.append(origin)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
+
+    def count(self, status: str | None = PUBLISHED) -> int:
+        if status is None:
+            return int(self.db.execute("SELECT count(*) FROM sheets").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM sheets WHERE status = ?", [status]).fetchone()[0])
+
+    # -- filters and facets --------------------------------------------------------------------
+    def filter_ids(self, filters: dict[str, Sequence[str]], status: str = PUBLISHED) -> list[str]:
+        """Ids of the sheets that match every filter (values of one filter are alternatives)."""
+        clauses, params = ["status = ?"], [status]
+        for name, values in filters.items():
+            values = [str(v) for v in values if str(v).strip()]
+            if not values:
+                continue
+            marks = ", ".join("?" * len(values))
+            if name in ("region", "event"):
+                clauses.append(f"{name} IN ({marks})")
+            elif name == "year":
+                clauses.append(f"CAST(year AS TEXT) IN ({marks})")
+            else:
+                clauses.append(f"id IN (SELECT sheet_id FROM sheet_tags WHERE facet = ? AND value IN ({marks}))")
+                params.append(name)
+            params.extend(values)
+        sql = f"SELECT id FROM sheets WHERE {' AND '.join(clauses)} ORDER BY id"
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def facet_counts(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """For each filter, how many of these sheets carry each value."""
+        counts: dict[str, dict[str, int]] = {name: {} for name in ("region", *FACETS, "event", "year")}
+        if not ids:
+            return counts
+        marks = ", ".join("?" * len(ids))
+        for column in ("region", "event", "year"):
+            for value, n in self.db.execute(
+                f"SELECT {column}, count(*) FROM sheets WHERE id IN ({marks}) AND {column} IS NOT NULL "
+                f"GROUP BY {column} ORDER BY count(*) DESC, {column}",
+                list(ids),
+            ):
+                counts[column][str(value)] = n
+        for facet, value, n in self.db.execute(
+            f"SELECT facet, value, count(*) FROM sheet_tags WHERE sheet_id IN ({marks}) "
+            "GROUP BY facet, value ORDER BY count(*) DESC, value",
+            list(ids),
+        ):
+            if facet in counts:
+                counts[facet][value] = n
+        return counts
+
+    # -- parts, keywords and vectors ---------------------------------------------------------
+    def parts(self, sheet_ids: Sequence[str] | None = None) -> list[Part]:
+        sql = "SELECT p.id, p.sheet_id, p.section, p.text FROM parts p"
+        params: list[Any] = []
+        if sheet_ids is not None:
+            sql += f" WHERE p.sheet_id IN ({', '.join('?' * len(sheet_ids))})"
+            params = list(sheet_ids)
+        return [Part(*row) for row in self.db.execute(sql + " ORDER BY p.id", params)]
+
+    def part_ids(self, sheet_ids: Sequence[str]) -> np.ndarray:
+        rows = self.db.execute(
+            f"SELECT id FROM parts WHERE sheet_id IN ({', '.join('?' * len(sheet_ids))})", list(sheet_ids)
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def keyword_search(self, query_terms: Sequence[str], limit: int = 1000) -> list[tuple[int, str, float]]:
+        """(part id, sheet id, BM25 score, higher is better) for the parts matching any term.
+
+        The terms are analysed words (letters and digits only); each is quoted, so FTS5 operators in
+        a user's query are plain words here.
+        """
+        if not query_terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(query_terms) if t.replace('"', "") == t)
+        rows = self.db.execute(
+            """SELECT p.id, p.sheet_id, -bm25(parts_fts) FROM parts_fts
+               JOIN parts p ON p.id = parts_fts.rowid
+               JOIN sheets s ON s.id = p.sheet_id AND s.status = 'published'
+               WHERE parts_fts MATCH ? ORDER BY bm25(parts_fts) LIMIT ?""",
+            [match, limit],
+        ).fetchall()
+        return [(int(a), b, float(c)) for a, b, c in rows]
+
+    def known_words(self) -> frozenset[str]:
+        """Folded surface words of the published corpus (for query language detection)."""
+        out: set[str] = set()
+        for (text,) in self.db.execute(
+            "SELECT p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE s.status = 'published'"
+        ):
+            out.update(fold(w) for w in words(text))
+        return frozenset(out)
+
+    def parts_missing_vectors(self, model: str) -> list[tuple[int, str, str, str]]:
+        """(part id, sheet id, section, passage hash) of the parts whose vector is absent or stale."""
+        return [
+            (int(a), b, c, d)
+            for a, b, c, d in self.db.execute(
+                """SELECT p.id, p.sheet_id, p.section, p.passage_hash FROM parts p
+                   LEFT JOIN vectors v ON v.part_id = p.id AND v.model = ? AND v.passage_hash = p.passage_hash
+                   WHERE v.part_id IS NULL ORDER BY p.id""",
+                [model],
+            )
+        ]
+
+    def save_vectors(self, model: str, rows: Sequence[tuple[int, str, np.ndarray]]) -> None:
+        """Store vectors (part id, passage hash, vector) for one model, in one transaction."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO vectors (part_id, model, passage_hash, vector) VALUES (?, ?, ?, ?)",
+                [(pid, model, h, np.asarray(v, dtype=np.float32).tobytes()) for pid, h, v in rows],
+            )
+            self._bump_vectors_version()
+
+    def drop_other_models(self, model: str) -> int:
+        """Delete vectors made by any other model: vectors of two models are never mixed."""
+        with self.transaction():
+            n = self.db.execute("DELETE FROM vectors WHERE model != ?", [model]).rowcount
+            if n:
+                self._bump_vectors_version()
+            return n
+
+    def vectors(self, model: str, status: str | None = PUBLISHED) -> tuple[np.ndarray, np.ndarray]:
+        """(part ids, matrix) of the current vectors of one model, for the given sheet status."""
+        sql = """SELECT v.part_id, v.vector FROM vectors v JOIN parts p ON p.id = v.part_id
+                 JOIN sheets s ON s.id = p.sheet_id
+                 WHERE v.model = ? AND v.passage_hash = p.passage_hash"""
+        params: list[Any] = [model]
+        if status is not None:
+            sql += " AND s.status = ?"
+            params.append(status)
+        rows = self.db.execute(sql + " ORDER BY v.part_id", params).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids, matrix
+
+    def part_vectors(self, sheet_id: str, model: str) -> np.ndarray:
+        """The current vectors of one sheet's parts (rows), for one model."""
+        rows = self.db.execute(
+            """SELECT v.vector FROM vectors v JOIN parts p ON p.id = v.part_id
+               WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash ORDER BY p.id""",
+            [sheet_id, model],
+        ).fetchall()
+        return np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 0))
+
+    @property
+    def vectors_version(self) -> int:
+        """Changes whenever the set of indexable vectors may have changed."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()[0])
+
+    def _bump_vectors_version(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_version'")
+
+    def set_status(self, sheet_id: str, status: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE sheets SET status = ?, updated_at = ? WHERE id = ?", [status, _now(), sheet_id])
+            self._bump_vectors_version()

@@ -1,0 +1,120 @@
+"""The kb command line, run through click's runner against the built knowledge base."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+from tests.conftest import DEV_QUERIES
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str, input: str | None = None):
+    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_search_prints_ranked_sheets_with_the_matching_part(runner: CliRunner, built_dir: Path) -> None:
+    result = invoke(runner, "search", "mobiliser les publics féminins", "--index-dir", str(built_dir), "--limit", "3")
+    assert result.exit_code == 0
+    assert "1. La démarche du territoire de Dijon" in result.output
+    assert "Titre:" in result.output or "Actions menées:" in result.output
+
+
+def test_search_json_and_filters(runner: CliRunner, built_dir: Path) -> None:
+    result = invoke(
+        runner, "search", "insertion", "--json", "--theme", "economie-circulaire", "--index-dir", str(built_dir)
+    )
+    data = json.loads(result.output)
+    assert data["total"] == 3
+    for hit in data["hits"]:
+        assert {"id", "title", "score", "section", "snippet", "organisations", "region"} <= set(hit)
+
+
+def test_search_batch_mode_reads_stdin(runner: CliRunner, built_dir: Path) -> None:
+    result = invoke(
+        runner,
+        "search",
+        "-",
+        "--limit",
+        "1",
+        "--index-dir",
+        str(built_dir),
+        input="intellectual services contracts\nnettoyage de chantiers par des jeunes\n",
+    )
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["hits"][0]["id"] for line in lines] == [
+        "creativ21-vnf-prestations-intellectuelles",
+        "tapaj-c3b-nettoyage-chantiers-jeunes",
+    ]
+
+
+def test_show_similar_stats(runner: CliRunner, built_dir: Path) -> None:
+    shown = invoke(runner, "show", "anar-usine-de-tri-sieen", "--index-dir", str(built_dir))
+    assert shown.output.startswith("---\ntitle:") and "## Contexte" in shown.output
+    as_json = json.loads(
+        invoke(runner, "show", "anar-usine-de-tri-sieen", "--json", "--index-dir", str(built_dir)).output
+    )
+    assert as_json["id"] == "anar-usine-de-tri-sieen" and as_json["sections"]["context"]
+    similar = invoke(runner, "similar", "anar-usine-de-tri-sieen", "--limit", "2", "--index-dir", str(built_dir))
+    assert len(similar.output.strip().splitlines()) == 2
+    stats = invoke(runner, "stats", "--index-dir", str(built_dir))
+    assert "sheets: 11" in stats.output and "vectors: " in stats.output
+
+
+def test_unknown_sheet_and_missing_base_give_one_clear_line(runner: CliRunner, built_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["show", "nope", "--index-dir", str(built_dir)])
+    assert result.exit_code == 1 and "no published sheet with id 'nope'" in result.output
+    result = runner.invoke(main, ["search", "x", "--index-dir", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "run 'kb build' first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_index_dir_comes_from_the_environment(
+    runner: CliRunner, built_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KB_INDEX_DIR", str(built_dir))
+    assert "sheets: 11" in invoke(runner, "stats").output
+
+
+def test_eval_compares_the_three_modes(runner: CliRunner, built_dir: Path) -> None:
+    if not DEV_QUERIES.exists():
+        pytest.skip("shared/eval not beside the checkout")
+    result = invoke(runner, "eval", str(DEV_QUERIES), "--json", "--index-dir", str(built_dir))
+    report = json.loads(result.output)
+    assert set(report) == {"hybrid", "dense", "keyword"}
+    assert set(report["hybrid"]) == {"all", "en", "fr"}
+    assert report["hybrid"]["all"]["recall@3"] >= 0.95
+    table = invoke(runner, "eval", str(DEV_QUERIES), "--index-dir", str(built_dir)).output
+    assert table.splitlines()[0].split() == ["mode", "lang", "n", "recall@3", "MRR", "nDCG@10"]
+
+
+def test_eval_rejects_a_malformed_file(runner: CliRunner, built_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "q.tsv"
+    bad.write_text("fr only-two-columns\n", encoding="utf-8")
+    result = runner.invoke(main, ["eval", str(bad), "--index-dir", str(built_dir)])
+    assert result.exit_code == 1 and "expected 'lang<TAB>query<TAB>markers'" in result.output
+
+
+def test_build_reports_counts_and_failures(
+    runner: CliRunner, tmp_path: Path, practices_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real build (real model) of a copy of the corpus with one broken file added."""
+    (practices_copy / "cassee.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    result = runner.invoke(main, ["build", str(practices_copy), "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 1  # a failed file makes the exit code say so
+    assert "sheets: 11 added, 0 updated, 0 unchanged, 0 removed, 1 failed, 0 conflicts" in result.output
+    assert "cassee.md: invalid YAML front matter" in result.output
+    assert "vectors: 58 encoded" in result.output
+    (practices_copy / "cassee.md").unlink()
+    again = runner.invoke(main, ["build", str(practices_copy), "--index-dir", str(tmp_path / "idx")])
+    assert again.exit_code == 0 and "11 unchanged" in again.output and "0 encoded" in again.output
+    shutil.rmtree(tmp_path / "idx")

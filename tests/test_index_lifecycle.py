@@ -1,0 +1,138 @@
+"""When encoding happens: only for parts that changed, never to rebuild the index, never mixed.
+
+These tests use the counting test double (tests/conftest.py): they check which texts reach the
+encoder and how vectors flow between SQLite and FAISS, which the real model would only slow down.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb.knowledge_base import KnowledgeBase, NeedsBuild
+from kb.vector_index import INDEX_FILE, MANIFEST_FILE
+from tests.conftest import CountingEncoder
+
+
+def _build(kb: KnowledgeBase, practices: Path) -> None:
+    kb.import_practices(practices)
+    kb.update_vectors()
+
+
+def test_first_build_encodes_every_part_once(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
+    _build(counting_kb, practices_copy)
+    parts = len(counting_kb.store.parts())
+    assert len(counting_kb.encoder.encoded) == parts == len(counting_kb.index)
+    manifest = json.loads((counting_kb.index_dir / MANIFEST_FILE).read_text())
+    assert manifest["model"] == "test-double/hash-64" and manifest["dim"] == 64 and manifest["count"] == parts
+
+
+def test_second_build_encodes_nothing(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
+    _build(counting_kb, practices_copy)
+    counting_kb.encoder.encoded.clear()
+    report = counting_kb.import_practices(practices_copy)
+    assert len(report.unchanged) == 11 and not report.added
+    assert counting_kb.update_vectors().encoded == 0
+    assert counting_kb.encoder.encoded == []
+
+
+def test_editing_one_part_reencodes_only_that_part(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
+    _build(counting_kb, practices_copy)
+    counting_kb.encoder.encoded.clear()
+    path = practices_copy / "tapaj-c3b-nettoyage-chantiers-jeunes.md"
+    path.write_text(path.read_text().replace("renouvelée sur d'autres chantiers.", "renouvelée."), encoding="utf-8")
+    report = counting_kb.import_practices(practices_copy)
+    assert report.updated == ["tapaj-c3b-nettoyage-chantiers-jeunes"]
+    counting_kb.update_vectors()
+    assert len(counting_kb.encoder.encoded) == 1
+    assert "renouvelée." in counting_kb.encoder.encoded[0]
+
+
+def test_index_is_rebuilt_from_sqlite_without_encoding(tmp_path: Path, practices_copy: Path) -> None:
+    first = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
+    _build(first, practices_copy)
+    expected = first.search("nettoyage", limit=3, mode="dense").hits
+    first.close()
+    for damage in ("delete", "truncate", "foreign"):
+        index_file = tmp_path / "index" / INDEX_FILE
+        if damage == "delete":
+            index_file.unlink()
+        elif damage == "truncate":
+            index_file.write_bytes(index_file.read_bytes()[:100])
+        else:
+            index_file.write_bytes(b"\x00" * 4096)
+        encoder = CountingEncoder()
+        again = KnowledgeBase(tmp_path / "index", encoder=encoder)  # type: ignore[arg-type]
+        hits = again.search("nettoyage", limit=3, mode="dense").hits
+        assert [h.sheet.id for h in hits] == [h.sheet.id for h in expected], damage
+        assert encoder.encoded == [], damage
+        assert index_file.stat().st_size > 4096  # rewritten
+        again.close()
+
+
+def test_a_readonly_process_rebuilds_in_memory_without_writing(tmp_path: Path, practices_copy: Path) -> None:
+    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
+    _build(writer, practices_copy)
+    writer.close()
+    (tmp_path / "index" / MANIFEST_FILE).unlink()
+    reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    assert reader.search("jeunes", limit=1).hits
+    assert not (tmp_path / "index" / MANIFEST_FILE).exists()
+
+
+def test_a_different_model_never_mixes_vectors(tmp_path: Path, practices_copy: Path) -> None:
+    folder = tmp_path / "index"
+    first = KnowledgeBase(folder, encoder=CountingEncoder("model-a", 64))  # type: ignore[arg-type]
+    _build(first, practices_copy)
+    first.close()
+    other = CountingEncoder("model-b", 32)
+    second = KnowledgeBase(folder, encoder=other)  # type: ignore[arg-type]
+    with pytest.raises(NeedsBuild, match="run 'kb build'"):
+        second.search("jeunes")
+    report = second.update_vectors()
+    assert report.dropped_other_model == report.encoded == len(second.store.parts())
+    models = {r[0] for r in second.store.db.execute("SELECT DISTINCT model FROM vectors")}
+    assert models == {"model-b"}
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    assert (manifest["model"], manifest["dim"]) == ("model-b", 32)
+    assert second.search("jeunes", limit=1).hits
+
+
+def test_reimport_never_overwrites_a_web_edit(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
+    _build(counting_kb, practices_copy)
+    store = counting_kb.store
+    sheet = store.get_sheet("anar-usine-de-tri-sieen")
+    assert sheet is not None
+    sheet.sections["advice"] = "Conseil modifié sur le web."
+    store.save_sheet(sheet, edited=True)
+    # unchanged file: the web edit stays, quietly
+    assert "anar-usine-de-tri-sieen" in counting_kb.import_practices(practices_copy).unchanged
+    # changed file: a conflict is reported and the web edit is kept
+    path = practices_copy / "anar-usine-de-tri-sieen.md"
+    path.write_text(path.read_text().replace("porte plusieurs", "porte de nombreux"), encoding="utf-8")
+    report = counting_kb.import_practices(practices_copy)
+    assert [c.split(":")[0] for c in report.conflicts] == ["anar-usine-de-tri-sieen"]
+    kept = store.get_sheet("anar-usine-de-tri-sieen")
+    assert kept is not None and kept.sections["advice"] == "Conseil modifié sur le web."
+    # deleted file: still kept, still reported
+    path.unlink()
+    report = counting_kb.import_practices(practices_copy)
+    assert report.conflicts and store.get_sheet("anar-usine-de-tri-sieen") is not None
+
+
+def test_removed_file_removes_its_sheet_but_a_broken_file_does_not(
+    counting_kb: KnowledgeBase, practices_copy: Path
+) -> None:
+    _build(counting_kb, practices_copy)
+    (practices_copy / "sdat-economie-circulaire-rives-de-saone.md").unlink()
+    (practices_copy / "intermed-groupement-associations-intermediaires.md").write_bytes(b"\xff\xfe broken")
+    report = counting_kb.import_practices(practices_copy)
+    assert report.removed == ["sdat-economie-circulaire-rives-de-saone"]
+    assert len(report.failed) == 1
+    assert counting_kb.store.get_sheet("intermed-groupement-associations-intermediaires") is not None
+    counting_kb.update_vectors()
+    assert all(
+        h.sheet.id != "sdat-economie-circulaire-rives-de-saone" for h in counting_kb.search("SDAT", limit=20).hits
+    )

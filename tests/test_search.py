@@ -1,0 +1,139 @@
+"""Search quality and behaviour on the real corpus with the real model."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb import evaluate
+from kb.knowledge_base import KnowledgeBase
+from tests.conftest import DEV_QUERIES, ROOT
+
+FIRST = {
+    "mobiliser les publics féminins": "creativ-dijon-demarche-territoriale",
+    "intellectual services contracts": "creativ21-vnf-prestations-intellectuelles",
+    "marchés de prestations intellectuelles": "creativ21-vnf-prestations-intellectuelles",
+    "nettoyage de chantiers par des jeunes": "tapaj-c3b-nettoyage-chantiers-jeunes",
+    "recycling plant run with an integration workshop": "anar-usine-de-tri-sieen",
+    "réseau régional des facilitateurs": "agire-reseau-regional-facilitateurs",
+}
+
+
+@pytest.mark.parametrize(("query", "expected"), FIRST.items())
+def test_the_right_sheet_comes_first_in_french_and_english(kb: KnowledgeBase, query: str, expected: str) -> None:
+    hit = kb.search(query, limit=1).hits[0]
+    assert hit.sheet.id == expected
+
+
+def test_a_hit_names_the_matching_part_and_highlights_the_query(kb: KnowledgeBase) -> None:
+    hit = kb.search("mobiliser les publics féminins", limit=1).hits[0]
+    assert hit.section in ("title", "actions")
+    assert "<mark>" in hit.snippet.html
+    assert {w.casefold() for w in hit.snippet.matched} & {"féminins", "mobiliser", "publics"}
+    data = hit.to_json()
+    assert {"id", "title", "score", "section", "snippet", "organisations", "region"} <= set(data)
+
+
+@pytest.mark.parametrize("path", [DEV_QUERIES, ROOT / "tests" / "data" / "heldout_queries.tsv"], ids=["dev", "heldout"])
+def test_hybrid_quality_targets(kb: KnowledgeBase, path) -> None:
+    if not path.exists():
+        pytest.skip("shared/eval not beside the checkout")
+    queries = evaluate.read_queries(path)
+    sheets = kb.store.sheets()
+    scores = {
+        mode: evaluate.score(
+            evaluate.run(queries, sheets, lambda q, m=mode: [h.sheet.id for h in kb.search(q, limit=11, mode=m).hits])
+        )
+        for mode in ("hybrid", "dense", "keyword")
+    }
+    for lang, hybrid in scores["hybrid"].by_language.items():
+        for single in ("dense", "keyword"):
+            assert hybrid.mrr >= scores[single].by_language[lang].mrr - 1e-9, (lang, single)
+    if path == DEV_QUERIES:
+        for lang, hybrid in scores["hybrid"].by_language.items():
+            assert hybrid.recall >= 0.95 and hybrid.mrr >= 0.9, lang
+        assert scores["hybrid"].mrr > scores["dense"].mrr and scores["hybrid"].mrr > scores["keyword"].mrr
+
+
+def test_filters_combine_with_the_query_and_browse_without_one(kb: KnowledgeBase) -> None:
+    results = kb.search("insertion", {"theme": ["economie-circulaire"]}, limit=20)
+    assert results.total == 3
+    assert all("economie-circulaire" in h.sheet.themes for h in results.hits)
+    both = kb.search("", {"theme": "economie-circulaire", "market_type": "travaux"})
+    assert [h.sheet.id for h in both.hits] == ["rectorat-besancon-economie-circulaire"]
+    browse = kb.search("", limit=100)
+    assert browse.total == 11
+    titles = [h.sheet.title.casefold() for h in browse.hits]
+    assert titles == sorted(titles)
+    assert kb.search("jeunes", {"region": "Grand Est"}).total == 0
+    assert (
+        kb.search("jeunes", {"year": "2022", "public": "jeunes"}).hits[0].sheet.id
+        == "tapaj-c3b-nettoyage-chantiers-jeunes"
+    )
+    assert kb.search("", {"event": "bourgogne-franche-comte-2022"}).total == 11
+
+
+def test_unknown_filters_and_values_are_harmless(kb: KnowledgeBase) -> None:
+    assert kb.search("jeunes", {"colour": "blue"}).total == 11
+    assert kb.search("jeunes", {"theme": "<script>"}).total == 0
+
+
+HOSTILE = [
+    "",
+    " ",
+    '"',
+    "'",
+    '""',
+    "(",
+    ")",
+    "*",
+    "NEAR",
+    "NEAR(a b)",
+    "a OR",
+    "AND",
+    "NOT x",
+    "col:val",
+    "^x",
+    "mobilis*",
+    '"unterminated',
+    "{a b}",
+    "x" * 10_000,
+    "🙂🚀 économie",
+    "\x00\x01 nul",
+    "שלום עולם",
+    "e\u0301conomie",
+    "'; DROP TABLE sheets; --",
+    "%_%",
+    "\\",
+    "-",
+    "a" + "\u200f" * 50,
+    "\ufeff",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
+def test_any_query_string_is_safe(kb: KnowledgeBase, query: str) -> None:
+    for mode in ("hybrid", "keyword", "dense"):
+        results = kb.search(query, limit=5, mode=mode)  # type: ignore[arg-type]
+        assert results.total >= 0
+
+
+def test_combining_accent_is_folded_like_a_precomposed_one(kb: KnowledgeBase) -> None:
+    decomposed = kb.search("e\u0301conomie circulaire", limit=2, mode="keyword")
+    composed = kb.search("économie circulaire", limit=2, mode="keyword")
+    assert [h.sheet.id for h in decomposed.hits] == [h.sheet.id for h in composed.hits]
+
+
+def test_paging(kb: KnowledgeBase) -> None:
+    everything = [h.sheet.id for h in kb.search("clause sociale", limit=11).hits]
+    pages = [h.sheet.id for o in range(0, 11, 4) for h in kb.search("clause sociale", limit=4, offset=o).hits]
+    assert pages == everything
+    assert kb.search("clause sociale", limit=5, offset=10**12).hits == []
+    assert kb.search("clause sociale", limit=-3, offset=-9).hits == []
+
+
+def test_similar_sheets(kb: KnowledgeBase) -> None:
+    similar = kb.similar("sdat-economie-circulaire-rives-de-saone", 3)
+    ids = [s.id for s, _ in similar]
+    assert len(ids) == 3 and "sdat-economie-circulaire-rives-de-saone" not in ids
+    assert "rectorat-besancon-economie-circulaire" in ids
+    assert kb.similar("no-such-sheet") == []

@@ -1,0 +1,128 @@
+"""The SQLite store: schema and migrations, transactions, French keyword search, filters."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.markdown_io import load_directory
+from kb.sheet import SECTIONS, Sheet
+from kb.store import SCHEMA_VERSION, Store, StoreError
+from kb.text import terms
+from tests.conftest import PRACTICES
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "kb.sqlite")
+    for sheet in load_directory(PRACTICES).sheets:
+        s.save_sheet(sheet)
+    return s
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    s = Store(tmp_path / "kb.sqlite")
+    assert s.schema_version == SCHEMA_VERSION
+    assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"sheets", "parts", "vectors", "sheet_tags", "parts_fts"} <= set(s.db.table_names())
+    s.close()
+    again = Store(tmp_path / "kb.sqlite")  # reopening runs no migration twice
+    assert again.schema_version == SCHEMA_VERSION
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this program"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable Recueil database"):
+        Store(path)
+
+
+def test_save_and_read_back(store: Store) -> None:
+    assert store.count() == 11
+    sheet = store.get_sheet("tapaj-c3b-nettoyage-chantiers-jeunes")
+    assert sheet is not None and sheet.speakers[0].name == "Benjamin Joly"
+
+
+def test_part_ids_survive_an_edit_and_only_changed_parts_lose_their_vector(store: Store) -> None:
+    sheet = store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None
+    before = {p.section: p.id for p in store.parts([sheet.id])}
+    store.save_vectors("m", [(pid, h, [0.0]) for pid, _, _, h in store.parts_missing_vectors("m")])
+    sheet.sections["advice"] += " Une phrase ajoutée."
+    store.save_sheet(sheet)
+    after = {p.section: p.id for p in store.parts([sheet.id])}
+    assert before == after
+    assert [section for _, _, section, _ in store.parts_missing_vectors("m")] == ["advice"]
+
+
+def test_failed_write_leaves_nothing_behind(store: Store) -> None:
+    version = store.vectors_version
+    with pytest.raises(RuntimeError), store.transaction():
+        store.delete_sheet("sdat-economie-circulaire-rives-de-saone")
+        raise RuntimeError("crash in the middle")
+    assert store.get_sheet("sdat-economie-circulaire-rives-de-saone") is not None
+    assert store.vectors_version == version
+
+
+def test_delete_removes_parts_and_keyword_rows(store: Store) -> None:
+    assert store.delete_sheet("anar-usine-de-tri-sieen")
+    assert store.parts(["anar-usine-de-tri-sieen"]) == []
+    assert not any(
+        sid == "anar-usine-de-tri-sieen" for _, sid, _ in store.keyword_search(terms("ANAR recyclage papier"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("mobilisation", "ideis-recrut-cafe-kiosque-a-cvs"),  # stem: "mobiliser" in the sheet
+        ("economie circulaire", "sdat-economie-circulaire-rives-de-saone"),  # accents folded
+        ("ÉCONOMIE CIRCULAIRE", "sdat-economie-circulaire-rives-de-saone"),
+        ("facilitatrices", "agire-reseau-regional-facilitateurs"),  # inclusive writing, plural
+        ("recrutés", "creativ21-vnf-prestations-intellectuelles"),
+    ],
+)
+def test_french_keyword_index_is_stemmed_and_accent_insensitive(store: Store, query: str, expected: str) -> None:
+    sheet_ids = [sid for _, sid, _ in store.keyword_search(terms(query))]
+    assert expected in sheet_ids
+
+
+def test_filters_and_facet_counts(store: Store) -> None:
+    ids = store.filter_ids({"themes": ["economie-circulaire"]})
+    assert set(ids) == {
+        "rectorat-besancon-economie-circulaire",
+        "sdat-economie-circulaire-rives-de-saone",
+        "anar-usine-de-tri-sieen",
+    }
+    assert store.filter_ids({"themes": ["economie-circulaire"], "market_types": ["travaux"]}) == [
+        "rectorat-besancon-economie-circulaire"
+    ]
+    assert store.filter_ids({"region": ["Grand Est"]}) == []
+    assert len(store.filter_ids({"year": ["2022"]})) == 11
+    counts = store.facet_counts(ids)
+    assert counts["themes"]["economie-circulaire"] == 3
+    assert counts["region"] == {"Bourgogne-Franche-Comté": 3}
+
+
+def test_pending_sheets_are_not_published(store: Store) -> None:
+    pending = Sheet(
+        id="en-attente",
+        title="Une fiche en attente",
+        sections={**dict.fromkeys(SECTIONS, ""), "context": "mobilisation"},
+    )
+    store.save_sheet(pending, status="pending", origin="web")
+    assert store.get_sheet("en-attente") is None
+    assert "en-attente" not in store.sheet_ids()
+    assert all(sid != "en-attente" for _, sid, _ in store.keyword_search(["mobilis"]))
