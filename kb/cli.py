@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -199,6 +201,45 @@ def stats(index_dir: Path | None) -> None:
                 click.echo(f"{facet}: {labels}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--debug", is_flag=True, help="Flask's development server, with reloading and debugger.")
+@index_dir_option
+def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | None) -> None:
+    """Serve the web app (gunicorn, several workers)."""
+    folder = config.index_dir(index_dir)
+    if not (folder / config.DB_FILE).exists():
+        raise click.ClickException(f"no knowledge base in {folder}: run 'kb build' first")
+    os.environ["KB_INDEX_DIR"] = str(folder)
+    # Every worker must sign sessions with the same key; a fresh one per launch unless configured.
+    os.environ.setdefault("RECUEIL_SECRET_KEY", secrets.token_hex(32))
+    if debug:
+        from web import create_app
+
+        create_app().run(host=host, port=port, debug=True)
+        return
+    click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers; the model loads in each, a few seconds)")
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        "web:create_app()",
+    ]
+    os.execv(sys.executable, argv)
+
+
 @main.command(name="eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--k", default=3, show_default=True, type=click.IntRange(1, 100))
@@ -223,6 +264,7 @@ def eval_command(queries: Path, k: int, modes: str, as_json: bool, verbose: bool
     with open_kb(index_dir, readonly=True) as kb:
         sheets = kb.store.sheets()
         for mode in wanted:
+
             def rank(query: str, mode: str = mode) -> list[str]:
                 return [h.sheet.id for h in kb.search(query, limit=len(sheets), mode=mode).hits]  # type: ignore[arg-type]
 

@@ -90,3 +90,16 @@ def counting_kb(tmp_path: Path, practices_copy: Path) -> Iterator[KnowledgeBase]
     base = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     yield base
     base.close()
+
+
+@pytest.fixture(scope="session")
+def app(kb: KnowledgeBase):  # type: ignore[no-untyped-def]
+    """The web app on the built knowledge base (model loaded once for the whole session)."""
+    from web import create_app
+
+    return create_app({"KNOWLEDGE_BASE": kb, "TESTING": True, "SECRET_KEY": "tests"})
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()

@@ -1,0 +1,133 @@
+"""Real-browser journeys: Playwright drives Debian's Chromium against the app on 127.0.0.1.
+
+Screenshots are saved under each test's temporary folder. Outside CI a missing browser skips
+these tests; in CI (CI=true) it fails them, as `make test` installs the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path: Path):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    tab = context.new_page()
+    tab.screenshots = tmp_path  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+
+
+def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    path = page.screenshots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_search_facet_sheet_similar_print(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/")
+    page.get_by_label("Rechercher une pratique inspirante").fill("mobiliser les publics féminins")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=*")
+    first = page.locator("ol.cards > li").first
+    assert "Dijon" in first.locator("h3").inner_text()
+    assert first.locator("mark").count() >= 1
+    assert first.locator(".part").inner_text() in ("TITRE", "Titre", "ACTIONS MENÉES", "Actions menées")
+    shot(page, "1-results")
+
+    # apply a facet: only sheets with that public remain, and the filter shows as a removable chip
+    page.locator('.facet a[data-facet="public"][data-value="femmes"]').click()
+    page.wait_for_url("**public=femmes*")
+    assert page.locator("ol.cards > li").count() == 1
+    assert "Public : Publics féminins" in page.locator(".chips").inner_text()
+    shot(page, "2-facet")
+
+    # open the sheet, then follow a similar practice
+    page.locator("ol.cards > li h3 a").first.click()
+    page.wait_for_url("**/fiches/creativ-dijon-demarche-territoriale")
+    assert page.locator("h1").inner_text().startswith("La démarche du territoire de Dijon")
+    headings = page.locator("section.part h2").all_inner_texts()
+    assert headings == ["Contexte", "Objectifs", "Actions menées", "Conseils", "Perspectives"]
+    shot(page, "3-sheet")
+    similar = page.locator(".similar li a").first
+    target = similar.get_attribute("href")
+    similar.click()
+    page.wait_for_url("**" + str(target))
+    assert page.locator("article.sheet h1").count() == 1
+
+    # print preview: the print stylesheet hides navigation and the similar practices
+    page.emulate_media(media="print")
+    assert page.locator("header.site").evaluate("e => getComputedStyle(e).display") == "none"
+    assert page.locator(".similar").evaluate("e => getComputedStyle(e).display") == "none"
+    assert page.locator("section.part").first.is_visible()
+    pdf = page.screenshots / "sheet.pdf"
+    page.pdf(path=str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    shot(page, "4-print")
+
+
+def test_keyboard_and_phone(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "/?q=jeunes")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    # no horizontal scrolling on a phone
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, "phone")
+    page.goto(base_url + "/fiches/tapaj-c3b-nettoyage-chantiers-jeunes")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_pages_work_without_javascript(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.fill("#q", "nettoyage de chantiers par des jeunes")
+    page.click("form.search button")
+    page.wait_for_url("**/?q=*")
+    assert "TAPAJ" in page.locator("ol.cards > li").first.inner_text()
+    context.close()

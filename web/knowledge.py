@@ -1,0 +1,109 @@
+"""The knowledge base of the process, and the helpers views share to query it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from flask import Flask, current_app
+from werkzeug.datastructures import MultiDict
+
+from kb.knowledge_base import KnowledgeBase
+from kb.search import FILTERS, Results
+from kb.vocabulary import FACETS, meetings, vocabulary
+
+# URL filter name -> (facet key in store counts, French label)
+FILTER_LABELS = {
+    "region": ("region", "Région"),
+    "theme": ("themes", "Thème"),
+    "public": ("publics", "Public"),
+    "market_type": ("market_types", "Type de marché"),
+    "actor_type": ("actor_types", "Type d'acteur"),
+    "event": ("event", "Rencontre"),
+    "year": ("year", "Année"),
+}
+MAX_FILTER_VALUES = 20
+
+
+@dataclass
+class Shared:
+    kb: KnowledgeBase
+    lock: threading.Lock
+    theme_vectors: np.ndarray | None = None
+
+
+def init_app(app: Flask) -> None:
+    kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"], readonly=True)
+    if not app.config.get("KNOWLEDGE_BASE"):
+        kb.search("clause sociale", limit=1)  # load model and index now, not on a user's first search
+    app.extensions["recueil"] = Shared(kb, threading.Lock())
+
+
+def shared() -> Shared:
+    return current_app.extensions["recueil"]
+
+
+def filters_from(args: MultiDict[str, str]) -> dict[str, list[str]]:
+    """The known filters of a query string (repeated keys are alternatives)."""
+    out = {}
+    for name in FILTERS:
+        values = [v for v in args.getlist(name) if v.strip()][:MAX_FILTER_VALUES]
+        if values:
+            out[name] = values
+    return out
+
+
+def run_search(query: str, filters: dict[str, list[str]], limit: int, offset: int) -> Results:
+    state = shared()
+    with state.lock:  # one SQLite connection and one encoder per process: requests take turns
+        return state.kb.search(query, filters, limit=limit, offset=offset)
+
+
+def facet_counts(ids: list[str]) -> dict[str, dict[str, int]]:
+    state = shared()
+    with state.lock:
+        return state.kb.store.facet_counts(ids)
+
+
+def value_label(name: str, value: str) -> str:
+    """French label of a filter value (vocabulary label, meeting title, or the value itself)."""
+    facet = FILTER_LABELS[name][0]
+    if facet in FACETS:
+        return vocabulary().label(facet, value)
+    if name == "event":
+        meeting = meetings().get(value)
+        return meeting.title if meeting else value
+    return value
+
+
+def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Facets for a template or the API: each value with its count, label and selection."""
+    counts = facet_counts(ids)
+    out = []
+    for name, (facet, label) in FILTER_LABELS.items():
+        values = [
+            {"value": v, "label": value_label(name, v), "count": n, "selected": v in active.get(name, [])}
+            for v, n in counts[facet].items()
+        ]
+        for v in active.get(name, []):  # a selected value with no match still shows, to be removable
+            if v not in counts[facet]:
+                values.append({"value": v, "label": value_label(name, v), "count": 0, "selected": True})
+        out.append({"name": name, "label": label, "values": values})
+    return out
+
+
+def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
+    """The vocabulary themes nearest to a query (by embedding), for the empty state."""
+    state = shared()
+    labels = vocabulary().terms["themes"]
+    keys = list(labels)
+    with state.lock:
+        if state.theme_vectors is None:
+            state.theme_vectors = state.kb.encoder.encode_passages([labels[k] for k in keys])
+        if not query.strip():
+            return []
+        qvec = state.kb.encoder.encode_queries([query])[0]
+    order = np.argsort(-(state.theme_vectors @ qvec))[:limit]
+    return [(keys[i], labels[keys[i]]) for i in order]

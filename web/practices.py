@@ -1,0 +1,203 @@
+"""Pages for facilitators: search, browse, one sheet (with downloads), the regional meetings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from kb.markdown_io import dump_sheet
+from kb.sheet import PART_LABELS, SECTIONS, Sheet
+from kb.vocabulary import meetings, vocabulary
+from web.knowledge import (
+    FILTER_LABELS,
+    closest_themes,
+    facets_view,
+    filters_from,
+    run_search,
+    shared,
+    value_label,
+)
+from web.rendering import render_markdown
+
+bp = Blueprint("practices", __name__)
+MAX_PAGE = 10_000
+SORTS = {
+    "title": ("Titre", lambda s: s.title.casefold()),
+    "region": ("Région", lambda s: ((s.region or "~").casefold(), s.title.casefold())),
+    "date": ("Date", lambda s: (s.date or "0000", s.title.casefold())),
+}
+
+
+def page_size() -> int:
+    return int(current_app.config["PAGE_SIZE"])
+
+
+def page_number() -> int:
+    try:
+        return min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def url_with(endpoint: str, args: dict[str, list[str]], **changes: Any) -> str:
+    """URL of ``endpoint`` with these query args, ``changes`` replacing (None removes)."""
+    merged = {k: list(v) for k, v in args.items()}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = [str(value)]
+    query = urlencode([(k, v) for k, values in merged.items() for v in values])
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+def toggle(args: dict[str, list[str]], name: str, value: str) -> dict[str, list[str]]:
+    """Args with one filter value added or removed, back to page 1."""
+    out = {k: list(v) for k, v in args.items() if k != "page"}
+    values = out.setdefault(name, [])
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    if not values:
+        del out[name]
+    return out
+
+
+@bp.app_context_processor
+def helpers() -> dict[str, Any]:
+    return {
+        "url_with": url_with,
+        "toggle": toggle,
+        "value_label": value_label,
+        "part_labels": PART_LABELS,
+        "filter_labels": FILTER_LABELS,
+        "vocab": vocabulary(),
+        "meetings": meetings(),
+        "sections": SECTIONS,
+    }
+
+
+def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    args = {k: list(v) for k, v in filters.items()}
+    if query:
+        args = {"q": [query], **args}
+    return args
+
+
+@bp.get("/")
+def search() -> str:
+    query = request.args.get("q", "")[:500].strip()
+    filters = filters_from(request.args)
+    size = page_size()
+    page = page_number()
+    results = run_search(query, filters, size, (page - 1) * size)
+    pages = max(1, -(-results.total // size))
+    suggestions = closest_themes(query) if query and not results.total else []
+    return render_template(
+        "search.html",
+        query=query,
+        results=results,
+        page=page,
+        pages=pages,
+        facets=facets_view(results.ids, filters),
+        filters=filters,
+        args=current_args(query, filters),
+        suggestions=suggestions,
+        endpoint="practices.search",
+    )
+
+
+@bp.get("/fiches")
+def browse() -> str:
+    filters = filters_from(request.args)
+    sort = request.args.get("tri", "title")
+    sort = sort if sort in SORTS else "title"
+    descending = request.args.get("ordre") == "desc"
+    everything = run_search("", filters, 100_000, 0)
+    sheets = sorted((h.sheet for h in everything.hits), key=SORTS[sort][1], reverse=descending)
+    size, page = page_size(), page_number()
+    pages = max(1, -(-len(sheets) // size))
+    args = current_args("", filters)
+    if sort != "title":
+        args["tri"] = [sort]
+    if descending:
+        args["ordre"] = ["desc"]
+    return render_template(
+        "browse.html",
+        sheets=sheets[(page - 1) * size : page * size],
+        total=len(sheets),
+        page=page,
+        pages=pages,
+        facets=facets_view(everything.ids, filters),
+        filters=filters,
+        args=args,
+        sort=sort,
+        descending=descending,
+        sorts={k: v[0] for k, v in SORTS.items()},
+        endpoint="practices.browse",
+    )
+
+
+def published(sheet_id: str) -> Sheet:
+    state = shared()
+    with state.lock:
+        sheet = state.kb.store.get_sheet(sheet_id)
+    if sheet is None:
+        abort(404)
+    return sheet
+
+
+@bp.get("/fiches/<sheet_id>")
+def sheet(sheet_id: str) -> str:
+    found = published(sheet_id)
+    state = shared()
+    with state.lock:
+        similar = state.kb.similar(found.id, 5)
+    meeting = meetings().get(found.event or "")
+    session = meeting.session(found.workshop) if meeting else None
+    rendered = {key: render_markdown(text) for key, text in found.sections.items()}
+    return render_template(
+        "sheet.html",
+        sheet=found,
+        rendered=rendered,
+        similar=similar,
+        meeting=meeting,
+        session=session,
+        permalink=url_for("practices.sheet", sheet_id=found.id, _external=True),
+    )
+
+
+@bp.get("/fiches/<sheet_id>.md")
+def sheet_markdown(sheet_id: str) -> Response:
+    found = published(sheet_id)
+    return Response(
+        dump_sheet(found),
+        mimetype="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.id}.md"'},
+    )
+
+
+@bp.get("/fiches/<sheet_id>.json")
+def sheet_json(sheet_id: str) -> Response:
+    found = published(sheet_id)
+    return Response(
+        json.dumps(found.to_dict(), ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{found.id}.json"'},
+    )
+
+
+@bp.get("/rencontres")
+def meetings_page() -> str:
+    state = shared()
+    with state.lock:
+        sheets = state.kb.store.sheets()
+    presented: dict[tuple[str, str], list[Sheet]] = {}
+    for s in sheets:
+        if s.event:
+            presented.setdefault((s.event, s.workshop or ""), []).append(s)
+    return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
