@@ -202,6 +202,41 @@ def stats(index_dir: Path | None) -> None:
 
 
 @main.command()
+@click.argument("count", type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=7, show_default=True)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=config.ROOT / "benchmarks" / "cache",
+    show_default=True,
+    help="Where the encoded sentence pool is cached.",
+)
+@index_dir_option
+@handle_errors
+def synth(count: int, seed: int, cache_dir: Path, index_dir: Path | None) -> None:
+    """Fill a separate knowledge base with COUNT synthetic sheets (for benchmarks)."""
+    from kb import synthetic
+
+    folder = config.index_dir(index_dir)
+    if folder.resolve() == config.index_dir(None).resolve() and not index_dir:
+        raise click.ClickException("give a separate --index-dir: synthetic sheets never mix with practices/")
+    with open_kb(folder) as kb:
+        if kb.store.sheet_ids(origin="practices", status=None):
+            raise click.ClickException(f"{folder} holds sheets from practices/: use an empty folder")
+        started = time.perf_counter()
+        vectors = synthetic.pool_vectors(kb.encoder.encode_passages, kb.encoder.model_id, cache_dir, seed)
+        encoded = time.perf_counter() - started
+        kb.store.drop_other_models(kb.encoder.model_id)
+        with click.progressbar(length=count, label="synthetic sheets", file=sys.stderr) as bar:
+            synthetic.populate(kb.store, kb.encoder.model_id, vectors, count, seed, bar.update)
+        report = kb.update_vectors()
+        click.echo(
+            f"{count} synthetic sheets, {report.vectors} vectors in {time.perf_counter() - started:.1f} s "
+            f"(sentence pool: {encoded:.1f} s, cached in {cache_dir})"
+        )
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -215,6 +250,11 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     os.environ["KB_INDEX_DIR"] = str(folder)
     # Every worker must sign sessions with the same key; a fresh one per launch unless configured.
     os.environ.setdefault("RECUEIL_SECRET_KEY", secrets.token_hex(32))
+    # Each worker encodes queries with OpenMP threads: give each its share of the cores, or the
+    # workers' spinning threads fight over them and throughput collapses under load.
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
     if debug:
         from web import create_app
 

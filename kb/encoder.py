@@ -8,6 +8,7 @@ model (a name or a local folder, set by ``KB_MODEL``) share one code path, promp
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, ClassVar
@@ -71,8 +72,12 @@ class Encoder:
     a local model folder or the name of a model already in the local cache.
     """
 
+    QUERY_CACHE_SIZE = 2048
+
     def __init__(self, model: str | None = None) -> None:
         self.model_name = model or os.environ.get("KB_MODEL") or DEFAULT_MODEL
+        # Facet clicks, paging and popular searches repeat queries: their vectors are kept.
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model_id(self) -> str:
@@ -105,7 +110,17 @@ class Encoder:
         return name if self.model.prompts.get(name) else None
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, self._prompt("query"))
+        missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+        if missing:
+            for text, vector in zip(missing, self._encode(missing, self._prompt("query")), strict=True):
+                self._query_cache[text] = vector
+        for text in texts:
+            self._query_cache.move_to_end(text)
+        while len(self._query_cache) > self.QUERY_CACHE_SIZE:
+            self._query_cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._query_cache[t] for t in texts])
 
     def encode_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, self._prompt("passage"), show_progress)

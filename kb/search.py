@@ -24,7 +24,11 @@ from kb.vector_index import VectorIndex
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
-DENSE_CANDIDATES = 2000  # parts fetched from FAISS before grouping by sheet
+DENSE_CANDIDATES = 400  # parts fetched from FAISS before grouping by sheet
+KEYWORD_CANDIDATES = 400  # best BM25 parts
+# Query terms in more than half of the parts get no BM25 weight (FTS5 floors their IDF), so they
+# are left out; when a query has rarer terms, those in more than COMMON_TERM of the parts are too.
+COMMON_TERM = 0.2
 FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 # URL/CLI filter name -> store facet name
 FILTER_FACETS = {
@@ -145,8 +149,9 @@ class Searcher:
         return self._known_words
 
     def _parts(self) -> dict[int, tuple[str, str]]:
+        """Published parts: part id -> (sheet id, section)."""
         if self._part_map is None:
-            self._part_map = {p.id: (p.sheet_id, p.section) for p in self.store.parts()}
+            self._part_map = {p.id: (p.sheet_id, p.section) for p in self.store.parts(status="published")}
         return self._part_map
 
     def search(
@@ -207,6 +212,13 @@ class Searcher:
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}
         return [(sheets[sid], score) for sid, score in top if sid in sheets]
 
+    def _ranking_terms(self, query_terms: list[str]) -> list[str]:
+        """The query terms worth scoring: present, and not in most parts (see COMMON_TERM)."""
+        counts, total = self.store.term_counts(query_terms)
+        present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
+        rare = [t for t in present if counts[t] <= COMMON_TERM * total]
+        return rare or present
+
     def _browse(self, allowed: list[str] | None, limit: int, offset: int, filters: dict[str, list[str]]) -> Results:
         ids = allowed if allowed is not None else self.store.sheet_ids()
         sheets = sorted(self.store.sheets(ids), key=lambda s: s.title.casefold())
@@ -232,8 +244,8 @@ class Searcher:
                 if pid in parts:
                     part_scores[pid] = [score, 0.0]
         if mode in ("hybrid", "keyword") and query_terms:
-            for pid, sheet_id, bm25 in self.store.keyword_search(query_terms):
-                if pid in parts and (allowed_set is None or sheet_id in allowed_set):
+            for pid, bm25 in self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES):
+                if pid in parts and (allowed_set is None or parts[pid][0] in allowed_set):
                     part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
         if mode == "keyword":
             part_scores = {pid: s for pid, s in part_scores.items() if s[1] > 0}

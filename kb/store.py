@@ -75,7 +75,12 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta VALUES ('vectors_version', '0')")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """Per-term document counts of the keyword index, to leave out terms too common to rank."""
+    db.execute("CREATE VIRTUAL TABLE parts_vocab USING fts5vocab(parts_fts, 'row')")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -88,6 +93,14 @@ def passage_text(sheet: Sheet, section: str) -> str:
     if section == "title":
         return sheet.title
     return f"{sheet.title}. {SECTIONS[section]} : {sheet.sections[section]}"
+
+
+# Id lists travel as one JSON parameter: no limit on their length (SQLite caps '?' parameters).
+IN_JSON = "(SELECT value FROM json_each(?))"
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return json.dumps(list(values))
 
 
 def _hash(text: str) -> str:
@@ -134,6 +147,11 @@ class Store:
             if not readonly:
                 self.db.enable_wal()
                 self.migrate()
+            elif self.schema_version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: schema version {self.schema_version}, this program needs {SCHEMA_VERSION}: "
+                    "run 'kb build' to migrate it"
+                )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable Recueil database ({exc})") from None
 
@@ -281,10 +299,16 @@ class Store:
 
     def sheets(self, ids: Iterable[str] | None = None, status: str | None = PUBLISHED) -> list[Sheet]:
         """Sheets in id order (or in the order of ``ids``)."""
-        sql, params = "SELECT id, data FROM sheets", []
+        clauses, params = [], []
+        if ids is not None:
+            ids = list(ids)
+            clauses.append(f"id IN {IN_JSON}")
+            params.append(_json_list(ids))
         if status is not None:
-            sql, params = sql + " WHERE status = ?", [status]
-        rows = {row[0]: row[1] for row in self.db.execute(sql + " ORDER BY id", params)}
+            clauses.append("status = ?")
+            params.append(status)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = {row[0]: row[1] for row in self.db.execute(f"SELECT id, data FROM sheets{where} ORDER BY id", params)}
         order = list(rows) if ids is None else [i for i in ids if i in rows]
         return [Sheet.from_dict(json.loads(rows[i])) for i in order]
 
@@ -329,55 +353,64 @@ class Store:
         counts: dict[str, dict[str, int]] = {name: {} for name in ("region", *FACETS, "event", "year")}
         if not ids:
             return counts
-        marks = ", ".join("?" * len(ids))
+        id_list = _json_list(ids)
         for column in ("region", "event", "year"):
             for value, n in self.db.execute(
-                f"SELECT {column}, count(*) FROM sheets WHERE id IN ({marks}) AND {column} IS NOT NULL "
+                f"SELECT {column}, count(*) FROM sheets WHERE id IN {IN_JSON} AND {column} IS NOT NULL "
                 f"GROUP BY {column} ORDER BY count(*) DESC, {column}",
-                list(ids),
+                [id_list],
             ):
                 counts[column][str(value)] = n
         for facet, value, n in self.db.execute(
-            f"SELECT facet, value, count(*) FROM sheet_tags WHERE sheet_id IN ({marks}) "
+            f"SELECT facet, value, count(*) FROM sheet_tags WHERE sheet_id IN {IN_JSON} "
             "GROUP BY facet, value ORDER BY count(*) DESC, value",
-            list(ids),
+            [id_list],
         ):
             if facet in counts:
                 counts[facet][value] = n
         return counts
 
     # -- parts, keywords and vectors ---------------------------------------------------------
-    def parts(self, sheet_ids: Sequence[str] | None = None) -> list[Part]:
-        sql = "SELECT p.id, p.sheet_id, p.section, p.text FROM parts p"
+    def parts(self, sheet_ids: Sequence[str] | None = None, status: str | None = None) -> list[Part]:
+        sql = "SELECT p.id, p.sheet_id, p.section, p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE 1"
         params: list[Any] = []
         if sheet_ids is not None:
-            sql += f" WHERE p.sheet_id IN ({', '.join('?' * len(sheet_ids))})"
-            params = list(sheet_ids)
+            sql += f" AND p.sheet_id IN {IN_JSON}"
+            params.append(_json_list(sheet_ids))
+        if status is not None:
+            sql += " AND s.status = ?"
+            params.append(status)
         return [Part(*row) for row in self.db.execute(sql + " ORDER BY p.id", params)]
 
     def part_ids(self, sheet_ids: Sequence[str]) -> np.ndarray:
-        rows = self.db.execute(
-            f"SELECT id FROM parts WHERE sheet_id IN ({', '.join('?' * len(sheet_ids))})", list(sheet_ids)
-        ).fetchall()
+        rows = self.db.execute(f"SELECT id FROM parts WHERE sheet_id IN {IN_JSON}", [_json_list(sheet_ids)]).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def keyword_search(self, query_terms: Sequence[str], limit: int = 1000) -> list[tuple[int, str, float]]:
-        """(part id, sheet id, BM25 score, higher is better) for the parts matching any term.
+    def keyword_search(self, query_terms: Sequence[str], limit: int = 400) -> list[tuple[int, float]]:
+        """(part id, BM25 score, higher is better) of the best parts matching any term, any status.
 
         The terms are analysed words (letters and digits only); each is quoted, so FTS5 operators in
         a user's query are plain words here.
         """
-        if not query_terms:
+        unique = [t for t in dict.fromkeys(query_terms) if t and '"' not in t]
+        if not unique:
             return []
-        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(query_terms) if t.replace('"', "") == t)
+        match = " OR ".join(f'"{t}"' for t in unique)
         rows = self.db.execute(
-            """SELECT p.id, p.sheet_id, -bm25(parts_fts) FROM parts_fts
-               JOIN parts p ON p.id = parts_fts.rowid
-               JOIN sheets s ON s.id = p.sheet_id AND s.status = 'published'
-               WHERE parts_fts MATCH ? ORDER BY bm25(parts_fts) LIMIT ?""",
-            [match, limit],
+            "SELECT rowid, -rank FROM parts_fts WHERE parts_fts MATCH ? ORDER BY rank LIMIT ?", [match, limit]
         ).fetchall()
-        return [(int(a), b, float(c)) for a, b, c in rows]
+        return [(int(a), float(b)) for a, b in rows]
+
+    def term_counts(self, query_terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many parts hold each term, and how many parts there are."""
+        unique = list(dict.fromkeys(query_terms))
+        counts = dict(
+            self.db.execute(
+                f"SELECT term, doc FROM parts_vocab WHERE term IN {IN_JSON}", [_json_list(unique)]
+            ).fetchall()
+        )
+        total = int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
+        return counts, total
 
     def known_words(self) -> frozenset[str]:
         """Folded surface words of the published corpus (for query language detection)."""

@@ -56,3 +56,18 @@ def test_an_unknown_model_fails_with_a_clear_message() -> None:
 
 def test_empty_input_gives_an_empty_matrix(encoder: Encoder) -> None:
     assert encoder.encode_passages([]).shape == (0, 384)
+
+
+def test_repeated_queries_come_from_the_cache(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = encoder.encode_queries(["une requête répétée", "une autre"])
+    calls: list[list[str]] = []
+    original = encoder._encode
+
+    def counting(texts, *args):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return original(texts, *args)
+
+    monkeypatch.setattr(encoder, "_encode", counting)
+    again = encoder.encode_queries(["une autre", "une requête répétée", "nouvelle"])
+    assert calls == [["nouvelle"]]
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[1], first[0])

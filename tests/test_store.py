@@ -22,6 +22,11 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
+def matching_sheets(store: Store, query: str) -> set[str]:
+    owner = {p.id: p.sheet_id for p in store.parts()}
+    return {owner[pid] for pid, _ in store.keyword_search(terms(query))}
+
+
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     s = Store(tmp_path / "kb.sqlite")
     assert s.schema_version == SCHEMA_VERSION
@@ -79,9 +84,7 @@ def test_failed_write_leaves_nothing_behind(store: Store) -> None:
 def test_delete_removes_parts_and_keyword_rows(store: Store) -> None:
     assert store.delete_sheet("anar-usine-de-tri-sieen")
     assert store.parts(["anar-usine-de-tri-sieen"]) == []
-    assert not any(
-        sid == "anar-usine-de-tri-sieen" for _, sid, _ in store.keyword_search(terms("ANAR recyclage papier"))
-    )
+    assert "anar-usine-de-tri-sieen" not in matching_sheets(store, "ANAR recyclage papier")
 
 
 @pytest.mark.parametrize(
@@ -95,8 +98,7 @@ def test_delete_removes_parts_and_keyword_rows(store: Store) -> None:
     ],
 )
 def test_french_keyword_index_is_stemmed_and_accent_insensitive(store: Store, query: str, expected: str) -> None:
-    sheet_ids = [sid for _, sid, _ in store.keyword_search(terms(query))]
-    assert expected in sheet_ids
+    assert expected in matching_sheets(store, query)
 
 
 def test_filters_and_facet_counts(store: Store) -> None:
@@ -125,4 +127,17 @@ def test_pending_sheets_are_not_published(store: Store) -> None:
     store.save_sheet(pending, status="pending", origin="web")
     assert store.get_sheet("en-attente") is None
     assert "en-attente" not in store.sheet_ids()
-    assert all(sid != "en-attente" for _, sid, _ in store.keyword_search(["mobilis"]))
+    assert "en-attente" not in {p.sheet_id for p in store.parts(status="published")}
+
+
+def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite"
+    Store(path).close()
+    conn = sqlite3.connect(path)  # back to schema 1, as a database made by the first release
+    conn.execute("DROP TABLE parts_vocab")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with pytest.raises(StoreError, match="run 'kb build' to migrate it"):
+        Store(path, readonly=True)
+    writer = Store(path)
+    assert writer.schema_version == SCHEMA_VERSION and "parts_vocab" in writer.db.table_names()
