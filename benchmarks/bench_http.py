@@ -112,9 +112,8 @@ def bench_corpus(name: str, folder: Path, texts: list[str], seconds: int, worker
         for _ in range(workers * 2):  # warm every worker
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=warm", timeout=30).read()
         print(f"\n{name}: in-process search (no cache hit) p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(texts)} queries)")
-        print(
-            f"  {'queries':>9} {'clients':>7} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'errors':>6} {'p95/in-proc':>11}"
-        )
+        columns = ("queries", "clients", "p50 ms", "p95 ms", "req/s", "errors", "p95/in-proc")
+        print("  " + " ".join(f"{c:>{w}}" for c, w in zip(columns, (9, 7, 8, 8, 7, 6, 11), strict=True)))
         for unique in (True, False):
             for clients in (1, 4, 16):
                 r = run_wrk(port, clients, seconds, queries_file, unique)

@@ -280,6 +280,107 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     os.execv(sys.executable, argv)
 
 
+IMPORT_FORMATS = ("auto", "markdown", "csv", "report", "json")
+
+
+def _guess_format(path: Path) -> str:
+    if path.is_dir() or (
+        path.suffix.lower() == ".md" and path.read_text(encoding="utf-8", errors="replace").startswith("---")
+    ):
+        return "markdown"
+    return {".csv": "csv", ".json": "json"}.get(path.suffix.lower(), "report")
+
+
+@main.command(name="import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
+@click.option("--publish", is_flag=True, help="Publish new sheets at once (restoring an export) instead of pending.")
+@index_dir_option
+@handle_errors
+def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) -> None:
+    """Import sheets as pending (survey CSV, meeting report, Markdown files, JSON export)."""
+    from kb import contributions, export, importer, report_parser, survey_csv
+    from kb.markdown_io import LoadReport, load_directory, read_sheet
+
+    fmt = _guess_format(path) if fmt == "auto" else fmt
+    status = "published" if publish else contributions.PENDING
+    contacts: list[survey_csv.CsvRow] = []
+    if fmt == "markdown":
+        if path.is_dir():
+            loaded = load_directory(path)
+        else:
+            loaded = LoadReport([], [])
+            try:
+                loaded.sheets.append(read_sheet(path))
+            except importer.SheetError as exc:
+                loaded.errors.append(exc)
+        sheets, errors = loaded.sheets, loaded.errors
+    elif fmt == "csv":
+        csv_report = survey_csv.read_csv(path)
+        contacts = [row for row in csv_report.rows if row.contact_email]
+        sheets, errors = [row.sheet for row in csv_report.rows], csv_report.errors
+    elif fmt == "json":
+        sheets, errors = export.from_json(path)
+    else:
+        parsed = report_parser.read_report(path)
+        if parsed.meeting is None:
+            click.echo("warning: no known regional meeting recognised in the report; sheets are not linked", err=True)
+        sheets, errors = parsed.sheets, parsed.errors
+    with open_kb(index_dir) as kb:
+        report = importer.apply_import(kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors))
+        for row in contacts:
+            if row.sheet.id in report.added:
+                contributions.record_contact(kb.store, row.sheet.id, row.contact_name or "", row.contact_email or "")
+        if publish and report.added:
+            kb.update_vectors()
+    for error in report.failed:
+        click.echo(f"error: {error}", err=True)
+    for conflict in report.conflicts:
+        click.echo(f"conflict: {conflict}", err=True)
+    click.echo(f"{fmt}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command(name="export")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "markdown", "recueil"]), required=True)
+@index_dir_option
+@handle_errors
+def export_command(dest: Path, fmt: str, index_dir: Path | None) -> None:
+    """Export the published sheets (DEST '-' for standard output, a folder for markdown)."""
+    from kb import export
+
+    if fmt == "markdown" and str(dest) == "-":
+        raise click.ClickException("the markdown export writes one file per sheet: give a folder")
+    with open_kb(index_dir, readonly=True) as kb:
+        sheets = kb.store.sheets()
+    message = export.export(sheets, fmt, dest)
+    click.echo(message, nl=not message.endswith("\n"))
+
+
+@main.group()
+def user() -> None:
+    """Moderator accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.password_option(help="The password (asked twice when not given).")
+@index_dir_option
+@handle_errors
+def user_add(name: str, password: str, index_dir: Path | None) -> None:
+    """Create a moderator account (the password is stored as a scrypt hash)."""
+    from kb.contributions import UserError, add_user
+
+    with open_kb(index_dir) as kb:
+        try:
+            add_user(kb.store, name, password)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"moderator {name!r} created")
+
+
 @main.command(name="eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--k", default=3, show_default=True, type=click.IntRange(1, 100))

@@ -1,13 +1,19 @@
-"""Imports a folder of Markdown sheets into the store, never silently overwriting a web edit."""
+"""Imports sheets into the store, never silently overwriting a web edit.
+
+Every source (``practices/``, Markdown files, the survey's CSV export, meeting reports) yields
+sheets and per-item errors; ``apply_import`` applies them with the same rules everywhere.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory
-from kb.store import Store
+from kb.sheet import Sheet
+from kb.store import PUBLISHED, Store
 
 ORIGIN = "practices"
 
@@ -28,36 +34,46 @@ class ImportReport:
         )
 
 
-def import_directory(store: Store, directory: str | os.PathLike[str]) -> ImportReport:
-    """Bring the store in line with the folder's sheets.
+def content_hash(sheet: Sheet) -> str:
+    return hashlib.sha256(dump_sheet(sheet).encode("utf-8")).hexdigest()
 
-    A sheet edited on the web since its last import is left as it is when its file changed or
-    disappeared, and reported as a conflict. A file that fails to load keeps its sheet in the store.
-    """
-    report = ImportReport()
-    loaded = load_directory(directory)
-    report.failed = loaded.errors
-    failed_ids = {os.path.splitext(os.path.basename(e.path))[0] for e in loaded.errors}
-    seen = set()
-    for sheet in loaded.sheets:
-        seen.add(sheet.id)
-        file_hash = hashlib.sha256(dump_sheet(sheet).encode("utf-8")).hexdigest()
+
+def apply_import(
+    store: Store, sheets: Sequence[Sheet], origin: str, new_status: str, report: ImportReport | None = None
+) -> ImportReport:
+    """Add new sheets (with ``new_status``), update those unchanged on the web since their last
+    import, and report the others as conflicts, keeping the web version."""
+    report = report or ImportReport()
+    for sheet in sheets:
+        file_hash = content_hash(sheet)
         record = store.record(sheet.id)
         if record is None:
-            store.save_sheet(sheet, origin=ORIGIN, imported_hash=file_hash)
+            store.save_sheet(sheet, status=new_status, origin=origin, imported_hash=file_hash)
             report.added.append(sheet.id)
-        elif record.imported_hash == file_hash and record.origin == ORIGIN:
+        elif record.imported_hash == file_hash and record.origin == origin:
             report.unchanged.append(sheet.id)
-        elif record.edited_after_import or record.origin != ORIGIN:
+        elif record.origin != origin:
             report.conflicts.append(
-                f"{sheet.id}: the file changed but the sheet was edited on the web since its last import; "
+                f"{sheet.id}: a sheet with this id came from elsewhere ({record.origin}); not replaced"
+            )
+        elif record.edited_after_import:
+            report.conflicts.append(
+                f"{sheet.id}: changed at the source but edited on the web since its last import; "
                 "the web version is kept (export it, merge by hand, then re-import)"
-                if record.origin == ORIGIN
-                else f"{sheet.id}: a sheet with this id was created outside practices/ ({record.origin}); not replaced"
             )
         else:
-            store.save_sheet(sheet, status=record.status, origin=ORIGIN, imported_hash=file_hash)
+            store.save_sheet(sheet, status=record.status, origin=origin, imported_hash=file_hash)
             report.updated.append(sheet.id)
+    return report
+
+
+def import_directory(store: Store, directory: str | os.PathLike[str]) -> ImportReport:
+    """Bring the store in line with ``practices/``: new sheets are published, sheets whose file
+    was removed are removed; a file that fails to load keeps its sheet in the store."""
+    loaded = load_directory(directory)
+    report = apply_import(store, loaded.sheets, ORIGIN, PUBLISHED, ImportReport(failed=loaded.errors))
+    failed_ids = {os.path.splitext(os.path.basename(e.path))[0] for e in loaded.errors}
+    seen = {s.id for s in loaded.sheets}
     for sheet_id in store.sheet_ids(origin=ORIGIN, status=None):
         if sheet_id in seen or sheet_id in failed_ids:
             continue

@@ -19,7 +19,7 @@ from kb.encoder import Encoder
 from kb.importer import ImportReport, import_directory
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
-from kb.store import Store, passage_text
+from kb.store import PUBLISHED, Store, passage_hash, passage_text
 from kb.vector_index import IndexMismatch, Manifest, VectorIndex
 
 ENCODE_BATCH = 64
@@ -84,6 +84,74 @@ class KnowledgeBase:
         index = self._build_index()
         return IndexReport(len(missing), total_parts - len(missing), dropped, len(index), True)
 
+    # -- incremental writes (web contributions and moderation) ------------------------------
+    def save_sheet(
+        self, sheet: Sheet, *, status: str, origin: str, edited: bool = False, also: Callable[[], None] | None = None
+    ) -> None:
+        """Save one sheet and its vectors in one transaction (with ``also``, e.g. an audit entry),
+        then update the index for this sheet only. Only parts whose text changed are encoded,
+        before the transaction, so it stays short."""
+        model = self.encoder.model_id
+        have = self.store.part_hashes(sheet.id, model)
+        wanted = {section: passage_text(sheet, section) for section in sheet.parts()}
+        todo = {sec: text for sec, text in wanted.items() if have.get(sec) != passage_hash(text)}
+        vectors = self.encoder.encode_passages(list(todo.values()))
+        old_ids = self.store.part_ids([sheet.id])
+        version = self.store.vectors_version
+        with self.store.transaction():
+            self.store.save_sheet(sheet, status=status, origin=origin, edited=edited)
+            ids = {p.section: p.id for p in self.store.parts([sheet.id])}
+            rows = [(ids[sec], passage_hash(text), v) for (sec, text), v in zip(todo.items(), vectors, strict=True)]
+            self.store.save_vectors(model, rows)
+            if also:
+                also()
+        self._sync_index(sheet.id, old_ids, version)
+
+    def set_status(self, sheet_id: str, status: str, also: Callable[[], None] | None = None) -> None:
+        """Publish, unpublish or reject a sheet in one transaction, then update the index."""
+        record = self.store.record(sheet_id)
+        if record is None:
+            raise KeyError(sheet_id)
+        if self.store.part_hashes(sheet_id, self.encoder.model_id) != {
+            section: passage_hash(passage_text(record.sheet, section)) for section in record.sheet.parts()
+        }:  # e.g. imported without vectors: encode now, same path as an edit
+            self.save_sheet(record.sheet, status=record.status, origin=record.origin)
+        old_ids = self.store.part_ids([sheet_id])
+        version = self.store.vectors_version
+        with self.store.transaction():
+            self.store.set_status(sheet_id, status)
+            if also:
+                also()
+        self._sync_index(sheet_id, old_ids, version)
+
+    def delete_sheet(self, sheet_id: str, also: Callable[[], None] | None = None) -> None:
+        old_ids = self.store.part_ids([sheet_id])
+        version = self.store.vectors_version
+        with self.store.transaction():
+            self.store.delete_sheet(sheet_id)
+            if also:
+                also()
+        self._sync_index(sheet_id, old_ids, version)
+
+    def _sync_index(self, sheet_id: str, old_ids: Any, version_before: int) -> None:
+        """Patch the loaded index for one sheet, when it was current before the change;
+        otherwise leave it to be loaded or rebuilt on next use. Saved for the other processes."""
+        index = self._index
+        if index is None or self._index_version != version_before:
+            self._index = None
+            return
+        index.remove(old_ids)
+        record = self.store.record(sheet_id)
+        if record is not None and record.status == PUBLISHED:
+            ids, matrix = self.store.vectors(self.encoder.model_id, sheet_ids=[sheet_id])
+            if len(ids):
+                index.add(ids, matrix)
+        self._index_version = self.store.vectors_version
+        if not self.readonly:
+            index.save(self.index_dir, self._expected_manifest(len(index)))
+        if "searcher" in self.__dict__:
+            self.searcher.refresh()
+
     def _expected_manifest(self, count: int) -> Manifest:
         return Manifest(self.encoder.model_id, self.encoder.dim, count, self.store.vectors_version)
 
@@ -146,6 +214,9 @@ class KnowledgeBase:
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         return self._fresh_searcher().similar(sheet_id, limit)
+
+    def nearest_sheets(self, vector: Any, limit: int = 5, exclude: str | None = None) -> list[tuple[Sheet, float]]:
+        return self._fresh_searcher().nearest_sheets(vector, limit, exclude)
 
     def stats(self) -> dict[str, Any]:
         store = self.store

@@ -188,6 +188,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are ordinary documents
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

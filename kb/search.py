@@ -197,16 +197,23 @@ class Searcher:
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         """Nearest published sheets to a sheet: the mean of its part vectors against every part."""
         vectors = self.store.part_vectors(sheet_id, self.encoder.model_id)
-        if not len(vectors) or not len(self.index):
+        if not len(vectors):
             return []
-        centroid = vectors.mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        scores, ids = self.index.search(centroid, DENSE_CANDIDATES)
+        return self.nearest_sheets(vectors.mean(axis=0), limit, exclude=sheet_id)
+
+    def nearest_sheets(
+        self, vector: np.ndarray, limit: int = 5, exclude: str | None = None
+    ) -> list[tuple[Sheet, float]]:
+        """Published sheets whose best part is nearest to a vector."""
+        if not len(self.index):
+            return []
+        vector = vector / (np.linalg.norm(vector) or 1.0)
+        scores, ids = self.index.search(vector, DENSE_CANDIDATES)
         parts = self._parts()
         best: dict[str, float] = {}
         for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
             other = parts.get(pid, ("", ""))[0]
-            if other and other != sheet_id and other not in best:
+            if other and other != exclude and other not in best:
                 best[other] = score
         top = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[: max(0, limit)]
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}

@@ -71,3 +71,22 @@ class Sheet:
 
 
 METADATA_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Sheet) if f.name not in ("id", "sections"))
+
+
+def parse_speaker(text: str) -> Speaker:
+    """ "Nom, fonction, structure" -> Speaker; the structure is the last field, the function is
+    everything between (functions often contain commas); "Nom, fonction" has no structure."""
+    parts = [p.strip() for p in text.split(",")]
+    name = parts[0] or text.strip()
+    if len(parts) == 1:
+        return Speaker(name)
+    if len(parts) == 2:
+        return Speaker(name, parts[1] or None)
+    return Speaker(name, ", ".join(parts[1:-1]).strip(" ,") or None, parts[-1] or None)
+
+
+def format_speaker(speaker: Speaker) -> str:
+    """Inverse of ``parse_speaker``."""
+    if speaker.organisation:
+        return f"{speaker.name}, {speaker.role or ''}, {speaker.organisation}"
+    return f"{speaker.name}, {speaker.role}" if speaker.role else speaker.name

@@ -80,7 +80,43 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE VIRTUAL TABLE parts_vocab USING fts5vocab(parts_fts, 'row')")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    """Contributions: who submitted (kept private), moderators, and the audit log."""
+    db.execute(
+        """CREATE TABLE submissions (
+            token TEXT PRIMARY KEY,
+            sheet_id TEXT NOT NULL,
+            contact_name TEXT NOT NULL,
+            contact_email TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            similar TEXT NOT NULL DEFAULT '[]',
+            reason TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX submissions_sheet ON submissions(sheet_id)")
+    db.execute(
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            sheet_id TEXT,
+            before TEXT,
+            after TEXT,
+            note TEXT
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -103,7 +139,7 @@ def _json_list(values: Sequence[str]) -> str:
     return json.dumps(list(values))
 
 
-def _hash(text: str) -> str:
+def passage_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -254,19 +290,17 @@ class Store:
                 self.db.execute("DELETE FROM parts WHERE id = ?", [part_id])
                 changed = True
         for section, text in parts.items():
-            passage_hash = _hash(passage_text(sheet, section))
+            new_hash = passage_hash(passage_text(sheet, section))
             index_terms = " ".join(terms(text))
             if section in existing:
                 part_id, old_hash = existing[section]
-                self.db.execute(
-                    "UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, passage_hash, part_id]
-                )
+                self.db.execute("UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, new_hash, part_id])
                 self.db.execute("DELETE FROM parts_fts WHERE rowid = ?", [part_id])
-                changed |= old_hash != passage_hash
+                changed |= old_hash != new_hash
             else:
                 part_id = self.db.execute(
                     "INSERT INTO parts (sheet_id, section, text, passage_hash) VALUES (?, ?, ?, ?)",
-                    [sheet.id, section, text, passage_hash],
+                    [sheet.id, section, text, new_hash],
                 ).lastrowid
                 changed = True
             self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
@@ -450,7 +484,9 @@ class Store:
                 self._bump_vectors_version()
             return n
 
-    def vectors(self, model: str, status: str | None = PUBLISHED) -> tuple[np.ndarray, np.ndarray]:
+    def vectors(
+        self, model: str, status: str | None = PUBLISHED, sheet_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(part ids, matrix) of the current vectors of one model, for the given sheet status."""
         sql = """SELECT v.part_id, v.vector FROM vectors v JOIN parts p ON p.id = v.part_id
                  JOIN sheets s ON s.id = p.sheet_id
@@ -459,12 +495,25 @@ class Store:
         if status is not None:
             sql += " AND s.status = ?"
             params.append(status)
+        if sheet_ids is not None:
+            sql += f" AND p.sheet_id IN {IN_JSON}"
+            params.append(_json_list(sheet_ids))
         rows = self.db.execute(sql + " ORDER BY v.part_id", params).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return ids, matrix
+
+    def part_hashes(self, sheet_id: str, model: str) -> dict[str, str]:
+        """Section -> passage hash of the parts of a sheet that have a current vector."""
+        return dict(
+            self.db.execute(
+                """SELECT p.section, p.passage_hash FROM parts p JOIN vectors v ON v.part_id = p.id
+                   WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash""",
+                [sheet_id, model],
+            ).fetchall()
+        )
 
     def part_vectors(self, sheet_id: str, model: str) -> np.ndarray:
         """The current vectors of one sheet's parts (rows), for one model."""

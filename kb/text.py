@@ -247,3 +247,9 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
 def split_elision(word: str) -> str:
     """Drop a leading French elision ("l'", "qu'") from a surface word."""
     return _ELISION.sub("", word)
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A readable sheet id from a title ("Économie circulaire !" -> "economie-circulaire")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:max_length].strip("-")
+    return slug or "fiche"

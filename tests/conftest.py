@@ -103,3 +103,23 @@ def app(kb: KnowledgeBase):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def writable_kb(built_dir: Path, tmp_path: Path, encoder: Encoder) -> Iterator[KnowledgeBase]:
+    """A private, writable copy of the built knowledge base (real model), for tests that change it."""
+    folder = tmp_path / "index"
+    shutil.copytree(built_dir, folder)
+    base = KnowledgeBase(folder, encoder=encoder)
+    yield base
+    base.close()
+
+
+@pytest.fixture
+def writable_app(writable_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
+    from web import create_app
+    from web.extensions import limiter
+
+    app = create_app({"KNOWLEDGE_BASE": writable_kb, "TESTING": True, "SECRET_KEY": "tests"})
+    limiter.reset()
+    return app

@@ -29,13 +29,22 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def base_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def base_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    yield from serve(app)
+
+
+@pytest.fixture
+def writable_url(writable_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    yield from serve(writable_app)
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +140,60 @@ def test_pages_work_without_javascript(browser, base_url: str) -> None:  # type:
     page.wait_for_url("**/?q=*")
     assert "TAPAJ" in page.locator("ol.cards > li").first.inner_text()
     context.close()
+
+
+def test_contribute_moderate_publish_search(page, writable_app, writable_url: str) -> None:  # type: ignore[no-untyped-def]
+    from kb import contributions
+
+    contributions.add_user(writable_app.extensions["recueil"].kb.store, "alice", "un-mot-de-passe-long")
+    page.goto(writable_url + "/")
+    page.get_by_role("link", name="Contribuer").click()
+    page.get_by_label("Titre de la pratique").fill("Un job-dating inversé pour les femmes des quartiers")
+    page.get_by_label("Structure(s) porteuse(s)").fill("Maison de l'emploi exemple")
+    page.get_by_label("Région", exact=True).select_option("Hauts-de-France")
+    page.get_by_label("Repérage et mobilisation des publics").check()
+    page.get_by_label("Publics féminins", exact=True).check()
+    page.get_by_label("Contexte", exact=True).fill(
+        "Les femmes des quartiers prioritaires accèdent peu aux heures d'insertion."
+    )
+    page.get_by_label("Actions menées", exact=True).fill(
+        "Un **job-dating inversé** : les candidates présentent leurs compétences aux entreprises."
+    )
+    page.get_by_label("Votre nom").fill("Camille Exemple")
+    page.get_by_label("Votre adresse e-mail").fill("camille@example.org")
+    page.get_by_label("J'accepte").check()
+    page.get_by_role("button", name="Prévisualiser et vérifier les doublons").click()
+    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci ?").is_visible()
+    assert page.locator(".duplicates li").count() == 3
+    shot(page, "1-preview")
+    page.get_by_role("button", name="Envoyer ma fiche").click()
+    assert "en attente" in page.locator(".notice").inner_text()
+    shot(page, "2-receipt")
+
+    page.goto(writable_url + "/moderation")
+    page.get_by_label("Identifiant").fill("alice")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-long")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Un job-dating inversé pour les femmes des quartiers").click()
+    assert "camille@example.org" in page.locator(".private").inner_text()
+    shot(page, "3-review")
+    page.get_by_role("button", name="Publier").click()
+    assert "Fiche publiée" in page.locator(".flash").inner_text()
+
+    page.goto(writable_url + "/?q=job-dating+pour+les+femmes")
+    assert "job-dating inversé" in page.locator("ol.cards > li").first.inner_text()
+    shot(page, "4-searchable")
+
+
+def test_recueil_prints_to_pdf(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    page.goto(base_url + "/recueil")
+    assert page.locator("article.fiche").count() == 11
+    pdf = page.screenshots / "recueil.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=False)
+    reader = PdfReader(str(pdf))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert 12 <= len(reader.pages) <= 60, len(reader.pages)
+    assert "Recueil de bonnes pratiques de la clause sociale" in text
+    assert "Sommaire" in text and "Intermed" in text and "Perspectives" in text

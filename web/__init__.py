@@ -21,20 +21,34 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         INDEX_DIR=str(config.index_dir()),
         SECRET_KEY=os.environ.get("RECUEIL_SECRET_KEY") or secrets.token_hex(32),
-        MAX_CONTENT_LENGTH=1_000_000,
-        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=512 * 1024,  # a sheet is a few kilobytes; anything larger is refused (413)
+        MAX_FORM_PARTS=200,
         PAGE_SIZE=10,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("RECUEIL_HTTPS") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, errors, knowledge, practices, security
+    from web import api, contribute, errors, knowledge, moderation, practices, security
+    from web.extensions import csrf, limiter, login_manager
 
     knowledge.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
     app.register_blueprint(practices.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(contribute.bp)
+    app.register_blueprint(moderation.bp)
+    csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -25,6 +26,14 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error={"status": code, "message": message}), code, headers
         return render_template("error.html", code=code, message=message), code, headers
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return http_error(
+            bad_request(
+                "Le formulaire a expiré ou ne vient pas de ce site : rechargez la page, puis envoyez-le à nouveau."
+            )
+        )
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

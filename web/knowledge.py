@@ -35,7 +35,8 @@ class Shared:
 
 
 def init_app(app: Flask) -> None:
-    kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"], readonly=True)
+    # One writer connection per process: moderation publishes through it; requests take turns.
+    kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"])
     if not app.config.get("KNOWLEDGE_BASE"):
         kb.search("clause sociale", limit=1)  # load model and index now, not on a user's first search
     app.extensions["recueil"] = Shared(kb, threading.Lock())

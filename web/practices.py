@@ -201,3 +201,14 @@ def meetings_page() -> str:
         if s.event:
             presented.setdefault((s.event, s.workshop or ""), []).append(s)
     return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
+
+
+@bp.get("/recueil")
+def recueil() -> str:
+    """The printable compendium of all published sheets, grouped by theme."""
+    from kb.export import render_recueil
+
+    state = shared()
+    with state.lock:
+        sheets = state.kb.store.sheets()
+    return render_recueil(sheets, standalone=False, stylesheet_href=url_for("static", filename="recueil.css"))

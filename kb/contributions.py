@@ -1,0 +1,264 @@
+"""Contributions and moderation: submissions (contact kept private), moderators, audit log.
+
+Every action goes through ``KnowledgeBase.save_sheet``/``set_status``, so the sheet, its vectors
+and the audit entry commit together and the index is updated for that sheet only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.knowledge_base import KnowledgeBase
+from kb.sheet import SECTIONS, Sheet
+from kb.store import PUBLISHED, Store
+from kb.text import slugify
+
+PENDING = "pending"
+REJECTED = "rejected"
+UNPUBLISHED = "unpublished"
+MERGED = "merged"
+STATUS_LABELS = {
+    PENDING: "en attente",
+    PUBLISHED: "publiée",
+    REJECTED: "refusée",
+    UNPUBLISHED: "dépubliée",
+    MERGED: "fusionnée",
+}
+ORIGIN_WEB = "web"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_sheet_id(store: Store, title: str) -> str:
+    """A readable id that no sheet has, whatever its status."""
+    base = slugify(title)
+    while True:
+        candidate = f"{base}-{secrets.token_hex(2)}"
+        if store.record(candidate) is None:
+            return candidate
+
+
+# -- submissions --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submission:
+    token: str
+    sheet_id: str
+    contact_name: str
+    contact_email: str
+    created_at: str
+    similar: list[dict[str, Any]]
+    reason: str | None
+
+
+def draft_vector(kb: KnowledgeBase, sheet: Sheet) -> np.ndarray:
+    """One vector for a draft (title and first parts), encoded as an e5 *query* against the
+    indexed passages: on drafts that restate a published practice this found it first, and it
+    ranked the thematically closest sheets better than a passage-to-passage comparison."""
+    text = " ".join([sheet.title, *(sheet.sections[k] for k in ("context", "objectives", "actions"))])
+    return kb.encoder.encode_queries([" ".join(text.split())[:2000]])[0]
+
+
+def similar_published(kb: KnowledgeBase, sheet: Sheet, limit: int = 3) -> list[tuple[Sheet, float]]:
+    """The published sheets closest to a draft (before it is stored)."""
+    return kb.nearest_sheets(draft_vector(kb, sheet), limit, exclude=sheet.id)
+
+
+def submit(kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: str) -> str:
+    """Store a sheet as pending with its private contact and its duplicate candidates; the token
+    is the contributor's private link."""
+    similar = [{"id": s.id, "title": s.title, "score": round(score, 4)} for s, score in similar_published(kb, sheet)]
+    tokens: list[str] = []
+
+    def record() -> None:
+        tokens.append(record_contact(kb.store, sheet.id, contact_name, contact_email, similar))
+        audit(kb.store, "contributeur", "submit", sheet.id, None, sheet)
+
+    kb.save_sheet(sheet, status=PENDING, origin=ORIGIN_WEB, also=record)
+    return tokens[0]
+
+
+def record_contact(
+    store: Store, sheet_id: str, name: str, email: str, similar: list[dict[str, Any]] | None = None
+) -> str:
+    """Keep a contributor's contact (private) for a sheet; the token is their private link."""
+    token = secrets.token_urlsafe(24)
+    store.db.execute(
+        "INSERT INTO submissions (token, sheet_id, contact_name, contact_email, consent_at, created_at, similar) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [token, sheet_id, name, email, _now(), _now(), json.dumps(similar or [], ensure_ascii=False)],
+    )
+    return token
+
+
+def submission(store: Store, token: str) -> Submission | None:
+    row = store.db.execute(
+        "SELECT token, sheet_id, contact_name, contact_email, created_at, similar, reason FROM submissions "
+        "WHERE token = ?",
+        [token],
+    ).fetchone()
+    if row is None:
+        return None
+    return Submission(*row[:5], json.loads(row[5]), row[6])  # type: ignore[arg-type]
+
+
+def submission_for(store: Store, sheet_id: str) -> Submission | None:
+    row = store.db.execute("SELECT token FROM submissions WHERE sheet_id = ?", [sheet_id]).fetchone()
+    return submission(store, row[0]) if row else None
+
+
+def queue(store: Store) -> list[tuple[Sheet, Submission | None]]:
+    """Pending sheets, oldest first, with their submission (if they came from the form)."""
+    ids = [r[0] for r in store.db.execute("SELECT id FROM sheets WHERE status = ? ORDER BY updated_at, id", [PENDING])]
+    return [(s, submission_for(store, s.id)) for s in store.sheets(ids, status=PENDING)]
+
+
+# -- moderators -----------------------------------------------------------------------------------
+_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+class UserError(ValueError):
+    pass
+
+
+def add_user(store: Store, name: str, password: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9._-]{2,40}", name):
+        raise UserError("the name must be 2 to 40 letters, digits, '.', '_' or '-'")
+    if len(password) < 10:
+        raise UserError("the password must have at least 10 characters")
+    with store.transaction():
+        if store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+            raise UserError(f"a moderator named {name!r} exists already")
+        store.db.execute("INSERT INTO users VALUES (?, ?, ?)", [name, generate_password_hash(password), _now()])
+
+
+def check_user(store: Store, name: str, password: str) -> bool:
+    """True when the password is right; as slow for an unknown name as for a known one."""
+    row = store.db.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()
+    valid = check_password_hash(row[0] if row else _DUMMY_HASH, password)
+    return bool(row) and valid
+
+
+def user_exists(store: Store, name: str) -> bool:
+    return store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone() is not None
+
+
+# -- audit and moderation actions -------------------------------------------------------------------
+def audit(
+    store: Store,
+    user: str,
+    action: str,
+    sheet_id: str | None,
+    before: Sheet | None,
+    after: Sheet | None,
+    note: str | None = None,
+) -> None:
+    store.db.execute(
+        "INSERT INTO audit_log (at, user, action, sheet_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            _now(),
+            user,
+            action,
+            sheet_id,
+            json.dumps(before.to_dict(), ensure_ascii=False) if before else None,
+            json.dumps(after.to_dict(), ensure_ascii=False) if after else None,
+            note,
+        ],
+    )
+
+
+def audit_log(store: Store, limit: int = 200) -> list[dict[str, Any]]:
+    cursor = store.db.execute(
+        "SELECT id, at, user, action, sheet_id, before, after, note FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _require(kb: KnowledgeBase, sheet_id: str, *statuses: str) -> Sheet:
+    record = kb.store.record(sheet_id)
+    if record is None or (statuses and record.status not in statuses):
+        raise KeyError(sheet_id)
+    return record.sheet
+
+
+def change_status(
+    kb: KnowledgeBase, sheet_id: str, user: str, status: str, action: str, *allowed: str, note: str | None = None
+) -> None:
+    sheet = _require(kb, sheet_id, *allowed)
+
+    def log() -> None:
+        audit(kb.store, user, action, sheet_id, sheet, sheet, note)
+        if note is not None:
+            kb.store.db.execute("UPDATE submissions SET reason = ? WHERE sheet_id = ?", [note, sheet_id])
+
+    kb.set_status(sheet_id, status, also=log)
+
+
+def publish(kb: KnowledgeBase, sheet_id: str, user: str) -> None:
+    change_status(kb, sheet_id, user, PUBLISHED, "publish", PENDING, UNPUBLISHED)
+
+
+def unpublish(kb: KnowledgeBase, sheet_id: str, user: str) -> None:
+    change_status(kb, sheet_id, user, UNPUBLISHED, "unpublish", PUBLISHED)
+
+
+def reject(kb: KnowledgeBase, sheet_id: str, user: str, reason: str) -> None:
+    change_status(kb, sheet_id, user, REJECTED, "reject", PENDING, note=reason)
+
+
+def edit(kb: KnowledgeBase, sheet: Sheet, user: str) -> None:
+    record = kb.store.record(sheet.id)
+    if record is None:
+        raise KeyError(sheet.id)
+    kb.save_sheet(
+        sheet,
+        status=record.status,
+        origin=record.origin,
+        edited=True,
+        also=lambda: audit(kb.store, user, "edit", sheet.id, record.sheet, sheet),
+    )
+
+
+def merge(kb: KnowledgeBase, source_id: str, target_id: str, user: str) -> Sheet:
+    """Fold a pending sheet into a published one: its parts are appended, its tags added; the
+    pending sheet is kept, marked merged."""
+    source = _require(kb, source_id, PENDING)
+    target = _require(kb, target_id, PUBLISHED)
+    sections = {
+        key: "\n\n".join(t for t in (target.sections[key], source.sections[key]) if t.strip()) for key in SECTIONS
+    }
+
+    def union(a: list[Any], b: list[Any]) -> list[Any]:
+        return a + [x for x in b if x not in a]
+
+    merged = replace(
+        target,
+        sections=sections,
+        organisations=union(target.organisations, source.organisations),
+        speakers=union(target.speakers, source.speakers),
+        themes=union(target.themes, source.themes),
+        publics=union(target.publics, source.publics),
+        market_types=union(target.market_types, source.market_types),
+        actor_types=union(target.actor_types, source.actor_types),
+    )
+    record = kb.store.record(target_id)
+    assert record is not None
+    kb.save_sheet(
+        merged,
+        status=PUBLISHED,
+        origin=record.origin,
+        edited=True,
+        also=lambda: audit(kb.store, user, "merge", target_id, target, merged, f"fusion de {source_id}"),
+    )
+    change_status(kb, source_id, user, MERGED, "merged", PENDING, note=f"fusionnée dans {target_id}")
+    return merged

@@ -1,0 +1,111 @@
+"""Exports of the published sheets (JSON, CSV, Markdown) and the printable compendium.
+
+Nothing private is exported: contributors' names and e-mails live in the submissions table only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kb.config import ROOT
+from kb.markdown_io import SheetError, write_atomic, write_sheet
+from kb.sheet import SECTIONS, Sheet
+from kb.survey_csv import write_csv
+from kb.validation import problems
+from kb.vocabulary import meetings, vocabulary
+
+FORMATS = ("json", "csv", "markdown", "recueil")
+TEMPLATES = ROOT / "web" / "templates"
+RECUEIL_CSS = ROOT / "web" / "static" / "recueil.css"
+
+
+def to_json(sheets: Sequence[Sheet]) -> str:
+    return json.dumps([s.to_dict() for s in sheets], ensure_ascii=False, indent=2) + "\n"
+
+
+def from_json(path: str | os.PathLike[str]) -> tuple[list[Sheet], list[SheetError]]:
+    """Sheets from a JSON export; each invalid item is reported with its position."""
+    try:
+        items = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [], [SheetError(path, f"not a JSON export ({exc})")]
+    if not isinstance(items, list):
+        return [], [SheetError(path, "a JSON export is a list of sheets")]
+    sheets, errors = [], []
+    for n, item in enumerate(items, 1):
+        try:
+            sheet = Sheet.from_dict(item)
+            reasons = problems(sheet)
+        except (TypeError, AttributeError, ValueError) as exc:
+            reasons = [f"not a sheet ({exc})"]
+        if reasons:
+            errors.append(SheetError(f"{path}[{n}]", "; ".join(reasons)))
+        else:
+            sheets.append(sheet)
+    return sheets, errors
+
+
+def to_csv(sheets: Sequence[Sheet]) -> str:
+    buffer = io.StringIO()
+    write_csv(list(sheets), buffer)
+    return buffer.getvalue()
+
+
+def to_markdown_dir(sheets: Sequence[Sheet], directory: str | os.PathLike[str]) -> int:
+    for sheet in sheets:
+        write_sheet(sheet, directory)
+    return len(sheets)
+
+
+def compendium(sheets: Sequence[Sheet]) -> list[dict[str, Any]]:
+    """Sheets grouped by their first theme, themes in vocabulary order, sheets by title."""
+    vocab = vocabulary()
+    groups: dict[str, list[Sheet]] = {}
+    for sheet in sheets:
+        groups.setdefault(sheet.themes[0] if sheet.themes else "", []).append(sheet)
+    order = [*vocab.terms["themes"], ""]
+    return [
+        {
+            "key": key or "sans-theme",
+            "label": vocab.label("themes", key) if key else "Autres pratiques",
+            "sheets": sorted(groups[key], key=lambda s: s.title.casefold()),
+        }
+        for key in order
+        if key in groups
+    ]
+
+
+def render_recueil(sheets: Sequence[Sheet], standalone: bool = True, stylesheet_href: str | None = None) -> str:
+    """The compendium as one HTML document (the page /recueil and ``kb export --format recueil``)."""
+    from web.rendering import render_markdown
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    return env.get_template("recueil.html").render(
+        groups=compendium(sheets),
+        sections=SECTIONS,
+        render=render_markdown,
+        vocab=vocabulary(),
+        meetings=meetings(),
+        css=RECUEIL_CSS.read_text(encoding="utf-8") if standalone else None,
+        stylesheet_href=stylesheet_href,
+        count=len(sheets),
+    )
+
+
+def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:
+    """Write an export; returns what was written, for the command's message."""
+    if fmt == "markdown":
+        count = to_markdown_dir(sheets, dest)
+        return f"{count} Markdown files in {dest}"
+    text = {"json": to_json, "csv": to_csv, "recueil": render_recueil}[fmt](sheets)
+    if str(dest) == "-":
+        return text
+    write_atomic(dest, text.encode("utf-8"))
+    return f"{len(sheets)} sheets written to {dest}"

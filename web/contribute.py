@@ -1,0 +1,75 @@
+"""The survey form: a contributor drafts a sheet, sees the closest published ones, submits it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from kb import contributions
+from kb.validation import problems
+from web.extensions import limiter
+from web.forms import ContributionForm
+from web.knowledge import shared
+from web.rendering import render_markdown
+
+bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
+
+
+def submission_limit() -> str:
+    return current_app.config.get("SUBMISSION_RATE_LIMIT", "10 per minute; 40 per hour")
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(submission_limit, methods=["POST"])
+def form() -> str | Response:
+    form = ContributionForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("contribute.html", form=form, preview=None, similar=None), status  # type: ignore[return-value]
+    state = shared()
+    with state.lock:
+        sheet = form.to_sheet(contributions.new_sheet_id(state.kb.store, form.title.data))
+        reasons = problems(sheet)
+        if reasons:  # cannot happen through the form's own choices; a crafted request gets a message
+            form.title.errors = [*form.title.errors, "La fiche n'est pas valide : " + "; ".join(reasons)]
+            return render_template("contribute.html", form=form, preview=None, similar=None), 400  # type: ignore[return-value]
+        if request.form.get("action") != "envoyer":
+            similar = contributions.similar_published(state.kb, sheet)
+            preview = {key: render_markdown(text) for key, text in sheet.sections.items()}
+            return render_template("contribute.html", form=form, preview=preview, sheet=sheet, similar=similar)
+        token = contributions.submit(state.kb, sheet, form.contact_name.data.strip(), form.contact_email.data.strip())
+    return redirect(url_for("contribute.receipt", token=token), 303)
+
+
+def find(token: str) -> tuple[contributions.Submission, str, str]:
+    state = shared()
+    with state.lock:
+        found = contributions.submission(state.kb.store, token)
+        record = state.kb.store.record(found.sheet_id) if found else None
+    if found is None or record is None:
+        abort(404)
+    return found, record.sheet.title, record.status
+
+
+@bp.get("/merci/<token>")
+def receipt(token: str) -> str:
+    found, title, status = find(token)
+    return render_template(
+        "receipt.html",
+        submission=found,
+        title=title,
+        status=status,
+        link=url_for("contribute.status", token=token, _external=True),
+    )
+
+
+@bp.get("/suivi/<token>")
+def status(token: str) -> str:
+    found, title, status = find(token)
+    return render_template(
+        "status.html",
+        submission=found,
+        title=title,
+        status=status,
+        label=contributions.STATUS_LABELS.get(status, status),
+    )

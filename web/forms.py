@@ -1,0 +1,171 @@
+"""Forms (Flask-WTF: CSRF on every one, French messages next to each field, length limits)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
+from kb.validation import MAX_FIELD, MAX_SECTION
+from kb.vocabulary import meetings, vocabulary
+
+REQUIRED = "Ce champ est obligatoire."
+MAX_ORGANISATIONS = 10
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(facet: str) -> list[SelectChoice]:
+    return [SelectChoice(key, label) for key, label in vocabulary().terms[facet].items()]
+
+
+def _workshop_choices() -> list[SelectChoice]:
+    out = [SelectChoice("", "Aucun")]
+    for meeting in meetings().values():
+        out += [
+            SelectChoice(f"{meeting.id}/{s.id}", f"{s.label} : {s.title}", optgroup=meeting.title)
+            for s in meeting.sessions
+        ]
+    return out
+
+
+class SheetFields(FlaskForm):
+    """The sheet itself, shared by the survey form and the moderators' editor."""
+
+    title = StringField(
+        "Titre de la pratique",
+        validators=[DataRequired(REQUIRED), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+    )
+    organisations = TextAreaField(
+        "Structure(s) porteuse(s)",
+        description="Une par ligne.",
+        validators=[DataRequired(REQUIRED), Length(max=1000, message="1000 caractères au plus.")],
+    )
+    speakers = TextAreaField(
+        "Intervenant·es (facultatif)",
+        description="Une personne par ligne : Nom, fonction, structure.",
+        validators=[Optional(), Length(max=2000, message="2000 caractères au plus.")],
+    )
+    region = SelectField("Région", validators=[DataRequired(REQUIRED)])
+    territory = StringField(
+        "Territoire (ville, département, quartier…)",
+        validators=[Optional(), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+    )
+    themes = MultiCheckbox(
+        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
+    )
+    publics = MultiCheckbox("Publics", choices=_choices("publics"))
+    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
+    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
+    workshop = SelectField("Présentée lors d'une rencontre ?", validators=[Optional()])
+    context = TextAreaField(
+        "Contexte",
+        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+    )
+    objectives = TextAreaField(
+        "Objectifs", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
+    )
+    actions = TextAreaField(
+        "Actions menées",
+        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+    )
+    advice = TextAreaField(
+        "Conseils", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
+    )
+    outlook = TextAreaField(
+        "Perspectives", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.region.choices = [SelectChoice("", "Choisir…"), *(SelectChoice(r, r) for r in vocabulary().regions)]
+        self.workshop.choices = _workshop_choices()
+
+    def validate_organisations(self, field: StringField) -> None:
+        if len(lines(field.data)) > MAX_ORGANISATIONS:
+            raise ValidationError(f"{MAX_ORGANISATIONS} structures au plus.")
+
+    def validate_speakers(self, field: StringField) -> None:
+        if len(lines(field.data)) > 20:
+            raise ValidationError("20 intervenant·es au plus.")
+
+    def to_sheet(self, sheet_id: str) -> Sheet:
+        event, _, workshop = (self.workshop.data or "").partition("/")
+        meeting = meetings().get(event)
+        speakers = [parse_speaker(line) for line in lines(self.speakers.data)]
+        return Sheet(
+            id=sheet_id,
+            title=" ".join(self.title.data.split()),
+            organisations=lines(self.organisations.data),
+            speakers=speakers,
+            region=self.region.data or None,
+            territory=(self.territory.data or "").strip() or None,
+            event=event or None,
+            workshop=workshop or None,
+            date=meeting.date if meeting else None,
+            themes=list(self.themes.data or []),
+            publics=list(self.publics.data or []),
+            market_types=list(self.market_types.data or []),
+            actor_types=list(self.actor_types.data or []),
+            source=None,
+            sections={key: (getattr(self, key).data or "").strip() for key in SECTIONS},
+        )
+
+    def fill_from(self, sheet: Sheet) -> None:
+        self.title.data = sheet.title
+        self.organisations.data = "\n".join(sheet.organisations)
+        self.speakers.data = "\n".join(format_speaker(s) for s in sheet.speakers)
+        self.region.data = sheet.region or ""
+        self.territory.data = sheet.territory or ""
+        self.themes.data, self.publics.data = sheet.themes, sheet.publics
+        self.market_types.data, self.actor_types.data = sheet.market_types, sheet.actor_types
+        self.workshop.data = f"{sheet.event}/{sheet.workshop}" if sheet.event and sheet.workshop else ""
+        for key in SECTIONS:
+            getattr(self, key).data = sheet.sections[key]
+
+
+class ContributionForm(SheetFields):
+    contact_name = StringField(
+        "Votre nom", validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")]
+    )
+    contact_email = StringField(
+        "Votre adresse e-mail",
+        description="Pour vous recontacter ; jamais publiée.",
+        validators=[
+            DataRequired(REQUIRED),
+            Email("Adresse e-mail invalide."),
+            Length(max=200, message="200 caractères au plus."),
+        ],
+    )
+    consent = BooleanField(
+        "J'accepte que mon nom et mon adresse e-mail soient conservés par l'équipe de Recueil pour me recontacter "
+        "au sujet de cette fiche. Ils ne sont jamais publiés.",
+        validators=[DataRequired("Votre accord est nécessaire pour envoyer la fiche.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    name = StringField("Identifiant", validators=[DataRequired(REQUIRED), Length(max=40)])
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("Motif du refus", validators=[DataRequired("Indiquez un motif."), Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    target = SelectField("Fusionner dans la fiche publiée", validators=[DataRequired(REQUIRED)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+def lines(text: str | None) -> list[str]:
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]

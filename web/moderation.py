@@ -1,0 +1,204 @@
+"""Moderation: sign-in, the queue, review (edit, publish, reject, merge), published sheets, audit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from kb import contributions
+from kb.validation import problems
+from web.extensions import limiter, login_manager
+from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
+from web.knowledge import shared
+from web.rendering import render_markdown
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+class Moderator(UserMixin):
+    def __init__(self, name: str) -> None:
+        self.id = name
+
+
+@login_manager.user_loader
+def load_user(name: str) -> Moderator | None:
+    state = shared()
+    with state.lock:
+        return Moderator(name) if contributions.user_exists(state.kb.store, name) else None
+
+
+@bp.before_request
+def only_moderators() -> Response | None:
+    """Every route here but sign-in is for signed-in moderators only."""
+    if request.endpoint != "moderation.login" and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def login_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        state = shared()
+        with state.lock:
+            valid = contributions.check_user(state.kb.store, form.name.data, form.password.data)
+        if valid:
+            login_user(Moderator(form.name.data))
+            return redirect(url_for("moderation.queue"), 303)
+        form.password.errors = ["Identifiant ou mot de passe incorrect."]  # same words whether the name exists or not
+        return render_template("moderation/login.html", form=form), 401  # type: ignore[return-value]
+    return render_template("moderation/login.html", form=form)
+
+
+@bp.post("/deconnexion")
+def logout() -> Response:
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("practices.search"), 303)
+
+
+@bp.get("")
+def queue() -> str:
+    state = shared()
+    with state.lock:
+        pending = contributions.queue(state.kb.store)
+    return render_template("moderation/queue.html", pending=pending, action=ActionForm())
+
+
+@bp.get("/publiees")
+def published() -> str:
+    state = shared()
+    with state.lock:
+        sheets = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
+    return render_template("moderation/published.html", sheets=sheets, action=ActionForm())
+
+
+@bp.get("/journal")
+def journal() -> str:
+    state = shared()
+    with state.lock:
+        entries = contributions.audit_log(state.kb.store)
+    for entry in entries:
+        before, after = (json.loads(entry[k]) if entry[k] else None for k in ("before", "after"))
+        entry["changed"] = sorted(
+            k for k in set(before or {}) | set(after or {}) if (before or {}).get(k) != (after or {}).get(k)
+        )
+    return render_template("moderation/journal.html", entries=entries)
+
+
+def review_context(sheet_id: str, edit_form: SheetFields | None = None) -> dict[str, Any]:
+    state = shared()
+    with state.lock:
+        record = state.kb.store.record(sheet_id)
+        if record is None:
+            abort(404)
+        submission = contributions.submission_for(state.kb.store, sheet_id)
+        published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
+    if edit_form is None:
+        edit_form = SheetFields()
+        edit_form.fill_from(record.sheet)
+    merge_form = MergeForm()
+    candidates = [c["id"] for c in (submission.similar if submission else [])]
+    merge_form.target.choices = [
+        SelectChoice(s.id, s.title) for s in sorted(published, key=lambda s: s.id not in candidates)
+    ]
+    return {
+        "record": record,
+        "sheet": record.sheet,
+        "submission": submission,
+        "edit_form": edit_form,
+        "reject_form": RejectForm(),
+        "merge_form": merge_form,
+        "action": ActionForm(),
+        "rendered": {k: render_markdown(v) for k, v in record.sheet.sections.items()},
+        "label": contributions.STATUS_LABELS.get(record.status, record.status),
+    }
+
+
+@bp.get("/fiches/<sheet_id>")
+def review(sheet_id: str) -> str:
+    return render_template("moderation/review.html", **review_context(sheet_id))
+
+
+@bp.post("/fiches/<sheet_id>/modifier")
+def edit(sheet_id: str) -> str | Response:
+    form = SheetFields()
+    if form.validate_on_submit():
+        state = shared()
+        with state.lock:
+            record = state.kb.store.record(sheet_id)
+            if record is None:
+                abort(404)
+            sheet = form.to_sheet(sheet_id)
+            sheet.source = record.sheet.source
+            reasons = problems(sheet)
+            if not reasons:
+                contributions.edit(state.kb, sheet, current_user.id)
+                flash("Fiche enregistrée.")
+                return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
+        form.title.errors = [*form.title.errors, "; ".join(reasons)]
+    return render_template("moderation/review.html", **review_context(sheet_id, form)), 400  # type: ignore[return-value]
+
+
+def act(sheet_id: str, do: Any, done: str) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = shared()
+    with state.lock:
+        try:
+            do(state.kb)
+        except KeyError:
+            abort(409 if state.kb.store.record(sheet_id) else 404)
+    flash(done)
+    return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
+
+
+@bp.post("/fiches/<sheet_id>/publier")
+def publish(sheet_id: str) -> Response:
+    return act(
+        sheet_id,
+        lambda kb: contributions.publish(kb, sheet_id, current_user.id),
+        "Fiche publiée : elle est visible dans la recherche.",
+    )
+
+
+@bp.post("/fiches/<sheet_id>/depublier")
+def unpublish(sheet_id: str) -> Response:
+    return act(sheet_id, lambda kb: contributions.unpublish(kb, sheet_id, current_user.id), "Fiche dépubliée.")
+
+
+@bp.post("/fiches/<sheet_id>/refuser")
+def reject(sheet_id: str) -> str | Response:
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return render_template("moderation/review.html", **{**review_context(sheet_id), "reject_form": form}), 400  # type: ignore[return-value]
+    return act(
+        sheet_id,
+        lambda kb: contributions.reject(kb, sheet_id, current_user.id, form.reason.data.strip()),
+        "Fiche refusée.",
+    )
+
+
+@bp.post("/fiches/<sheet_id>/fusionner")
+def merge(sheet_id: str) -> Response:
+    target = request.form.get("target", "")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = shared()
+    with state.lock:
+        try:
+            contributions.merge(state.kb, sheet_id, target, current_user.id)
+        except KeyError:
+            abort(409)
+    flash("Fiche fusionnée dans la fiche publiée.")
+    return redirect(url_for("moderation.review", sheet_id=target), 303)
