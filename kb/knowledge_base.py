@@ -14,15 +14,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kb import config
 from kb.encoder import Encoder
 from kb.importer import ImportReport, import_directory
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
-from kb.store import PUBLISHED, Store, passage_hash, passage_text
+from kb.store import Store, passage_hash, passage_text
 from kb.vector_index import IndexMismatch, Manifest, VectorIndex
 
 ENCODE_BATCH = 64
+COMPACT_AFTER = 50  # logged changes a loading process replays before the writer saves the whole index
 Progress = Callable[[int, int], None]
 
 
@@ -52,7 +55,8 @@ class KnowledgeBase:
         self.store = Store(self.index_dir / config.DB_FILE, readonly=readonly)
         self.encoder = encoder or Encoder(model)
         self._index: VectorIndex | None = None
-        self._index_version: int | None = None
+        self._index_version = -1
+        self._saved_version = -1
 
     def close(self) -> None:
         self.store.close()
@@ -96,16 +100,14 @@ class KnowledgeBase:
         wanted = {section: passage_text(sheet, section) for section in sheet.parts()}
         todo = {sec: text for sec, text in wanted.items() if have.get(sec) != passage_hash(text)}
         vectors = self.encoder.encode_passages(list(todo.values()))
-        old_ids = self.store.part_ids([sheet.id])
-        version = self.store.vectors_version
-        with self.store.transaction():
+
+        def write() -> None:
             self.store.save_sheet(sheet, status=status, origin=origin, edited=edited)
             ids = {p.section: p.id for p in self.store.parts([sheet.id])}
             rows = [(ids[sec], passage_hash(text), v) for (sec, text), v in zip(todo.items(), vectors, strict=True)]
             self.store.save_vectors(model, rows)
-            if also:
-                also()
-        self._sync_index(sheet.id, old_ids, version)
+
+        self._change(sheet.id, write, also)
 
     def set_status(self, sheet_id: str, status: str, also: Callable[[], None] | None = None) -> None:
         """Publish, unpublish or reject a sheet in one transaction, then update the index."""
@@ -116,69 +118,90 @@ class KnowledgeBase:
             section: passage_hash(passage_text(record.sheet, section)) for section in record.sheet.parts()
         }:  # e.g. imported without vectors: encode now, same path as an edit
             self.save_sheet(record.sheet, status=record.status, origin=record.origin)
-        old_ids = self.store.part_ids([sheet_id])
-        version = self.store.vectors_version
-        with self.store.transaction():
-            self.store.set_status(sheet_id, status)
-            if also:
-                also()
-        self._sync_index(sheet_id, old_ids, version)
+        self._change(sheet_id, lambda: self.store.set_status(sheet_id, status), also)
 
     def delete_sheet(self, sheet_id: str, also: Callable[[], None] | None = None) -> None:
-        old_ids = self.store.part_ids([sheet_id])
-        version = self.store.vectors_version
+        self._change(sheet_id, lambda: self.store.delete_sheet(sheet_id), also)
+
+    def _change(self, sheet_id: str, write: Callable[[], None], also: Callable[[], None] | None) -> None:
+        """One transaction: the change, ``also``, and the index log entry every process replays."""
         with self.store.transaction():
-            self.store.delete_sheet(sheet_id)
+            before = self.store.vectors_version
+            removed = self.store.part_ids([sheet_id])
+            write()
             if also:
                 also()
-        self._sync_index(sheet_id, old_ids, version)
+            self.store.log_index_change(before, sheet_id, removed)
+        index = self.index  # patched from the log, like any other process's
+        if not self.readonly and len(self.store.index_changes(self._saved_version)) >= COMPACT_AFTER:
+            self._save(index)
 
-    def _sync_index(self, sheet_id: str, old_ids: Any, version_before: int) -> None:
-        """Patch the loaded index for one sheet, when it was current before the change;
-        otherwise leave it to be loaded or rebuilt on next use. Saved for the other processes."""
-        index = self._index
-        if index is None or self._index_version != version_before:
-            self._index = None
-            return
-        index.remove(old_ids)
-        record = self.store.record(sheet_id)
-        if record is not None and record.status == PUBLISHED:
-            ids, matrix = self.store.vectors(self.encoder.model_id, sheet_ids=[sheet_id])
-            if len(ids):
-                index.add(ids, matrix)
-        self._index_version = self.store.vectors_version
-        if not self.readonly:
-            index.save(self.index_dir, self._expected_manifest(len(index)))
-        if "searcher" in self.__dict__:
-            self.searcher.refresh()
-
-    def _expected_manifest(self, count: int) -> Manifest:
+    # -- the index: loaded, patched from the log, or rebuilt ----------------------------------
+    def _manifest(self, count: int) -> Manifest:
         return Manifest(self.encoder.model_id, self.encoder.dim, count, self.store.vectors_version)
+
+    def _save(self, index: VectorIndex) -> None:
+        """Write the whole index (after a build, or when the log grew long), then drop the log
+        entries it now contains."""
+        self.store.db.conn.commit()
+        index.save(self.index_dir, self._manifest(len(index)))
+        self._saved_version = self.store.vectors_version
+        self.store.prune_index_log(self._saved_version)
 
     def _build_index(self) -> VectorIndex:
         """The index from the stored vectors (no encoding); saved unless read-only."""
         ids, matrix = self.store.vectors(self.encoder.model_id)
         index = VectorIndex.from_vectors(ids, matrix, self.encoder.dim)
-        if not self.readonly:
-            self.store.db.conn.commit()
-            index.save(self.index_dir, self._expected_manifest(len(ids)))
         self._index, self._index_version = index, self.store.vectors_version
+        if not self.readonly:
+            self._save(index)
         return index
+
+    def _catch_up(self, index: VectorIndex, version: int, target: int) -> bool:
+        """Replay the logged changes from ``version`` to ``target`` on ``index``; False when the
+        log does not cover that span (a bulk change happened), so the caller reloads instead."""
+        changes = self.store.index_changes(version)
+        expected = version
+        for before, after, _, _ in changes:
+            if before != expected:
+                return False
+            expected = after
+        if expected != target:
+            return False
+        touched = list(dict.fromkeys(sheet_id for _, _, sheet_id, _ in changes))
+        removed = {pid for _, _, _, ids in changes for pid in ids}
+        removed.update(self.store.part_ids(touched).tolist())
+        index.remove(np.fromiter(removed, dtype=np.int64, count=len(removed)))
+        ids, matrix = self.store.vectors(self.encoder.model_id, sheet_ids=touched)
+        if len(ids):
+            index.add(ids, matrix)
+        self._index_version = target
+        if "searcher" in self.__dict__:
+            self.searcher.apply_changes(removed, touched)
+        return True
 
     @property
     def index(self) -> VectorIndex:
-        """The FAISS index matching the store now: loaded from disk, or rebuilt from SQLite."""
+        """The FAISS index matching the store now: patched from the change log, loaded from disk
+        (then patched), or rebuilt from the stored vectors. Never by re-encoding."""
         version = self.store.vectors_version
-        if self._index is not None and self._index_version == version:
-            return self._index
+        if self._index is not None:
+            if self._index_version == version or self._catch_up(self._index, self._index_version, version):
+                return self._index
         if self.store.parts_missing_vectors(self.encoder.model_id):
             raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
         try:
-            self._index = VectorIndex.load(self.index_dir, self._expected_manifest(self._vector_count()))
-            self._index_version = version
+            index, manifest = VectorIndex.load(self.index_dir, self.encoder.model_id, self.encoder.dim)
+            self._index, self._index_version, self._saved_version = (
+                index,
+                manifest.vectors_version,
+                manifest.vectors_version,
+            )
+            if manifest.vectors_version == version or self._catch_up(index, manifest.vectors_version, version):
+                return index
         except IndexMismatch:
-            self._build_index()
-        return self._index  # type: ignore[return-value]
+            pass
+        return self._build_index()
 
     def _vector_count(self) -> int:
         return int(

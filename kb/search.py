@@ -19,7 +19,7 @@ from kb.encoder import Encoder
 from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, make_snippet
 from kb.store import Store
-from kb.text import detect_language, terms
+from kb.text import detect_language, fold, terms, words
 from kb.vector_index import VectorIndex
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -141,6 +141,18 @@ class Searcher:
         """Forget caches derived from the store (after the corpus changed)."""
         self._known_words = None
         self._part_map = None
+
+    def apply_changes(self, removed_parts: set[int], sheet_ids: list[str]) -> None:
+        """Patch the caches for a few changed sheets instead of reloading them."""
+        if self._part_map is not None:
+            for pid in removed_parts:
+                self._part_map.pop(pid, None)
+            for part in self.store.parts(sheet_ids, status="published"):
+                self._part_map[part.id] = (part.sheet_id, part.section)
+        if self._known_words is not None:  # a superset is harmless: it only guides language detection
+            self._known_words = self._known_words | {
+                fold(w) for part in self.store.parts(sheet_ids, status="published") for w in words(part.text)
+            }
 
     @property
     def known_words(self) -> frozenset[str]:

@@ -116,7 +116,21 @@ def _migrate_3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    """A log of per-sheet index changes, so every process patches its FAISS index in place."""
+    db.execute(
+        """CREATE TABLE index_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            version_before INTEGER NOT NULL,
+            version_after INTEGER NOT NULL,
+            sheet_id TEXT NOT NULL,
+            removed TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX index_log_after ON index_log(version_after)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -523,6 +537,29 @@ class Store:
             [sheet_id, model],
         ).fetchall()
         return np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 0))
+
+    def log_index_change(self, version_before: int, sheet_id: str, removed: Sequence[int]) -> None:
+        """Record, inside the change's transaction, which sheet's vectors changed and which part ids
+        left, so other processes can patch their index instead of reloading it."""
+        self.db.execute(
+            "INSERT INTO index_log (version_before, version_after, sheet_id, removed) VALUES (?, ?, ?, ?)",
+            [version_before, self.vectors_version, sheet_id, json.dumps([int(i) for i in removed])],
+        )
+
+    def index_changes(self, since: int) -> list[tuple[int, int, str, list[int]]]:
+        """(version before, version after, sheet id, removed part ids) of the changes after ``since``."""
+        return [
+            (a, b, c, json.loads(d))
+            for a, b, c, d in self.db.execute(
+                "SELECT version_before, version_after, sheet_id, removed FROM index_log WHERE version_after > ? "
+                "ORDER BY id",
+                [since],
+            )
+        ]
+
+    def prune_index_log(self, upto: int) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM index_log WHERE version_after <= ?", [upto])
 
     @property
     def vectors_version(self) -> int:

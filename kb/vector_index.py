@@ -88,14 +88,15 @@ class VectorIndex:
         write_atomic(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode("utf-8"))
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str], expected: Manifest) -> VectorIndex:
+    def load(cls, directory: str | os.PathLike[str], model: str, dim: int) -> tuple[VectorIndex, Manifest]:
+        """The saved index and its manifest, if they are whole and made by this model."""
         directory = Path(directory)
         try:
             found = Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
             raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
-        if replace(found, sha256="") != replace(expected, sha256=""):
-            raise IndexMismatch(f"index built for {found}, the store needs {expected}")
+        if (found.model, found.dim) != (model, dim):
+            raise IndexMismatch(f"index built with {found.model} ({found.dim} dims), the store needs {model} ({dim})")
         try:
             raw = (directory / INDEX_FILE).read_bytes()
             if hashlib.sha256(raw).hexdigest() != found.sha256:
@@ -103,8 +104,8 @@ class VectorIndex:
             index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
         except (OSError, RuntimeError) as exc:
             raise IndexMismatch(f"index file missing or damaged ({exc})") from None
-        if index.ntotal != expected.count or index.d != expected.dim:
+        if index.ntotal != found.count or index.d != dim:
             raise IndexMismatch("index file does not match its manifest")
-        loaded = cls(expected.dim)
+        loaded = cls(dim)
         loaded.faiss = index
-        return loaded
+        return loaded, found

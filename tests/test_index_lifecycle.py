@@ -136,3 +136,51 @@ def test_removed_file_removes_its_sheet_but_a_broken_file_does_not(
     assert all(
         h.sheet.id != "sdat-economie-circulaire-rives-de-saone" for h in counting_kb.search("SDAT", limit=20).hits
     )
+
+
+def test_other_processes_patch_their_index_from_the_change_log(tmp_path: Path, practices_copy: Path) -> None:
+    """A publish in one process reaches another through the log, without a full reload or save."""
+    from kb import contributions
+    from kb.sheet import SECTIONS, Sheet
+    from kb.vector_index import INDEX_FILE
+
+    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
+    _build(writer, practices_copy)
+    reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    before = len(reader.index)
+    saved = (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns
+    sheet = Sheet(
+        id="nouvelle", title="Nouvelle pratique", sections={**dict.fromkeys(SECTIONS, ""), "context": "Texte."}
+    )
+    contributions.submit(writer, sheet, "A", "a@example.org")
+    contributions.publish(writer, "nouvelle", "alice")
+    index = reader.index
+    assert len(index) == before + 2 and index is reader._index  # patched in place
+    assert (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns == saved  # no full rewrite per change
+    contributions.unpublish(writer, "nouvelle", "alice")
+    assert len(reader.index) == before
+    assert "nouvelle" not in [h.sheet.id for h in reader.search("Nouvelle pratique", limit=20).hits]
+    # after a bulk change (a build) the log no longer covers the span: the reader reloads
+    (practices_copy / "anar-usine-de-tri-sieen.md").unlink()
+    _build(writer, practices_copy)
+    assert len(reader.index) == len(writer.index)
+    writer.close()
+    reader.close()
+
+
+def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy: Path) -> None:
+    from kb import contributions
+    from kb.knowledge_base import COMPACT_AFTER
+
+    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
+    _build(writer, practices_copy)
+    for n in range(COMPACT_AFTER // 2 + 1):
+        contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
+        contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
+    assert len(writer.store.index_changes(-1)) < COMPACT_AFTER
+    manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text())
+    assert manifest["vectors_version"] > 12
+    fresh = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    assert len(fresh.index) == len(writer.index)
+    writer.close()
+    fresh.close()
