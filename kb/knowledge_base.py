@@ -185,9 +185,10 @@ class KnowledgeBase:
         """The FAISS index matching the store now: patched from the change log, loaded from disk
         (then patched), or rebuilt from the stored vectors. Never by re-encoding."""
         version = self.store.vectors_version
-        if self._index is not None:
-            if self._index_version == version or self._catch_up(self._index, self._index_version, version):
-                return self._index
+        if self._index is not None and (
+            self._index_version == version or self._catch_up(self._index, self._index_version, version)
+        ):
+            return self._index
         if self.store.parts_missing_vectors(self.encoder.model_id):
             raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
         try:

@@ -174,7 +174,7 @@ def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy
 
     writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     _build(writer, practices_copy)
-    for n in range(COMPACT_AFTER // 2 + 1):
+    for _ in range(COMPACT_AFTER // 2 + 1):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
     assert len(writer.store.index_changes(-1)) < COMPACT_AFTER
