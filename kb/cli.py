@@ -359,6 +359,92 @@ def export_command(dest: Path, fmt: str, index_dir: Path | None) -> None:
     click.echo(message, nl=not message.endswith("\n"))
 
 
+@main.command(name="topics")
+@click.option("--json", "as_json", is_flag=True)
+@index_dir_option
+@handle_errors
+def topics_command(as_json: bool, index_dir: Path | None) -> None:
+    """Topics of the published sheets (k-means on their embeddings), with their central sheets."""
+    from kb.topics import topics
+
+    with open_kb(index_dir, readonly=True) as kb:
+        found = topics(kb.store, kb.encoder.model_id)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "key": t.key,
+                        "label": t.label,
+                        "words": t.words,
+                        "members": t.members,
+                        "central": [s.id for s in t.central],
+                        "regions": dict(t.regions),
+                    }
+                    for t in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for t in found:
+        click.echo(f"{click.style(t.label, bold=True)} ({len(t.members)} sheets){' [named]' if t.named else ''}")
+        click.echo(f"   words: {', '.join(t.words)}")
+        for sheet in t.central:
+            click.echo(f"   - {sheet.title} [{sheet.id}]")
+
+
+@main.command(name="coverage")
+@index_dir_option
+@handle_errors
+def coverage_command(index_dir: Path | None) -> None:
+    """Themes by region, what each regional workshop covered, and the gaps."""
+    from kb.coverage import coverage
+    from kb.topics import topics
+
+    vocab = vocabulary()
+    with open_kb(index_dir, readonly=True) as kb:
+        report = coverage(kb.store, kb.encoder, topics(kb.store, kb.encoder.model_id))
+    width = max(len(vocab.label("themes", t)) for t in report.themes)
+    click.echo(" " * width + "  " + "  ".join(f"{r[:12]:>12}" for r in report.regions))
+    for theme, counts in report.themes.items():
+        cells = "  ".join(f"{counts.get(r, 0):>12}" for r in report.regions)
+        click.echo(f"{vocab.label('themes', theme):<{width}}  {cells}")
+    click.echo("\nWorkshops:")
+    for w in report.workshops:
+        themes = ", ".join(vocab.label("themes", t) for t in w.themes)
+        click.echo(f"  {w.region} · {w.session_label} « {w.session_title} »: {themes} ({len(w.practices)} sheets)")
+    click.echo("\nGaps (themes with practices elsewhere, none in the region):")
+    for region, gaps in report.gaps.items():
+        click.echo(f"  {region}: {', '.join(vocab.label('themes', t) for t in gaps) or '—'}")
+
+
+@main.command(name="workshop")
+@click.argument("topic")
+@click.option("--region", help="Favour this region, then its neighbours.")
+@click.option("--speakers", default=3, show_default=True, type=click.IntRange(1, 10))
+@click.option("--allow-same-organisation", is_flag=True)
+@click.option("--letter", default="A", show_default=True)
+@index_dir_option
+@handle_errors
+def workshop_command(
+    topic: str, region: str | None, speakers: int, allow_same_organisation: bool, letter: str, index_dir: Path | None
+) -> None:
+    """Draft a workshop on TOPIC: practices that fit, why, and the programme block."""
+    from kb.planner import plan, workshop_block
+
+    if region and region not in vocabulary().regions:
+        raise click.ClickException(f"unknown region {region!r}; one of: {', '.join(vocabulary().regions)}")
+    with open_kb(index_dir, readonly=True) as kb:
+        proposals = plan(kb, topic, region, speakers, allow_same_organisation)
+    if not proposals:
+        raise click.ClickException("no published practice fits this topic")
+    for n, proposal in enumerate(proposals, 1):
+        click.echo(f"{n}. {proposal.hit.sheet.title} [{proposal.hit.sheet.id}]\n   {proposal.reason}")
+    click.echo("\n" + workshop_block(topic, proposals, letter), nl=False)
+
+
 @main.group()
 def user() -> None:
     """Moderator accounts."""

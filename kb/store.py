@@ -130,7 +130,20 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX index_log_after ON index_log(version_after)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Names moderators give to topics, with the members the topic had when named."""
+    db.execute(
+        """CREATE TABLE topic_names (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            members TEXT NOT NULL,
+            named_by TEXT NOT NULL,
+            named_at TEXT NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -18,6 +18,7 @@ class Vocabulary:
 
     terms: dict[str, dict[str, str]]
     regions: tuple[str, ...]
+    neighbours: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def label(self, facet: str, key: str) -> str:
         return self.terms.get(facet, {}).get(key, key)
@@ -62,7 +63,10 @@ class Meeting:
 @cache
 def vocabulary() -> Vocabulary:
     raw = yaml.safe_load((DATA_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
-    return Vocabulary(terms={facet: dict(raw[facet]) for facet in FACETS}, regions=tuple(raw["regions"]))
+    neighbours = {region: tuple(others) for region, others in (raw.get("neighbours") or {}).items()}
+    return Vocabulary(
+        terms={facet: dict(raw[facet]) for facet in FACETS}, regions=tuple(raw["regions"]), neighbours=neighbours
+    )
 
 
 @cache

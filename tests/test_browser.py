@@ -197,3 +197,20 @@ def test_recueil_prints_to_pdf(page, base_url: str) -> None:  # type: ignore[no-
     assert 12 <= len(reader.pages) <= 60, len(reader.pages)
     assert "Recueil de bonnes pratiques de la clause sociale" in text
     assert "Sommaire" in text and "Intermed" in text and "Perspectives" in text
+
+
+def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/ateliers")
+    for chart in ("par-themes", "par-region", "par-market_types", "par-annee"):
+        svg = page.locator(f"svg#{chart}")
+        assert svg.is_visible()
+        box = svg.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 20
+        rows = page.locator(f"#{chart}-table tbody tr").count()
+        assert svg.locator("rect").count() == rows
+    shot(page, "organisers")
+    page.goto(base_url + "/ateliers/planifier?sujet=la+mobilisation+des+publics+f%C3%A9minins&region=Grand+Est")
+    assert page.locator("#bloc").input_value().startswith("Atelier A) La mobilisation des publics féminins")
+    page.emulate_media(media="print")
+    assert page.locator("pre.print-only").is_visible() and not page.locator("form.planner").is_visible()
+    shot(page, "planner-print")

@@ -134,7 +134,7 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     path = tmp_path / "kb.sqlite"
     Store(path).close()
     conn = sqlite3.connect(path)  # back to schema 1, as a database made by the first release
-    for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log"):
+    for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log", "topic_names"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()

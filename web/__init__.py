@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, contribute, errors, knowledge, moderation, practices, security
+    from web import api, contribute, errors, knowledge, moderation, organisers, practices, security
     from web.extensions import csrf, limiter, login_manager
 
     knowledge.init_app(app)
@@ -50,5 +50,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(organisers.bp)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
     return app

@@ -32,6 +32,7 @@ class Shared:
     kb: KnowledgeBase
     lock: threading.Lock
     theme_vectors: np.ndarray | None = None
+    topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
 
 def init_app(app: Flask) -> None:
