@@ -182,7 +182,7 @@ def topics(store: Store, model: str, max_topics: int = 12) -> list[Topic]:
         )
         top_words = []
         for _, s in scored[:5]:
-            count, word = max(spellings[s], key=lambda item: (item[0], item[1]))
+            _, word = max(spellings[s], key=lambda item: (item[0], item[1]))
             top_words.append(word.lower())
         name = _match_name(named, set(members))
         out.append(

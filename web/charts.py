@@ -30,7 +30,8 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, int]]) -> Markup
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="13" fill="#1d2433">'
             f"{escape(short)}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR}" rx="3" fill="#1f5fa8"></rect>'
-            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR * 0.7:.1f}" font-size="13" fill="#1d2433">{count}</text></g>'
+            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + BAR * 0.7:.1f}" font-size="13" fill="#1d2433">'
+            f"{count}</text></g>"
         )
     return Markup(
         f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title" '
