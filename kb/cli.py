@@ -445,6 +445,44 @@ def workshop_command(
     click.echo("\n" + workshop_block(topic, proposals, letter), nl=False)
 
 
+@main.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@index_dir_option
+@handle_errors
+def backup(dest: Path, index_dir: Path | None) -> None:
+    """Copy the database to DEST (SQLite online backup; safe while the app serves)."""
+    with open_kb(index_dir, readonly=True) as kb:
+        kb.store.backup(dest)
+        count = kb.store.count(None)
+    click.echo(f"backup of {count} sheets written to {dest}")
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing knowledge base.")
+@index_dir_option
+@handle_errors
+def restore(src: Path, force: bool, index_dir: Path | None) -> None:
+    """Restore a backup made by 'kb backup' into the index folder, then rebuild the index."""
+    from kb.store import Store, StoreError
+
+    folder = config.index_dir(index_dir)
+    target = folder / config.DB_FILE
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists: use --force to replace it (back it up first)")
+    try:
+        source = Store(src, readonly=True)
+    except StoreError as exc:
+        raise click.ClickException(f"{src} is not a Recueil backup: {exc}") from None
+    source.backup(target)
+    source.close()
+    for stale in ("kb.sqlite-wal", "kb.sqlite-shm"):
+        (folder / stale).unlink(missing_ok=True)
+    with open_kb(folder) as kb:
+        report = kb.update_vectors()
+        click.echo(f"restored {kb.store.count(None)} sheets from {src}; index: {report.vectors} vectors")
+
+
 @main.group()
 def user() -> None:
     """Moderator accounts."""

@@ -44,7 +44,12 @@ def apply_import(
     """Add new sheets (with ``new_status``), update those unchanged on the web since their last
     import, and report the others as conflicts, keeping the web version."""
     report = report or ImportReport()
+    seen: set[str] = set()
     for sheet in sheets:
+        if sheet.id in seen:
+            report.failed.append(SheetError(sheet.id, "duplicate id in this import; the first one was kept"))
+            continue
+        seen.add(sheet.id)
         file_hash = content_hash(sheet)
         record = store.record(sheet.id)
         if record is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -220,6 +221,18 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def backup(self, destination: str | Path) -> None:
+        """A consistent copy through SQLite's online backup: safe while others read and write."""
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".partial")
+        target = sqlite3.connect(partial)
+        try:
+            self.db.conn.backup(target)
+        finally:
+            target.close()
+        os.replace(partial, destination)
 
     # -- schema -------------------------------------------------------------------------------
     @property

@@ -10,6 +10,24 @@ from flask import Flask
 
 from kb import config
 
+WEAK_KEYS = {"dev", "devel", "secret", "changeme", "change-me", "default", "test", "tests", "password"}
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration (the message says why)."""
+
+
+def check_secret_key(app: Flask) -> None:
+    """Sessions and CSRF tokens are signed with the secret key: refuse a guessable one."""
+    key = str(app.config.get("SECRET_KEY") or "")
+    if app.testing or app.debug:
+        return
+    if key.lower() in WEAK_KEYS or len(key) < 32:
+        raise ConfigurationError(
+            "RECUEIL_SECRET_KEY is a default or too short (at least 32 random characters): "
+            'set it, e.g. RECUEIL_SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")'
+        )
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; the knowledge base is opened once here and shared read-only by requests.
@@ -32,8 +50,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
+        if os.environ.get(f"RECUEIL_{name}"):
+            app.config[name] = os.environ[f"RECUEIL_{name}"]
     if test_config:
         app.config.update(test_config)
+    check_secret_key(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

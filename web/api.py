@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from kb.search import FILTERS
 from web.errors import bad_request
+from web.extensions import limiter
 from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, run_search, shared
 from web.openapi import spec
 
@@ -42,7 +43,12 @@ def query_arg() -> str:
     return request.args.get("q", "")[:500]
 
 
+def search_limit() -> str:
+    return current_app.config.get("SEARCH_RATE_LIMIT", "120 per minute")
+
+
 @bp.get("/search")
+@limiter.limit(search_limit)
 def search() -> Response:
     limit = int_arg("limit", 10, 1, 100)
     offset = int_arg("offset", 0, 0, 1_000_000)

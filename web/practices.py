@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from kb.markdown_io import dump_sheet
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
+from web.extensions import limiter
 from web.knowledge import (
     FILTER_LABELS,
     closest_themes,
@@ -88,7 +89,12 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
     return args
 
 
+def search_limit() -> str:
+    return current_app.config.get("SEARCH_RATE_LIMIT", "120 per minute")
+
+
 @bp.get("/")
+@limiter.limit(search_limit)
 def search() -> str:
     query = request.args.get("q", "")[:500].strip()
     filters = filters_from(request.args)
