@@ -96,7 +96,8 @@ from tests.conftest import CountingEncoder
 kb = KnowledgeBase(sys.argv[1], encoder=CountingEncoder())
 print("ready", flush=True)
 for n in range(10_000):
-    sheet = Sheet(id=f"crash-{n}", title=f"Fiche {n}", sections={**dict.fromkeys(SECTIONS, ""), "context": f"Texte {n}."})
+    sections = {**dict.fromkeys(SECTIONS, ""), "context": f"Texte {n}."}
+    sheet = Sheet(id=f"crash-{n}", title=f"Fiche {n}", sections=sections)
     contributions.submit(kb, sheet, "A", "a@example.org")
     contributions.publish(kb, sheet.id, "alice")
     print(f"published crash-{n}", flush=True)
