@@ -150,6 +150,8 @@ class KnowledgeBase:
 
     def _build_index(self) -> VectorIndex:
         """The index from the stored vectors (no encoding); saved unless read-only."""
+        if self.store.parts_missing_vectors(self.encoder.model_id, status="published"):
+            raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
         ids, matrix = self.store.vectors(self.encoder.model_id)
         index = VectorIndex.from_vectors(ids, matrix, self.encoder.dim)
         self._index, self._index_version = index, self.store.vectors_version
@@ -176,8 +178,6 @@ class KnowledgeBase:
         if len(ids):
             index.add(ids, matrix)
         self._index_version = target
-        if "searcher" in self.__dict__:
-            self.searcher.apply_changes(removed, touched)
         return True
 
     @property
@@ -189,8 +189,6 @@ class KnowledgeBase:
             self._index_version == version or self._catch_up(self._index, self._index_version, version)
         ):
             return self._index
-        if self.store.parts_missing_vectors(self.encoder.model_id):
-            raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
         try:
             index, manifest = VectorIndex.load(self.index_dir, self.encoder.model_id, self.encoder.dim)
             self._index, self._index_version, self._saved_version = (
@@ -220,10 +218,7 @@ class KnowledgeBase:
 
     def _fresh_searcher(self) -> Searcher:
         searcher = self.searcher
-        index = self.index
-        if searcher.index is not index:
-            searcher.index = index
-            searcher.refresh()
+        searcher.index = self.index
         return searcher
 
     def search(

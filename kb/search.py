@@ -19,7 +19,7 @@ from kb.encoder import Encoder
 from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, make_snippet
 from kb.store import Store
-from kb.text import detect_language, fold, terms, words
+from kb.text import detect_language, fold, stem, terms, words
 from kb.vector_index import VectorIndex
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -134,37 +134,12 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.weights = weights or Weights()
-        self._known_words: frozenset[str] | None = None
-        self._part_map: dict[int, tuple[str, str]] | None = None
 
-    def refresh(self) -> None:
-        """Forget caches derived from the store (after the corpus changed)."""
-        self._known_words = None
-        self._part_map = None
-
-    def apply_changes(self, removed_parts: set[int], sheet_ids: list[str]) -> None:
-        """Patch the caches for a few changed sheets instead of reloading them."""
-        if self._part_map is not None:
-            for pid in removed_parts:
-                self._part_map.pop(pid, None)
-            for part in self.store.parts(sheet_ids, status="published"):
-                self._part_map[part.id] = (part.sheet_id, part.section)
-        if self._known_words is not None:  # a superset is harmless: it only guides language detection
-            self._known_words = self._known_words | {
-                fold(w) for part in self.store.parts(sheet_ids, status="published") for w in words(part.text)
-            }
-
-    @property
-    def known_words(self) -> frozenset[str]:
-        if self._known_words is None:
-            self._known_words = self.store.known_words()
-        return self._known_words
-
-    def _parts(self) -> dict[int, tuple[str, str]]:
-        """Published parts: part id -> (sheet id, section)."""
-        if self._part_map is None:
-            self._part_map = {p.id: (p.sheet_id, p.section) for p in self.store.parts(status="published")}
-        return self._part_map
+    def language(self, query: str) -> str:
+        """The query's language; words the corpus contains count as French (an index lookup)."""
+        folded = {fold(w): stem(w) for w in words(query)}
+        known = self.store.known_terms(list(set(folded.values())))
+        return detect_language(query, {w for w, s in folded.items() if s in known})
 
     def search(
         self,
@@ -180,7 +155,7 @@ class Searcher:
         offset = max(0, min(int(offset), 1_000_000))
         filters = normalise_filters(filters)
         allowed = self.store.filter_ids({FILTER_FACETS[k]: v for k, v in filters.items()}) if filters else None
-        language = detect_language(query, self.known_words) if query else "fr"
+        language = self.language(query) if query else "fr"
         if not query:
             return self._browse(allowed, limit, offset, filters)
 
@@ -221,7 +196,7 @@ class Searcher:
             return []
         vector = vector / (np.linalg.norm(vector) or 1.0)
         scores, ids = self.index.search(vector, DENSE_CANDIDATES)
-        parts = self._parts()
+        parts = self.store.part_owners(ids.tolist())
         best: dict[str, float] = {}
         for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
             other = parts.get(pid, ("", ""))[0]
@@ -251,7 +226,6 @@ class Searcher:
     def _score(
         self, query: str, query_terms: list[str], allowed: list[str] | None, language: str, mode: Mode
     ) -> dict[str, dict[str, Any]]:
-        parts = self._parts()
         allowed_set = set(allowed) if allowed is not None else None
         # part id -> [dense, keyword]
         part_scores: dict[int, list[float]] = {}
@@ -259,13 +233,15 @@ class Searcher:
             allowed_parts = self.store.part_ids(allowed) if allowed is not None else None
             qvec = self.encoder.encode_queries([query])[0]
             scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
-            for score, pid in zip(scores.tolist(), ids.tolist(), strict=True):
-                if pid in parts:
-                    part_scores[pid] = [score, 0.0]
+            part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         if mode in ("hybrid", "keyword") and query_terms:
             for pid, bm25 in self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES):
-                if pid in parts and (allowed_set is None or parts[pid][0] in allowed_set):
-                    part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
+                part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
+        parts = self.store.part_owners(list(part_scores))  # published parts only
+        part_scores = {
+            pid: s for pid, s in part_scores.items()
+            if pid in parts and (allowed_set is None or parts[pid][0] in allowed_set)
+        }
         if mode == "keyword":
             part_scores = {pid: s for pid, s in part_scores.items() if s[1] > 0}
         weight = {"dense": 0.0, "keyword": 1.0}.get(

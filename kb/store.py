@@ -22,7 +22,7 @@ import numpy as np
 import sqlite_utils
 
 from kb.sheet import SECTIONS, Sheet
-from kb.text import fold, terms, words
+from kb.text import terms
 from kb.vocabulary import FACETS
 
 PUBLISHED = "published"
@@ -486,24 +486,32 @@ class Store:
         total = int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
         return counts, total
 
-    def known_words(self) -> frozenset[str]:
-        """Folded surface words of the published corpus (for query language detection)."""
-        out: set[str] = set()
-        for (text,) in self.db.execute(
-            "SELECT p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE s.status = 'published'"
-        ):
-            out.update(fold(w) for w in words(text))
-        return frozenset(out)
+    def known_terms(self, candidates: Sequence[str]) -> set[str]:
+        """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""
+        return {
+            r[0]
+            for r in self.db.execute(f"SELECT term FROM parts_vocab WHERE term IN {IN_JSON}", [_json_list(candidates)])
+        }
 
-    def parts_missing_vectors(self, model: str) -> list[tuple[int, str, str, str]]:
+    def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """Part id -> (sheet id, section), for the given parts of published sheets only."""
+        rows = self.db.execute(
+            f"""SELECT p.id, p.sheet_id, p.section FROM parts p JOIN sheets s ON s.id = p.sheet_id
+                WHERE p.id IN {IN_JSON} AND s.status = 'published'""",
+            [json.dumps([int(i) for i in part_ids])],
+        ).fetchall()
+        return {int(a): (b, c) for a, b, c in rows}
+
+    def parts_missing_vectors(self, model: str, status: str | None = None) -> list[tuple[int, str, str, str]]:
         """(part id, sheet id, section, passage hash) of the parts whose vector is absent or stale."""
+        only = "AND p.sheet_id IN (SELECT id FROM sheets WHERE status = ?)" if status else ""
         return [
             (int(a), b, c, d)
             for a, b, c, d in self.db.execute(
-                """SELECT p.id, p.sheet_id, p.section, p.passage_hash FROM parts p
+                f"""SELECT p.id, p.sheet_id, p.section, p.passage_hash FROM parts p
                    LEFT JOIN vectors v ON v.part_id = p.id AND v.model = ? AND v.passage_hash = p.passage_hash
-                   WHERE v.part_id IS NULL ORDER BY p.id""",
-                [model],
+                   WHERE v.part_id IS NULL {only} ORDER BY p.id""",
+                [model, status] if status else [model],
             )
         ]
 

@@ -18,7 +18,6 @@ _STEMMER = Stemmer.Stemmer("french")
 # of inclusive writing kept together (facilitateur.rice.s -> facilitateur).
 _WORD = re.compile(r"\w+(?:[.·]\w+)*", re.UNICODE)
 _ENGLISH_SHAPE = re.compile(r"(?:ing|ship|ness|ful|wh|th|w|ck|ee|oo)(?:s)?$|^(?:wh|th)|w")
-_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
 
 FRENCH_STOPWORDS = frozenset(
     [
@@ -213,12 +212,12 @@ def stem(word: str) -> str:
     return fold(_STEMMER.stemWord(word.casefold()))
 
 
-def terms(text: str, drop_stopwords: bool = True) -> list[str]:
+def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
     out = []
     for word in words(text):
         folded = fold(word)
-        if drop_stopwords and (folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit())):
+        if folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
             continue
         out.append(stem(word))
     return out
@@ -242,11 +241,6 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
         return "fr"
     known = sum(t in known_words for t in tokens)
     return "fr" if 2 * known > len(tokens) else "en"
-
-
-def split_elision(word: str) -> str:
-    """Drop a leading French elision ("l'", "qu'") from a surface word."""
-    return _ELISION.sub("", word)
 
 
 def slugify(text: str, max_length: int = 60) -> str:

@@ -86,9 +86,9 @@ def spec(server: str = "") -> dict[str, Any]:
         "paths": {
             "/api/search": {
                 "get": {
-                    "summary": "Hybrid search",
+                    "summary": "Hybrid search (rate-limited per client: 429 past the limit)",
                     "parameters": [Q, _int("limit", 1, 100, 10), _int("offset", 0, 1_000_000, 0), *FILTER_PARAMS],
-                    "responses": _ok("SearchResults"),
+                    "responses": {**_ok("SearchResults"), "429": ERROR},
                 }
             },
             "/api/practices": {
