@@ -154,6 +154,7 @@ class KnowledgeBase:
             raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
         ids, matrix = self.store.vectors(self.encoder.model_id)
         index = VectorIndex.from_vectors(ids, matrix, self.encoder.dim)
+        del matrix
         self._index, self._index_version = index, self.store.vectors_version
         if not self.readonly:
             self._save(index)

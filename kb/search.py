@@ -239,7 +239,8 @@ class Searcher:
                 part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only
         part_scores = {
-            pid: s for pid, s in part_scores.items()
+            pid: s
+            for pid, s in part_scores.items()
             if pid in parts and (allowed_set is None or parts[pid][0] in allowed_set)
         }
         if mode == "keyword":

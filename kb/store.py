@@ -144,7 +144,24 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
+def _migrate_6(db: sqlite_utils.Database) -> None:
+    """Vectors stored as float16: half the size, and the ranking does not move (unit vectors)."""
+    rows = db.execute("SELECT part_id, vector FROM vectors").fetchall()
+    db.conn.executemany(
+        "UPDATE vectors SET vector = ? WHERE part_id = ?",
+        [(np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes(), pid) for pid, blob in rows],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+    _migrate_6,
+]
+VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -520,7 +537,7 @@ class Store:
         with self.transaction():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO vectors (part_id, model, passage_hash, vector) VALUES (?, ?, ?, ?)",
-                [(pid, model, h, np.asarray(v, dtype=np.float32).tobytes()) for pid, h, v in rows],
+                [(pid, model, h, np.asarray(v, dtype=VECTOR_DTYPE).tobytes()) for pid, h, v in rows],
             )
             self._bump_vectors_version()
 
@@ -550,8 +567,8 @@ class Store:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-        return ids, matrix
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), -1)
+        return ids, matrix.astype(np.float32)
 
     def part_hashes(self, sheet_id: str, model: str) -> dict[str, str]:
         """Section -> passage hash of the parts of a sheet that have a current vector."""
@@ -570,7 +587,9 @@ class Store:
                WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash ORDER BY p.id""",
             [sheet_id, model],
         ).fetchall()
-        return np.vstack([np.frombuffer(r[0], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 0))
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([np.frombuffer(r[0], dtype=VECTOR_DTYPE) for r in rows]).astype(np.float32)
 
     def log_index_change(self, version_before: int, sheet_id: str, removed: Sequence[int]) -> None:
         """Record, inside the change's transaction, which sheet's vectors changed and which part ids

@@ -97,8 +97,9 @@ def app(kb: KnowledgeBase):  # type: ignore[no-untyped-def]
     """The web app on the built knowledge base (model loaded once for the whole session)."""
     from web import create_app
 
-    return create_app({"KNOWLEDGE_BASE": kb, "TESTING": True, "SECRET_KEY": "tests",
-                       "SEARCH_RATE_LIMIT": "100000 per minute"})
+    return create_app(
+        {"KNOWLEDGE_BASE": kb, "TESTING": True, "SECRET_KEY": "tests", "SEARCH_RATE_LIMIT": "100000 per minute"}
+    )
 
 
 @pytest.fixture

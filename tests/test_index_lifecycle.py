@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.knowledge_base import KnowledgeBase, NeedsBuild
@@ -184,3 +185,47 @@ def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy
     assert len(fresh.index) == len(writer.index)
     writer.close()
     fresh.close()
+
+
+def test_ivf_index_adds_removes_filters_and_round_trips(tmp_path: Path) -> None:
+    from kb.vector_index import Manifest, VectorIndex
+
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((3000, 32)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    ids = np.arange(10, 3010, dtype=np.int64)
+    ivf = VectorIndex.from_vectors(ids, matrix, 32, threshold=1000)
+    flat = VectorIndex.from_vectors(ids, matrix, 32)
+    assert ivf.kind.startswith("IVF") and flat.kind.startswith("IDMap2")
+    query = matrix[5]
+    exact = flat.search(query, 10)[1]
+    assert set(ivf.search(query, 10, nprobe=ivf.faiss.nlist)[1]) == set(exact)  # all lists: exact up to SQ8 noise
+    allowed = ids[:100]
+    assert set(ivf.search(query, 10, allowed_ids=allowed)[1]) <= set(allowed.tolist())
+    ivf.remove(np.array([15]))
+    assert 15 not in ivf.search(query, 3000, nprobe=ivf.faiss.nlist)[1].tolist()
+    ivf.add(np.array([5000]), matrix[:1])
+    assert np.allclose(ivf.reconstruct(5000), matrix[0], atol=0.02)
+    ivf.save(tmp_path, Manifest("m", 32, len(ivf), 1))
+    loaded, manifest = VectorIndex.load(tmp_path, "m", 32)
+    assert manifest.index_type.startswith("IVF") and len(loaded) == len(ivf)
+    assert loaded.search(query, 5)[1].tolist() == ivf.search(query, 5)[1].tolist()
+
+
+def test_knowledge_base_switches_to_ivf_above_the_threshold(tmp_path: Path, practices_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kb import contributions, vector_index
+    from kb.sheet import SECTIONS, Sheet
+
+    monkeypatch.setattr(vector_index, "IVF_THRESHOLD", 20)
+    kb = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
+    _build(kb, practices_copy)
+    assert kb.index.kind.startswith("IVF")
+    sheet = Sheet(
+        id="ivf-ajout", title="Ajout dans un index IVF", sections={**dict.fromkeys(SECTIONS, ""), "context": "x"}
+    )
+    contributions.submit(kb, sheet, "A", "a@example.org")
+    contributions.publish(kb, "ivf-ajout", "alice")
+    assert "ivf-ajout" in [h.sheet.id for h in kb.search("Ajout dans un index IVF", limit=3, mode="keyword").hits]
+    ids, _ = kb.store.vectors(kb.encoder.model_id)
+    assert len(kb.index) == len(ids)
+    kb.close()
