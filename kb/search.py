@@ -24,8 +24,8 @@ from kb.vector_index import VectorIndex
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
-DENSE_CANDIDATES = 400  # parts fetched from FAISS before grouping by sheet
-KEYWORD_CANDIDATES = 400  # best BM25 parts
+DENSE_CANDIDATES = 200  # parts fetched from FAISS before grouping by sheet (dozens of sheets)
+KEYWORD_CANDIDATES = 200  # best BM25 parts
 # Query terms in more than half of the parts get no BM25 weight (FTS5 floors their IDF), so they
 # are left out; when a query has rarer terms, those in more than COMMON_TERM of the parts are too.
 COMMON_TERM = 0.2
@@ -134,6 +134,14 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.weights = weights or Weights()
+        self._count: tuple[int, int] | None = None
+
+    def _part_count(self) -> int:
+        """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
+        version = self.store.vectors_version
+        if self._count is None or self._count[0] != version:
+            self._count = (version, self.store.part_count())
+        return self._count[1]
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
@@ -208,7 +216,8 @@ class Searcher:
 
     def _ranking_terms(self, query_terms: list[str]) -> list[str]:
         """The query terms worth scoring: present, and not in most parts (see COMMON_TERM)."""
-        counts, total = self.store.term_counts(query_terms)
+        counts = self.store.term_counts(query_terms)
+        total = self._part_count()
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total]
         return rare or present
@@ -236,7 +245,7 @@ class Searcher:
             part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         if mode in ("hybrid", "keyword") and query_terms:
             for pid, bm25 in self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES):
-                part_scores.setdefault(pid, [0.0, 0.0])[1] = bm25
+                part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only
         part_scores = {
             pid: s
@@ -254,38 +263,42 @@ class Searcher:
 def _fuse(
     part_scores: dict[int, list[float]], parts: dict[int, tuple[str, str]], weight: float
 ) -> dict[str, dict[str, Any]]:
-    """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25)."""
+    """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25).
+
+    A part found by one retriever only has no score from the other (NaN), not zero: a zero would
+    stretch the dense min-max. The part that names the match is the sheet's best fused part.
+    """
     if not part_scores:
         return {}
-    sheet_dense: dict[str, float] = {}
-    sheet_kw: dict[str, float] = {}
-    for pid, (dense, kw) in part_scores.items():
-        sheet_id = parts[pid][0]
-        sheet_dense[sheet_id] = max(sheet_dense.get(sheet_id, -1.0), dense)
-        sheet_kw[sheet_id] = max(sheet_kw.get(sheet_id, 0.0), kw)
-    dense_values = np.array([v for v in sheet_dense.values() if v > -1.0] or [0.0])
-    lo, hi = float(dense_values.min()), float(dense_values.max())
-    kw_max = max(sheet_kw.values()) or 1.0
+    pids = list(part_scores)
+    dense = np.array([part_scores[p][0] for p in pids], dtype=np.float64)
+    dense = np.where(np.isnan(dense), -np.inf, dense)
+    keyword = np.array([part_scores[p][1] for p in pids], dtype=np.float64)
+    sheet_ids, owner = np.unique([parts[p][0] for p in pids], return_inverse=True)
+    sheet_dense = np.full(len(sheet_ids), -np.inf)
+    np.maximum.at(sheet_dense, owner, dense)
+    sheet_keyword = np.zeros(len(sheet_ids))
+    np.maximum.at(sheet_keyword, owner, keyword)
+    has_dense = np.isfinite(sheet_dense)
+    lo, hi = (sheet_dense[has_dense].min(), sheet_dense[has_dense].max()) if has_dense.any() else (0.0, 0.0)
 
-    def dense_norm(value: float) -> float:
-        return 1.0 if hi <= lo else max(0.0, (value - lo) / (hi - lo))
+    def dense_norm(values: np.ndarray) -> np.ndarray:
+        valid = np.isfinite(values)
+        scaled = np.ones_like(values) if hi <= lo else (np.where(valid, values, lo) - lo) / (hi - lo)
+        return np.where(valid, np.clip(scaled, 0.0, None), 0.0)
 
-    out: dict[str, dict[str, Any]] = {}
-    for pid, (dense, kw) in part_scores.items():
-        sheet_id, section = parts[pid]
-        part_fused = (1 - weight) * dense_norm(dense) + weight * kw / kw_max
-        entry = out.setdefault(
-            sheet_id,
-            {
-                "score": (1 - weight) * dense_norm(sheet_dense[sheet_id]) + weight * sheet_kw[sheet_id] / kw_max,
-                "dense": sheet_dense[sheet_id],
-                "keyword": sheet_kw[sheet_id],
-                "section": section,
-                "_best": -1.0,
-            },
-        )
-        if part_fused > entry["_best"]:
-            entry["_best"], entry["section"] = part_fused, section
-    for entry in out.values():
-        del entry["_best"]
-    return out
+    kw_max = float(sheet_keyword.max()) or 1.0
+    sheet_score = (1 - weight) * dense_norm(sheet_dense) + weight * sheet_keyword / kw_max
+    part_score = (1 - weight) * dense_norm(dense) + weight * keyword / kw_max
+    best_part: dict[int, int] = {}
+    for row in np.argsort(-part_score, kind="stable").tolist():
+        best_part.setdefault(int(owner[row]), row)
+    return {
+        str(sheet_id): {
+            "score": float(sheet_score[i]),
+            "dense": float(sheet_dense[i]) if has_dense[i] else None,
+            "keyword": float(sheet_keyword[i]),
+            "section": parts[pids[best_part[i]]][1],
+        }
+        for i, sheet_id in enumerate(sheet_ids.tolist())
+    }

@@ -492,16 +492,14 @@ class Store:
         ).fetchall()
         return [(int(a), float(b)) for a, b in rows]
 
-    def term_counts(self, query_terms: Sequence[str]) -> tuple[dict[str, int], int]:
-        """How many parts hold each term, and how many parts there are."""
+    def term_counts(self, query_terms: Sequence[str]) -> dict[str, int]:
+        """How many parts hold each term."""
         unique = list(dict.fromkeys(query_terms))
-        counts = dict(
-            self.db.execute(
-                f"SELECT term, doc FROM parts_vocab WHERE term IN {IN_JSON}", [_json_list(unique)]
-            ).fetchall()
-        )
-        total = int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
-        return counts, total
+        rows = self.db.execute(f"SELECT term, doc FROM parts_vocab WHERE term IN {IN_JSON}", [_json_list(unique)])
+        return dict(rows.fetchall())
+
+    def part_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
 
     def known_terms(self, candidates: Sequence[str]) -> set[str]:
         """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""

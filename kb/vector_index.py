@@ -51,8 +51,10 @@ def _ivf_lists(count: int) -> int:
 
 
 def default_nprobe(nlist: int) -> int:
-    """Lists visited per query: about 3 % of them, at least 16 (recall >= 0.98 in the benchmark)."""
-    return max(16, nlist // 32)
+    """Lists visited per query: an eighth of them, at least 24. On the 10,000-sheet synthetic
+    corpus (234 lists) recall@10 against exact search was 0.970 at 16, 0.982 at 24-32, and stays
+    at 0.983 beyond (the 8-bit quantisation's limit)."""
+    return max(24, nlist // 8)
 
 
 class VectorIndex:
