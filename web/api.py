@@ -17,7 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
