@@ -29,6 +29,9 @@ KEYWORD_CANDIDATES = 200  # best BM25 parts
 # Query terms in more than half of the parts get no BM25 weight (FTS5 floors their IDF), so they
 # are left out; when a query has rarer terms, those in more than COMMON_TERM of the parts are too.
 COMMON_TERM = 0.2
+# FTS5 scores every row holding a term: past this many parts a term costs more than it tells
+# (its IDF is low), so it is left out; when every term is that common, the dense side decides.
+MAX_TERM_PARTS = 20_000
 FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 # URL/CLI filter name -> store facet name
 FILTER_FACETS = {
@@ -163,10 +166,9 @@ class Searcher:
         offset = max(0, min(int(offset), 1_000_000))
         filters = normalise_filters(filters)
         allowed = self.store.filter_ids({FILTER_FACETS[k]: v for k, v in filters.items()}) if filters else None
-        language = self.language(query) if query else "fr"
         if not query:
             return self._browse(allowed, limit, offset, filters)
-
+        language = self.language(query)
         query_terms = terms(query)
         candidates = self._score(query, query_terms, allowed, language, mode)
         ranked = sorted(candidates.items(), key=lambda item: (-item[1]["score"], item[0]))
@@ -219,8 +221,8 @@ class Searcher:
         counts = self.store.term_counts(query_terms)
         total = self._part_count()
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
-        rare = [t for t in present if counts[t] <= COMMON_TERM * total]
-        return rare or present
+        rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
+        return [t for t in rare if counts[t] <= MAX_TERM_PARTS]
 
     def _browse(self, allowed: list[str] | None, limit: int, offset: int, filters: dict[str, list[str]]) -> Results:
         ids = allowed if allowed is not None else self.store.sheet_ids()
@@ -235,16 +237,17 @@ class Searcher:
     def _score(
         self, query: str, query_terms: list[str], allowed: list[str] | None, language: str, mode: Mode
     ) -> dict[str, dict[str, Any]]:
+        """Candidates of both retrievers (within the filtered sheets), scored and fused."""
         allowed_set = set(allowed) if allowed is not None else None
-        # part id -> [dense, keyword]
-        part_scores: dict[int, list[float]] = {}
+        part_scores: dict[int, list[float]] = {}  # part id -> [dense score or NaN, BM25 score or 0]
         if mode in ("hybrid", "dense") and len(self.index):
             allowed_parts = self.store.part_ids(allowed) if allowed is not None else None
             qvec = self.encoder.encode_queries([query])[0]
             scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
             part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         if mode in ("hybrid", "keyword") and query_terms:
-            for pid, bm25 in self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES):
+            ranking_terms = self._ranking_terms(query_terms)
+            for pid, bm25 in self.store.keyword_search(ranking_terms, KEYWORD_CANDIDATES):
                 part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only
         part_scores = {
