@@ -50,8 +50,9 @@ def bench_search(kb: KnowledgeBase, encoder: Encoder, texts: list[str], rounds: 
         model.encode([q], prompt_name="query", normalize_embeddings=True)
     ours: list[float] = []
     bare: list[float] = []
-    for _ in range(rounds):
-        for q in texts:  # interleaved, so noise hits both sides alike
+    for r in range(rounds):  # interleaved, so noise hits both sides alike
+        for base in texts:
+            q = f"{base} {r}"  # new to the query-vector cache: every search pays the encoding
             t0 = time.perf_counter()
             vec = model.encode([q], prompt_name="query", normalize_embeddings=True, convert_to_numpy=True)
             flat.search(np.ascontiguousarray(vec, dtype=np.float32), 10)
