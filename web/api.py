@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from kb.search import FILTERS
 from web.errors import bad_request
 from web.extensions import limiter
-from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, run_search, shared
+from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, run_search, shared
 from web.openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -72,12 +72,7 @@ def practices() -> Response:
 
 @bp.get("/practices/<sheet_id>")
 def practice(sheet_id: str) -> Response:
-    state = shared()
-    with state.lock:
-        sheet = state.kb.store.get_sheet(sheet_id)
-    if sheet is None:
-        abort(404)
-    return jsonify(sheet.to_dict())
+    return jsonify(published_or_404(sheet_id).to_dict())
 
 
 @bp.get("/practices/<sheet_id>/similar")

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 from werkzeug.datastructures import MultiDict
 
 from kb.knowledge_base import KnowledgeBase
 from kb.search import FILTERS, Results
+from kb.sheet import Sheet
 from kb.vocabulary import FACETS, meetings, vocabulary
 
 # URL filter name -> (facet key in store counts, French label)
@@ -109,3 +110,13 @@ def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
         qvec = state.kb.encoder.encode_queries([query])[0]
     order = np.argsort(-(state.theme_vectors @ qvec))[:limit]
     return [(keys[i], labels[keys[i]]) for i in order]
+
+
+def published_or_404(sheet_id: str) -> Sheet:
+    """A published sheet, or the 404 page (or JSON error under /api)."""
+    state = shared()
+    with state.lock:
+        sheet = state.kb.store.get_sheet(sheet_id)
+    if sheet is None:
+        abort(404)
+    return sheet

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kb.markdown_io import dump_sheet
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
@@ -17,6 +17,7 @@ from web.knowledge import (
     closest_themes,
     facets_view,
     filters_from,
+    published_or_404,
     run_search,
     shared,
     value_label,
@@ -148,18 +149,9 @@ def browse() -> str:
     )
 
 
-def published(sheet_id: str) -> Sheet:
-    state = shared()
-    with state.lock:
-        sheet = state.kb.store.get_sheet(sheet_id)
-    if sheet is None:
-        abort(404)
-    return sheet
-
-
 @bp.get("/fiches/<sheet_id>")
 def sheet(sheet_id: str) -> str:
-    found = published(sheet_id)
+    found = published_or_404(sheet_id)
     state = shared()
     with state.lock:
         similar = state.kb.similar(found.id, 5)
@@ -179,7 +171,7 @@ def sheet(sheet_id: str) -> str:
 
 @bp.get("/fiches/<sheet_id>.md")
 def sheet_markdown(sheet_id: str) -> Response:
-    found = published(sheet_id)
+    found = published_or_404(sheet_id)
     return Response(
         dump_sheet(found),
         mimetype="text/markdown; charset=utf-8",
@@ -189,7 +181,7 @@ def sheet_markdown(sheet_id: str) -> Response:
 
 @bp.get("/fiches/<sheet_id>.json")
 def sheet_json(sheet_id: str) -> Response:
-    found = published(sheet_id)
+    found = published_or_404(sheet_id)
     return Response(
         json.dumps(found.to_dict(), ensure_ascii=False, indent=2),
         mimetype="application/json",
