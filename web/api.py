@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from kb.search import FILTERS
 from web.errors import bad_request
-from web.extensions import limiter
+from web.extensions import configured_limit, limiter
 from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, run_search, shared
 from web.openapi import spec
 
@@ -43,12 +43,8 @@ def query_arg() -> str:
     return request.args.get("q", "")[:500]
 
 
-def search_limit() -> str:
-    return current_app.config.get("SEARCH_RATE_LIMIT", "120 per minute")
-
-
 @bp.get("/search")
-@limiter.limit(search_limit)
+@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
 def search() -> Response:
     limit = int_arg("limit", 10, 1, 100)
     offset = int_arg("offset", 0, 0, 1_000_000)

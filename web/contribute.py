@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kb import contributions
 from kb.validation import problems
-from web.extensions import limiter
+from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm
 from web.knowledge import shared
 from web.rendering import render_markdown
@@ -15,12 +15,8 @@ from web.rendering import render_markdown
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
 
 
-def submission_limit() -> str:
-    return current_app.config.get("SUBMISSION_RATE_LIMIT", "10 per minute; 40 per hour")
-
-
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(submission_limit, methods=["POST"])
+@limiter.limit(configured_limit("SUBMISSION_RATE_LIMIT"), methods=["POST"])
 def form() -> str | Response:
     form = ContributionForm()
     if request.method == "GET" or not form.validate_on_submit():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from kb import contributions
 from kb.validation import problems
-from web.extensions import limiter, login_manager
+from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
 from web.knowledge import shared
 from web.rendering import render_markdown
@@ -40,12 +40,8 @@ def only_moderators() -> Response | None:
     return None
 
 
-def login_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
