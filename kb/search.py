@@ -8,7 +8,9 @@ keyword weight depends on the query's language.
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -32,6 +34,7 @@ COMMON_TERM = 0.2
 # FTS5 scores every row holding a term: past this many parts a term costs more than it tells
 # (its IDF is low), so it is left out; when every term is that common, the dense side decides.
 MAX_TERM_PARTS = 20_000
+FILTER_CACHE_SIZE = 64
 FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 # URL/CLI filter name -> store facet name
 FILTER_FACETS = {
@@ -138,6 +141,22 @@ class Searcher:
         self.encoder = encoder
         self.weights = weights or Weights()
         self._count: tuple[int, int] | None = None
+        # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
+        self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray]] = OrderedDict()
+
+    def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
+        """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
+        key = json.dumps(filters, sort_keys=True)
+        version = self.store.vectors_version
+        cached = self._filters.get(key)
+        if cached is None or cached[0] != version:
+            sheet_ids = self.store.filter_ids(filters)
+            cached = (version, sheet_ids, self.store.part_ids(sheet_ids) if sheet_ids else np.zeros(0, np.int64))
+            self._filters[key] = cached
+        self._filters.move_to_end(key)
+        while len(self._filters) > FILTER_CACHE_SIZE:
+            self._filters.popitem(last=False)
+        return cached[1], cached[2]
 
     def _part_count(self) -> int:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
@@ -165,12 +184,14 @@ class Searcher:
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 1_000_000))
         filters = normalise_filters(filters)
-        allowed = self.store.filter_ids({FILTER_FACETS[k]: v for k, v in filters.items()}) if filters else None
+        allowed, allowed_parts = (
+            self._filtered({FILTER_FACETS[k]: v for k, v in filters.items()}) if filters else (None, None)
+        )
         if not query:
             return self._browse(allowed, limit, offset, filters)
         language = self.language(query)
         query_terms = terms(query)
-        candidates = self._score(query, query_terms, allowed, language, mode)
+        candidates = self._score(query, query_terms, allowed, allowed_parts, language, mode)
         ranked = sorted(candidates.items(), key=lambda item: (-item[1]["score"], item[0]))
         page = ranked[offset : offset + limit]
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
@@ -235,13 +256,18 @@ class Searcher:
         return Results("", "fr", len(sheets), hits, filters, [s.id for s in sheets])
 
     def _score(
-        self, query: str, query_terms: list[str], allowed: list[str] | None, language: str, mode: Mode
+        self,
+        query: str,
+        query_terms: list[str],
+        allowed: list[str] | None,
+        allowed_parts: np.ndarray | None,
+        language: str,
+        mode: Mode,
     ) -> dict[str, dict[str, Any]]:
         """Candidates of both retrievers (within the filtered sheets), scored and fused."""
         allowed_set = set(allowed) if allowed is not None else None
         part_scores: dict[int, list[float]] = {}  # part id -> [dense score or NaN, BM25 score or 0]
         if mode in ("hybrid", "dense") and len(self.index):
-            allowed_parts = self.store.part_ids(allowed) if allowed is not None else None
             qvec = self.encoder.encode_queries([query])[0]
             scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
             part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
