@@ -187,3 +187,14 @@ def test_compendium_groups_by_theme_with_a_table_of_contents(kb: KnowledgeBase) 
     assert html.count('<article class="fiche"') == 11
     assert '<nav class="toc"' in html and "Recueil de bonnes pratiques" in html
     assert html.count('class="theme"') == len(export.compendium(kb.store.sheets()))
+
+
+def test_a_cached_filter_sees_a_sheet_published_after_it(writable_kb: KnowledgeBase) -> None:
+    assert writable_kb.search("femmes", {"region": "Grand Est"}).total == 0  # the filter is now cached
+    sheet = draft()
+    sheet.id = "grand-est-nouvelle"
+    contributions.submit(writable_kb, sheet, "A", "a@example.org")
+    contributions.publish(writable_kb, sheet.id, "alice")
+    assert [h.sheet.id for h in writable_kb.search("femmes", {"region": "Grand Est"}).hits] == ["grand-est-nouvelle"]
+    contributions.unpublish(writable_kb, sheet.id, "alice")
+    assert writable_kb.search("femmes", {"region": "Grand Est"}).total == 0
