@@ -39,7 +39,6 @@ class IndexReport:
     reused: int
     dropped_other_model: int
     vectors: int
-    rebuilt: bool
 
 
 class KnowledgeBase:
@@ -70,7 +69,7 @@ class KnowledgeBase:
         model = self.encoder.model_id
         dropped = self.store.drop_other_models(model)
         missing = self.store.parts_missing_vectors(model)
-        total_parts = len(self.store.parts())
+        total_parts = self.store.part_count()
         sheets: dict[str, Sheet | None] = {}  # a batch's parts often share a sheet
         done = 0
         for start in range(0, len(missing), ENCODE_BATCH):
@@ -86,7 +85,7 @@ class KnowledgeBase:
             if progress:
                 progress(done, len(missing))
         index = self._build_index()
-        return IndexReport(len(missing), total_parts - len(missing), dropped, len(index), True)
+        return IndexReport(len(missing), total_parts - len(missing), dropped, len(index))
 
     # -- incremental writes (web contributions and moderation) ------------------------------
     def save_sheet(
@@ -133,7 +132,7 @@ class KnowledgeBase:
                 also()
             self.store.log_index_change(before, sheet_id, removed)
         index = self.index  # patched from the log, like any other process's
-        if not self.readonly and len(self.store.index_changes(self._saved_version)) >= COMPACT_AFTER:
+        if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
             self._save(index)
 
     # -- the index: loaded, patched from the log, or rebuilt ----------------------------------

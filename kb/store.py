@@ -619,6 +619,9 @@ class Store:
             )
         ]
 
+    def index_change_count(self, since: int) -> int:
+        return int(self.db.execute("SELECT count(*) FROM index_log WHERE version_after > ?", [since]).fetchone()[0])
+
     def prune_index_log(self, upto: int) -> None:
         with self.transaction():
             self.db.execute("DELETE FROM index_log WHERE version_after <= ?", [upto])

@@ -227,7 +227,7 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     """'fr' or 'en', from stop words, accents and English word shapes.
 
     When these cues tie (short queries such as "mobilising women"), the query is French if most of
-    its words occur in ``known_words`` (the folded words of the French corpus), English otherwise.
+    its words are in ``known_words`` (the query's folded words the French corpus contains), English otherwise.
     """
     tokens = [fold(w) for w in words(text)]
     if not tokens:
