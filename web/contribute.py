@@ -37,35 +37,22 @@ def form() -> str | Response:
     return redirect(url_for("contribute.receipt", token=token), 303)
 
 
-def find(token: str) -> tuple[contributions.Submission, str, str]:
+def submission_page(template: str, token: str, **extra: object) -> str:
+    """The contributor's private pages: their submission, its sheet's title and status."""
     state = shared()
     with state.lock:
         found = contributions.submission(state.kb.store, token)
         record = state.kb.store.record(found.sheet_id) if found else None
     if found is None or record is None:
         abort(404)
-    return found, record.sheet.title, record.status
+    return render_template(template, submission=found, title=record.sheet.title, status=record.status, **extra)
 
 
 @bp.get("/merci/<token>")
 def receipt(token: str) -> str:
-    found, title, status = find(token)
-    return render_template(
-        "receipt.html",
-        submission=found,
-        title=title,
-        status=status,
-        link=url_for("contribute.status", token=token, _external=True),
-    )
+    return submission_page("receipt.html", token, link=url_for("contribute.status", token=token, _external=True))
 
 
 @bp.get("/suivi/<token>")
 def status(token: str) -> str:
-    found, title, status = find(token)
-    return render_template(
-        "status.html",
-        submission=found,
-        title=title,
-        status=status,
-        label=contributions.STATUS_LABELS.get(status, status),
-    )
+    return submission_page("status.html", token, labels=contributions.STATUS_LABELS)
