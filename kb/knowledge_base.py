@@ -22,7 +22,7 @@ from kb.importer import ImportReport, import_directory
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
 from kb.store import Store, passage_hash, passage_text
-from kb.vector_index import IndexMismatch, Manifest, VectorIndex
+from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex
 
 ENCODE_BATCH = 64
 COMPACT_AFTER = 50  # logged changes a loading process replays before the writer saves the whole index
@@ -56,6 +56,7 @@ class KnowledgeBase:
         self._index: VectorIndex | None = None
         self._index_version = -1
         self._saved_version = -1
+        self._file: tuple[int, int] | None = None  # the index file pair last loaded or saved here
 
     def close(self) -> None:
         self.store.close()
@@ -144,6 +145,7 @@ class KnowledgeBase:
         entries it now contains."""
         self.store.db.conn.commit()
         index.save(self.index_dir, self._manifest(len(index)))
+        self._file = self._file_state()
         self._saved_version = self.store.vectors_version
         self.store.prune_index_log(self._saved_version)
 
@@ -180,15 +182,30 @@ class KnowledgeBase:
         self._index_version = target
         return True
 
+    def _file_state(self) -> tuple[int, int] | None:
+        """Identifies the saved index pair: it changes when any process saves a new one."""
+        try:
+            found = os.stat(self.index_dir / MANIFEST_FILE)
+        except OSError:
+            return None
+        return found.st_ino, found.st_mtime_ns
+
     @property
     def index(self) -> VectorIndex:
         """The FAISS index matching the store now: patched from the change log, loaded from disk
-        (then patched), or rebuilt from the stored vectors. Never by re-encoding."""
+        (then patched), or rebuilt from the stored vectors. Never by re-encoding.
+
+        When another process has saved a newer file, it is mapped in place of ours, so that all
+        processes keep sharing one file's pages."""
         version = self.store.vectors_version
-        if self._index is not None and (
-            self._index_version == version or self._catch_up(self._index, self._index_version, version)
+        file = self._file_state()
+        if (
+            self._index is not None
+            and file == self._file
+            and (self._index_version == version or self._catch_up(self._index, self._index_version, version))
         ):
             return self._index
+        self._file = file
         try:
             index, manifest = VectorIndex.load(self.index_dir, self.encoder.model_id, self.encoder.dim)
             self._index, self._index_version, self._saved_version = (

@@ -160,6 +160,17 @@ def _migrate_7(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX sheet_tags_value ON sheet_tags(facet, value, sheet_id)")
 
 
+def _migrate_8(db: sqlite_utils.Database) -> None:
+    """Covering indexes for the filters: the matching sheets' ids come from index pages alone.
+
+    Reading ``id`` from the table instead cost one page per sheet (rows hold the whole sheet): a
+    filter's first use at 100,000 sheets took 0.7 s for a region and 2.4 s for a theme, cold."""
+    for column in ("region", "event", "year"):
+        db.execute(f"DROP INDEX sheets_status_{column}")
+        db.execute(f"CREATE INDEX sheets_status_{column}_id ON sheets(status, {column}, id)")
+    db.execute("CREATE INDEX sheets_id_status ON sheets(id, status)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -168,6 +179,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_5,
     _migrate_6,
     _migrate_7,
+    _migrate_8,
 ]
 VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -434,15 +446,15 @@ class Store:
     def filter_ids(self, filters: dict[str, Sequence[str]], status: str = PUBLISHED) -> list[str]:
         """Ids of the sheets that match every filter (values of one filter are alternatives)."""
         clauses, params = ["status = ?"], [status]
-        for name, values in filters.items():
-            values = [str(v) for v in values if str(v).strip()]
+        for name, given in filters.items():
+            values: list[str | int] = [str(v) for v in given if str(v).strip()]
+            if name == "year":  # integers, as stored, so that the index serves it; a non-year matches none
+                values = [int(v) if str(v).isdigit() else -1 for v in values]
             if not values:
                 continue
             marks = ", ".join("?" * len(values))
-            if name in ("region", "event"):
+            if name in ("region", "event", "year"):
                 clauses.append(f"{name} IN ({marks})")
-            elif name == "year":
-                clauses.append(f"CAST(year AS TEXT) IN ({marks})")
             else:
                 clauses.append(f"id IN (SELECT sheet_id FROM sheet_tags WHERE facet = ? AND value IN ({marks}))")
                 params.append(name)

@@ -6,10 +6,12 @@ caller rebuilds it from the store's vectors, without re-encoding anything.
 
 Two kinds, chosen by size when the index is built:
 - up to ``IVF_THRESHOLD`` vectors, exact inner-product search (``IDMap2,Flat``);
-- above, an inverted file with 8-bit scalar quantisation (``IVF,SQ8``): a quarter of the memory,
-  and like the exact index it takes additions and removals by id, so updates stay incremental
-  (HNSW cannot remove). ``nprobe`` is set from the list count; ``benchmarks/bench_scale.py``
-  measures its recall@10 against exact search.
+- above, an inverted file with 8-bit scalar quantisation (``IVF,SQ8``): a quarter of the memory.
+  ``nprobe`` is set from the list count; ``benchmarks/bench_scale.py`` measures its recall@10
+  against exact search.
+
+A saved index is memory-mapped read-only; updates stay incremental all the same, as a small delta
+and tombstones beside it (HNSW was not chosen: it cannot remove).
 """
 
 from __future__ import annotations
@@ -58,18 +60,33 @@ def default_nprobe(nlist: int) -> int:
 
 
 class VectorIndex:
-    """Inner-product search over L2-normalised vectors (cosine similarity)."""
+    """Inner-product search over L2-normalised vectors (cosine similarity).
 
-    def __init__(self, index: faiss.Index) -> None:
-        self.faiss = index
+    A base FAISS index plus the changes made since it was written: added vectors in a small exact
+    index (the delta), removed base ids as tombstones. A base loaded from disk is memory-mapped
+    read-only, so every process serving the same file (each gunicorn worker) shares its pages
+    instead of holding a copy; ``save`` folds the changes into a new file and maps that.
+    """
+
+    def __init__(self, base: faiss.Index, path: Path | None = None) -> None:
+        self._use_base(base, path)
+
+    def _use_base(self, base: faiss.Index, path: Path | None) -> None:
+        """Start from ``base`` with no changes."""
+        self.base = base
+        self.path = path  # the file a mapped base reads from; None while the base is in memory
+        self.base_ids = np.sort(_stored_ids(base))
+        self.delta = faiss.IndexIDMap2(faiss.IndexFlatIP(base.d))
+        self._tombstones: set[int] = set()
+        self._live_base: faiss.IDSelector | None = None  # selector of the base ids not removed
 
     @classmethod
     def flat(cls, dim: int) -> VectorIndex:
         return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
 
     @classmethod
-    def ivf(cls, matrix: np.ndarray, nlist: int | None = None) -> VectorIndex:
-        """An IVF-SQ8 index trained on (a sample of) these vectors."""
+    def ivf(cls, ids: np.ndarray, matrix: np.ndarray, nlist: int | None = None) -> VectorIndex:
+        """An IVF-SQ8 index trained on (a sample of) these vectors, holding them."""
         dim = matrix.shape[1]
         nlist = nlist or _ivf_lists(len(matrix))
         index = faiss.IndexIVFScalarQuantizer(
@@ -77,76 +94,115 @@ class VectorIndex:
         )
         sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: nlist * 40]]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
         index.nprobe = default_nprobe(nlist)
+        _add(index, ids, matrix)
         return cls(index)
 
     @classmethod
     def from_vectors(cls, ids: np.ndarray, matrix: np.ndarray, dim: int, threshold: int | None = None) -> VectorIndex:
         limit = IVF_THRESHOLD if threshold is None else threshold
-        index = cls.ivf(matrix) if len(ids) > limit else cls.flat(dim)
-        if len(ids):
-            index.add(ids, matrix)
-        return index
+        if len(ids) > limit:
+            return cls.ivf(ids, matrix)
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        _add(index, ids, matrix)
+        return cls(index)
 
     @property
     def dim(self) -> int:
-        return int(self.faiss.d)
+        return int(self.base.d)
 
     @property
     def kind(self) -> str:
-        if isinstance(self.faiss, faiss.IndexIVF):
-            return f"IVF{self.faiss.nlist},SQ8(inner product),nprobe={self.faiss.nprobe}"
+        if isinstance(self.base, faiss.IndexIVF):
+            return f"IVF{self.base.nlist},SQ8(inner product),nprobe={self.base.nprobe}"
         return FLAT
 
+    @property
+    def mapped(self) -> bool:
+        return self.path is not None
+
     def __len__(self) -> int:
-        return int(self.faiss.ntotal)
+        return len(self.base_ids) - len(self._tombstones) + int(self.delta.ntotal)
+
+    def _in_base(self, ids: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.base_ids, ids)
+        return (at < len(self.base_ids)) & (self.base_ids[np.minimum(at, len(self.base_ids) - 1)] == ids)
+
+    def ids(self) -> np.ndarray:
+        """The live ids, sorted."""
+        base = self.base_ids
+        if self._tombstones:
+            base = base[~np.isin(base, np.fromiter(self._tombstones, dtype=np.int64))]
+        return np.sort(np.concatenate([base, faiss.vector_to_array(self.delta.id_map)]))
 
     def add(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        self.faiss.add_with_ids(np.ascontiguousarray(matrix, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        """Add (or replace) vectors by id: they go to the delta."""
+        ids = np.asarray(ids, dtype=np.int64)
+        self.remove(ids)
+        _add(self.delta, ids, matrix)
 
     def remove(self, ids: np.ndarray) -> None:
-        if len(ids):
-            self.faiss.remove_ids(np.asarray(ids, dtype=np.int64))
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        self.delta.remove_ids(ids)
+        gone = {int(i) for i in ids[self._in_base(ids)]} - self._tombstones
+        if gone:
+            self._tombstones |= gone
+            self._live_base = None
 
     def search(
         self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None, nprobe: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the ``k`` nearest vectors, optionally only among ``allowed_ids``."""
         k = min(k, len(self))
-        if k <= 0:
+        if k <= 0 or (allowed_ids is not None and len(allowed_ids) == 0):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        selector = None
-        if allowed_ids is not None:
-            if len(allowed_ids) == 0:
-                return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-            selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
-        if isinstance(self.faiss, faiss.IndexIVF):
-            params = faiss.SearchParametersIVF(nprobe=nprobe or self.faiss.nprobe)
-            if selector is not None:
-                params.sel = selector
-        else:
-            params = faiss.SearchParameters(sel=selector) if selector is not None else None
-        scores, ids = self.faiss.search(query, k, params=params)
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        allowed = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64)) if allowed_ids is not None else None
+        live = self._live_selector()
+        both = faiss.IDSelectorAnd(allowed, live) if allowed is not None and live is not None else None
+        scores, ids = _search(self.base, query, k, both or allowed or live, nprobe)
+        if self.delta.ntotal:
+            more_scores, more_ids = _search(self.delta, query, k, allowed, None)
+            scores, ids = np.concatenate([scores, more_scores]), np.concatenate([ids, more_ids])
+            best = np.argsort(-scores, kind="stable")[:k]
+            scores, ids = scores[best], ids[best]
+        return scores, ids
 
-    def reconstruct(self, part_id: int) -> np.ndarray:
-        return self.faiss.reconstruct(int(part_id))
+    def _live_selector(self) -> faiss.IDSelector | None:
+        if self._tombstones and self._live_base is None:
+            removed = faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+            self._live_base = faiss.IDSelectorNot(removed)
+            self._live_base.referenced = removed  # the C++ object points to it: keep it alive
+        return self._live_base
+
+    def _folded(self) -> faiss.Index:
+        """The base with the changes applied, as a writable in-memory index."""
+        index = faiss.read_index(str(self.path)) if self.path is not None else self.base
+        if self._tombstones:
+            index.remove_ids(np.fromiter(self._tombstones, dtype=np.int64))
+        if self.delta.ntotal:
+            ids = faiss.vector_to_array(self.delta.id_map)
+            _add(index, ids, self.delta.index.reconstruct_n(0, self.delta.ntotal))
+        return index
 
     def save(self, directory: str | os.PathLike[str], manifest: Manifest) -> None:
-        """Write index then manifest, each atomically: a reader sees the old pair or the new one,
-        and a crash between the two leaves a checksum that no longer matches, hence a rebuild."""
+        """Write index then manifest, each atomically, then map the new file.
+
+        A reader sees the old pair or the new one, and a crash between the two leaves a checksum
+        that no longer matches, hence a rebuild."""
         directory = Path(directory)
-        data = faiss.serialize_index(self.faiss).tobytes()
+        data = faiss.serialize_index(self._folded()).tobytes()
         write_atomic(directory / INDEX_FILE, data)
         manifest = replace(manifest, index_type=self.kind, sha256=hashlib.sha256(data).hexdigest())
+        del data
         write_atomic(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode("utf-8"))
+        self._use_base(_read_mapped(directory / INDEX_FILE), directory / INDEX_FILE)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str], model: str, dim: int) -> tuple[VectorIndex, Manifest]:
-        """The saved index and its manifest, if they are whole and made by this model."""
+        """The saved index (memory-mapped) and its manifest, if they are whole and made by this model."""
         directory = Path(directory)
         try:
             found = Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
@@ -154,17 +210,54 @@ class VectorIndex:
             raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
         if (found.model, found.dim) != (model, dim):
             raise IndexMismatch(f"index built with {found.model} ({found.dim} dims), the store needs {model} ({dim})")
+        path = directory / INDEX_FILE
         try:
-            raw = (directory / INDEX_FILE).read_bytes()
-            if hashlib.sha256(raw).hexdigest() != found.sha256:
-                raise IndexMismatch("index file damaged or replaced (checksum differs from the manifest)")
-            index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
-            del raw
+            with path.open("rb") as f:
+                if hashlib.file_digest(f, "sha256").hexdigest() != found.sha256:
+                    raise IndexMismatch("index file damaged or replaced (checksum differs from the manifest)")
+            index = _read_mapped(path)
         except (OSError, RuntimeError) as exc:
             raise IndexMismatch(f"index file missing or damaged ({exc})") from None
         if index.ntotal != found.count or index.d != dim:
             raise IndexMismatch("index file does not match its manifest")
-        if isinstance(index, faiss.IndexIVF):
-            index.set_direct_map_type(faiss.DirectMap.Hashtable)
-            index.nprobe = default_nprobe(index.nlist)
-        return cls(index), found
+        return cls(index, path), found
+
+
+def _read_mapped(path: Path) -> faiss.Index:
+    """Read an index file with its vectors memory-mapped, not copied. The header tells the kind:
+    IVF lists are mapped by ``IO_FLAG_MMAP``, flat codes by ``IO_FLAG_MMAP_IFC``."""
+    with path.open("rb") as f:
+        ivf = f.read(4) in (b"IwSq", b"IwSQ")  # IndexIVFScalarQuantizer (the one IVF kind built here)
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if ivf else faiss.IO_FLAG_MMAP_IFC)
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = default_nprobe(index.nlist)
+    return index
+
+
+def _stored_ids(index: faiss.Index) -> np.ndarray:
+    if isinstance(index, faiss.IndexIVF):
+        lists = index.invlists
+        return np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(index.nlist)]
+        )
+    return faiss.vector_to_array(index.id_map).astype(np.int64)
+
+
+def _add(index: faiss.Index, ids: np.ndarray, matrix: np.ndarray) -> None:
+    if len(ids):
+        index.add_with_ids(np.ascontiguousarray(matrix, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+
+def _search(
+    index: faiss.Index, query: np.ndarray, k: int, selector: faiss.IDSelector | None, nprobe: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(index, faiss.IndexIVF):
+        params = faiss.SearchParametersIVF(nprobe=nprobe or index.nprobe)
+        if selector is not None:
+            params.sel = selector
+    else:
+        params = faiss.SearchParameters(sel=selector) if selector is not None else None
+    scores, ids = index.search(query, k, params=params)
+    keep = ids[0] >= 0
+    return scores[0][keep], ids[0][keep]

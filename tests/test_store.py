@@ -136,8 +136,9 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     conn = sqlite3.connect(path)  # back to schema 1, as a database made by the first release
     for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log", "topic_names"):
         conn.execute(f"DROP TABLE {table}")
-    for index in ("sheets_status_region", "sheets_status_event", "sheets_status_year", "sheet_tags_value"):
+    for index in ("sheets_status_region_id", "sheets_status_event_id", "sheets_status_year_id", "sheet_tags_value"):
         conn.execute(f"DROP INDEX {index}")
+    conn.execute("DROP INDEX sheets_id_status")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with pytest.raises(StoreError, match="run 'kb build' to migrate it"):
