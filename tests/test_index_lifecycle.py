@@ -207,7 +207,8 @@ def test_processes_share_the_saved_file_and_map_a_newer_one(tmp_path: Path, prac
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
     remapped = reader.index
     assert remapped is not first and remapped.mapped  # the new file, plus the changes made after it
-    assert remapped.ids().tolist() == writer.index.ids().tolist() == sorted(writer.store.vectors(writer.encoder.model_id)[0].tolist())
+    stored = sorted(writer.store.vectors(writer.encoder.model_id)[0].tolist())
+    assert remapped.ids().tolist() == writer.index.ids().tolist() == stored
     writer.close()
     reader.close()
 
@@ -225,7 +226,7 @@ def test_flat_index_searches_base_and_delta_with_filters(tmp_path: Path) -> None
     index.remove(np.array([1, 2]))  # tombstones in the mapped base
     index.add(np.array([3, 500]), matrix[:2])  # 3 replaced, 500 new: both in the delta
     assert len(index) == 199 and index.ids().tolist() == [3, *range(4, 201), 500]
-    scores, found = index.search(matrix[0], 3)
+    _, found = index.search(matrix[0], 3)
     assert found[0] in (3, 500) and 1 not in found.tolist()
     _, found = index.search(matrix[0], 5, allowed_ids=np.array([1, 3, 7]))
     assert sorted(found.tolist()) == [3, 7]  # 1 is removed, 500 not allowed
