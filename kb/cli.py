@@ -255,12 +255,16 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, threads)
+    # Workers answer at once, by keywords, while the model loads (importing it takes seconds).
+    os.environ.setdefault("RECUEIL_WARM_UP", "background")
     if debug:
         from web import create_app
 
         create_app().run(host=host, port=port, debug=True)
         return
-    click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers; the model loads in each, a few seconds)")
+    click.echo(
+        f"Recueil: http://{host}:{port}/ ({workers} workers; semantic search is ready a few seconds after start)"
+    )
     argv = [
         sys.executable,
         "-m",

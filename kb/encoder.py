@@ -8,9 +8,9 @@ model (a name or a local folder, set by ``KB_MODEL``) share one code path, promp
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -78,6 +78,8 @@ class Encoder:
         self.model_name = model or os.environ.get("KB_MODEL") or DEFAULT_MODEL
         # Facet clicks, paging and popular searches repeat queries: their vectors are kept.
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._model: Any = None
+        self._loading = threading.Lock()  # the web app loads the model in a thread while serving
 
     @property
     def model_id(self) -> str:
@@ -88,8 +90,15 @@ class Encoder:
             return "folder:" + os.path.abspath(self.model_name)
         return self.model_name
 
-    @cached_property
+    @property
     def model(self) -> Any:
+        """The sentence-transformers model, loaded once (importing it takes seconds)."""
+        with self._loading:
+            if self._model is None:
+                self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
         from sentence_transformers import SentenceTransformer
 
         try:

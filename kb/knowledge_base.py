@@ -231,11 +231,14 @@ class KnowledgeBase:
     # -- searching ---------------------------------------------------------------------------
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.store, self.index, self.encoder)
+        return Searcher(self.store, None, self.encoder)
 
-    def _fresh_searcher(self) -> Searcher:
+    def _fresh_searcher(self, mode: Mode = "hybrid") -> Searcher:
+        """The searcher, with the index brought up to date unless the search is keyword-only
+        (which then needs neither the index nor the model: the web app answers so while they load)."""
         searcher = self.searcher
-        searcher.index = self.index
+        if mode != "keyword":
+            searcher.index = self.index
         return searcher
 
     def search(
@@ -246,7 +249,7 @@ class KnowledgeBase:
         offset: int = 0,
         mode: Mode = "hybrid",
     ) -> Results:
-        return self._fresh_searcher().search(query, filters, limit, offset, mode)
+        return self._fresh_searcher(mode).search(query, filters, limit, offset, mode)
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         return self._fresh_searcher().similar(sheet_id, limit)

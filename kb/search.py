@@ -9,9 +9,11 @@ keyword weight depends on the query's language.
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,9 +33,11 @@ KEYWORD_CANDIDATES = 200  # best BM25 parts
 # Query terms in more than half of the parts get no BM25 weight (FTS5 floors their IDF), so they
 # are left out; when a query has rarer terms, those in more than COMMON_TERM of the parts are too.
 COMMON_TERM = 0.2
-# FTS5 scores every row holding a term: past this many parts a term costs more than it tells
-# (its IDF is low), so it is left out; when every term is that common, the dense side decides.
-MAX_TERM_PARTS = 20_000
+# FTS5 scores every row holding a term (about 2 µs each): the rarest terms are scored while their
+# parts add up to at most this budget (about 12 ms), the commoner ones, which tell least (low IDF),
+# are left out; when every term is that common, the dense side decides alone. Only corpora of
+# thousands of sheets reach it (see docs/PERFORMANCE.md).
+BM25_POSTINGS = 6_000
 FILTER_CACHE_SIZE = 64
 FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 # URL/CLI filter name -> store facet name
@@ -102,11 +106,13 @@ class Results:
     hits: list[Hit]
     filters: dict[str, list[str]] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)  # every matching sheet id, ranked (for facets)
+    mode: Mode = "hybrid"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "language": self.language,
+            "mode": self.mode,
             "total": self.total,
             "filters": self.filters,
             "hits": [h.to_json() for h in self.hits],
@@ -135,12 +141,22 @@ def normalise_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
 class Searcher:
     """Answers queries from a store, a vector index and an encoder that agree with each other."""
 
-    def __init__(self, store: Store, index: VectorIndex, encoder: Encoder, weights: Weights | None = None) -> None:
+    def __init__(
+        self, store: Store, index: VectorIndex | None, encoder: Encoder, weights: Weights | None = None
+    ) -> None:
+        """``index`` may be None until a dense search needs it (keyword searches do not)."""
         self.store = store
         self.index = index
         self.encoder = encoder
         self.weights = weights or Weights()
         self._count: tuple[int, int] | None = None
+        # When a core is left beside the encoder's threads (as in each gunicorn worker), the keyword
+        # retriever runs while the query is encoded: both release the GIL (SQLite, the encoder's C
+        # code), so a hybrid search takes about the longer of the two, not their sum. Without a
+        # spare core it would only slow the encoder down.
+        self._keyword_thread = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
+        )
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
         self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray]] = OrderedDict()
 
@@ -210,7 +226,7 @@ class Searcher:
                     info.get("keyword"),
                 )
             )
-        return Results(query, language, len(ranked), hits, filters, [sid for sid, _ in ranked])
+        return Results(query, language, len(ranked), hits, filters, [sid for sid, _ in ranked], mode)
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         """Nearest published sheets to a sheet: the mean of its part vectors against every part."""
@@ -223,7 +239,7 @@ class Searcher:
         self, vector: np.ndarray, limit: int = 5, exclude: str | None = None
     ) -> list[tuple[Sheet, float]]:
         """Published sheets whose best part is nearest to a vector."""
-        if not len(self.index):
+        if self.index is None or not len(self.index):
             return []
         vector = vector / (np.linalg.norm(vector) or 1.0)
         scores, ids = self.index.search(vector, DENSE_CANDIDATES)
@@ -237,13 +253,22 @@ class Searcher:
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}
         return [(sheets[sid], score) for sid, score in top if sid in sheets]
 
+    def _keyword_candidates(self, query_terms: list[str]) -> list[tuple[int, float]]:
+        return self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES)
+
     def _ranking_terms(self, query_terms: list[str]) -> list[str]:
         """The query terms worth scoring: present, and not in most parts (see COMMON_TERM)."""
         counts = self.store.term_counts(query_terms)
         total = self._part_count()
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
-        return [t for t in rare if counts[t] <= MAX_TERM_PARTS]
+        kept, postings = [], 0
+        for term in sorted(rare, key=lambda t: counts[t]):
+            postings += counts[term]
+            if postings > BM25_POSTINGS:
+                break
+            kept.append(term)
+        return kept
 
     def _browse(self, allowed: list[str] | None, limit: int, offset: int, filters: dict[str, list[str]]) -> Results:
         ids = allowed if allowed is not None else self.store.sheet_ids()
@@ -267,14 +292,21 @@ class Searcher:
         """Candidates of both retrievers (within the filtered sheets), scored and fused."""
         allowed_set = set(allowed) if allowed is not None else None
         part_scores: dict[int, list[float]] = {}  # part id -> [dense score or NaN, BM25 score or 0]
-        if mode in ("hybrid", "dense") and len(self.index):
-            qvec = self.encoder.encode_queries([query])[0]
-            scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
-            part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
-        if mode in ("hybrid", "keyword") and query_terms:
-            ranking_terms = self._ranking_terms(query_terms)
-            for pid, bm25 in self.store.keyword_search(ranking_terms, KEYWORD_CANDIDATES):
-                part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
+        keyword: Future[list[tuple[int, float]]] | None = None
+        wants_keyword = mode in ("hybrid", "keyword") and bool(query_terms)
+        if wants_keyword and self._keyword_thread is not None:
+            keyword = self._keyword_thread.submit(self._keyword_candidates, query_terms)
+        try:
+            if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
+                qvec = self.encoder.encode_queries([query])[0]
+                scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
+                part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
+        finally:  # the store's connection is free again only once the keyword search is over
+            found = keyword.result() if keyword is not None else []
+        if wants_keyword and keyword is None:
+            found = self._keyword_candidates(query_terms)
+        for pid, bm25 in found:
+            part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only
         part_scores = {
             pid: s
@@ -287,6 +319,13 @@ class Searcher:
             mode, self.weights.keyword_fr if language == "fr" else self.weights.keyword_en
         )
         return _fuse(part_scores, parts, weight)
+
+
+def _spare_core() -> bool:
+    """Whether this process has a core beyond the encoder's OpenMP threads."""
+    cores = len(os.sched_getaffinity(0))
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    return (int(threads) if threads.isdigit() else cores) < cores
 
 
 def _fuse(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from itertools import accumulate
 
 from kb.text import FRENCH_STOPWORDS, fold, stem
 
@@ -37,6 +39,7 @@ def plain(markdown_text: str) -> str:
     return " ".join(_MARKDOWN.sub("", markdown_text).split())
 
 
+@lru_cache(maxsize=65_536)  # a corpus repeats its words: stemming each once is most of a snippet's cost
 def _stem_of(token: str) -> str:
     head = re.split(r"[.·]", token)[0]
     head = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", head, flags=re.IGNORECASE)
@@ -50,11 +53,9 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
     if not tokens:
         return Snippet(((text[:200], False),) if text else ())
     hits = [bool(query_stems) and _stem_of(t.group(0)) in query_stems for t in tokens]
-    best_start, best_count = 0, -1
-    for start in range(0, max(1, len(tokens) - width + 1)):
-        count = sum(hits[start : start + width])
-        if count > best_count:
-            best_start, best_count = start, count
+    seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
+    windows = range(0, max(1, len(tokens) - width + 1))
+    best_start = max(windows, key=lambda start: (seen[min(start + width, len(tokens))] - seen[start], -start))
     # Start a little before the first match of the window, for context.
     first = next((i for i in range(best_start, min(len(tokens), best_start + width)) if hits[i]), best_start)
     start = max(0, min(best_start, first - 4))

@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
         RATELIMIT_HEADERS_ENABLED=True,
+        WARM_UP=os.environ.get("RECUEIL_WARM_UP", "blocking"),  # "background": serve while the model loads
     )
     for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
         if os.environ.get(f"RECUEIL_{name}"):

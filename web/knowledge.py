@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,20 +29,45 @@ FILTER_LABELS = {
 MAX_FILTER_VALUES = 20
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Shared:
     kb: KnowledgeBase
     lock: threading.Lock
+    ready: threading.Event = field(default_factory=threading.Event)  # model and index loaded
     theme_vectors: np.ndarray | None = None
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
 
 def init_app(app: Flask) -> None:
+    """Open the knowledge base and load the model and the index before users' first searches.
+
+    With ``WARM_UP = "background"`` (``kb serve``) they load in a thread while the app already
+    serves: importing sentence-transformers alone takes 5 to 7 seconds on two cores, and searches
+    meanwhile are answered by keywords, saying so. Otherwise (the default) the app is built ready.
+    """
     # One writer connection per process: moderation publishes through it; requests take turns.
     kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"])
-    if not app.config.get("KNOWLEDGE_BASE"):
-        kb.search("clause sociale", limit=1)  # load model and index now, not on a user's first search
-    app.extensions["recueil"] = Shared(kb, threading.Lock())
+    state = Shared(kb, threading.Lock())
+    app.extensions["recueil"] = state
+    if app.config.get("WARM_UP") == "background":
+        threading.Thread(target=warm_up, args=(state,), name="recueil-warm-up", daemon=True).start()
+    else:
+        warm_up(state)
+
+
+def warm_up(state: Shared) -> None:
+    """Load the model (no lock held: requests go on meanwhile), then the index and a first query."""
+    try:
+        state.kb.encoder.dim  # noqa: B018 - loads the model
+        with state.lock:
+            state.kb.search("clause sociale", limit=1)
+    except Exception:  # a broken model or index: logged; searches stay keyword-only, never fail
+        log.exception("loading the model and the index failed; searches answer by keywords only")
+        return
+    state.ready.set()
 
 
 def shared() -> Shared:
@@ -59,9 +85,11 @@ def filters_from(args: MultiDict[str, str]) -> dict[str, list[str]]:
 
 
 def run_search(query: str, filters: dict[str, list[str]], limit: int, offset: int) -> Results:
+    """Hybrid search, or keyword-only while the model and the index are still loading."""
     state = shared()
+    mode = "hybrid" if state.ready.is_set() else "keyword"
     with state.lock:  # one SQLite connection and one encoder per process: requests take turns
-        return state.kb.search(query, filters, limit=limit, offset=offset)
+        return state.kb.search(query, filters, limit=limit, offset=offset, mode=mode)
 
 
 def facet_counts(ids: list[str]) -> dict[str, dict[str, int]]:
@@ -100,6 +128,8 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
 def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
     """The vocabulary themes nearest to a query (by embedding), for the empty state."""
     state = shared()
+    if not state.ready.is_set():
+        return []
     labels = vocabulary().terms["themes"]
     keys = list(labels)
     with state.lock:

@@ -149,6 +149,11 @@ def spec(server: str = "") -> dict[str, Any]:
                     "properties": {
                         "query": {"type": "string"},
                         "language": {"type": "string"},
+                        "mode": {
+                            "type": "string",
+                            "enum": ["hybrid", "keyword"],
+                            "description": "keyword while the service starts (the model is still loading)",
+                        },
                         "total": {"type": "integer"},
                         "filters": {"type": "object"},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},

@@ -149,8 +149,10 @@ def browse() -> str:
 def sheet(sheet_id: str) -> str:
     found = published_or_404(sheet_id)
     state = shared()
-    with state.lock:
-        similar = state.kb.similar(found.id, 5)
+    similar = []
+    if state.ready.is_set():  # while the index loads, the page comes without its similar sheets
+        with state.lock:
+            similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
     session = meeting.session(found.workshop) if meeting else None
     rendered = {key: render_markdown(text) for key, text in found.sections.items()}
