@@ -33,12 +33,11 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
 from common import folder_mb, make_corpus, pct, queries, run
 
-from kb import contributions  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.sheet import SECTIONS, Sheet  # noqa: E402
+from kb import contributions
+from kb.knowledge_base import KnowledgeBase
+from kb.sheet import SECTIONS, Sheet
 
 FIRST_SEARCH = """
 import resource, sys, time, json
