@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install index browser lint bench clean
+.PHONY: run test install index browser wrk lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,23 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's wrk for the HTTP benchmark.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		echo "Installing Debian's wrk for the HTTP benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 lint: install
 	$(BIN)/ruff check kb web tests benchmarks
 
 test: install browser lint
 	$(BIN)/python -m pytest
 
-bench: index
-	$(BIN)/python benchmarks/bench_core.py
+# The whole benchmark, seed corpus to 100,000 sheets (about 25 minutes; SIZES=1000,10000 for less).
+SIZES ?= 1000,10000,100000
+bench: install wrk
+	$(BIN)/python benchmarks/run.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) index/kb.sqlite* index/vectors.faiss index/manifest.json

@@ -13,31 +13,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import faiss
 import numpy as np
+from common import ROOT, queries
+from common import pct as percentile
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from kb.encoder import Encoder  # noqa: E402
-from kb.evaluate import read_queries  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.markdown_io import load_directory  # noqa: E402
-from kb.store import passage_text  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
-
-
-def queries() -> list[str]:
-    files = [ROOT.parent / "shared" / "eval" / "dev_queries.tsv", ROOT / "tests" / "data" / "heldout_queries.tsv"]
-    return [q.query for f in files if f.exists() for q in read_queries(f)]
+from kb.encoder import Encoder
+from kb.knowledge_base import KnowledgeBase
+from kb.markdown_io import load_directory
+from kb.store import passage_text
 
 
 def bench_search(kb: KnowledgeBase, encoder: Encoder, texts: list[str], rounds: int) -> None:

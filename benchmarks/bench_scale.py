@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import sys
 import tempfile
@@ -177,36 +178,43 @@ def profile(kb: KnowledgeBase, texts: list[str]) -> None:
         print(f"  {label:46} {1000 * t / len(texts):6.2f} ms  {100 * t / total:5.1f} %")
 
 
-def measure(folder: Path, texts: list[str]) -> None:
+def measure(folder: Path, texts: list[str], search_only: bool = False) -> None:
     """Every in-process figure for the corpus in ``folder`` (which the updates change)."""
-    start_up(folder)
+    if not search_only:
+        start_up(folder)
     kb = KnowledgeBase(folder)
     ids, matrix = kb.store.vectors(kb.encoder.model_id)
-    print(f"{kb.store.count():,} sheets, {len(ids):,} vectors, index {kb.index.kind}")
+    threads = os.environ.get("OMP_NUM_THREADS") or f"all {len(os.sched_getaffinity(0))} cores"
+    print(f"{kb.store.count():,} sheets, {len(ids):,} vectors, index {kb.index.kind}; encoder threads: {threads}")
     exact = faiss.IndexFlatIP(matrix.shape[1])
     exact.add(matrix)
     search_latency(kb, texts, exact)
-    recall(kb, texts, ids, matrix, exact)
-    del exact, matrix
-    profile(kb, texts)
-    updates(kb)
+    if not search_only:
+        recall(kb, texts, ids, matrix, exact)
+        del exact, matrix
+        profile(kb, texts)
+        updates(kb)
+        index_mb, database_mb = folder_mb(folder, "vectors.faiss"), folder_mb(folder, "kb.sqlite*")
+        print(f"on disk: index {index_mb:.1f} MB, database {database_mb:.1f} MB")
     kb.close()
-    print(
-        f"on disk: index {folder_mb(folder, 'vectors.faiss'):.1f} MB, database {folder_mb(folder, 'kb.sqlite*'):.1f} MB"
-    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic sizes; 0 is the seed corpus")
+    parser.add_argument("--folder", type=Path, help="measure this existing knowledge base instead")
+    parser.add_argument("--search-only", action="store_true", help="only the search latency figures")
     args = parser.parse_args()
     texts = queries()
+    if args.folder:
+        measure(args.folder, texts, args.search_only)
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             make_corpus(size, Path(tmp))
             print(f"\n== {size or 'seed'} sheets: built in {time.perf_counter() - t0:.1f} s")
-            measure(Path(tmp), texts)
+            measure(Path(tmp), texts, args.search_only)
 
 
 if __name__ == "__main__":
