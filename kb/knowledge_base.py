@@ -7,8 +7,10 @@ and rebuilt from the stored vectors when it does not.
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +28,7 @@ from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex
 
 ENCODE_BATCH = 64
 COMPACT_AFTER = 50  # logged changes a loading process replays before the writer saves the whole index
+LOCK_FILE = ".index.lock"
 Progress = Callable[[int, int], None]
 
 
@@ -132,21 +135,29 @@ class KnowledgeBase:
             if also:
                 also()
             self.store.log_index_change(before, sheet_id, removed)
-        index = self.index  # patched from the log, like any other process's
+        self.index  # noqa: B018 - patched from the log, like any other process's
         if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
-            self._save(index)
+            with self._saving():  # another process may have saved meanwhile: then its file is mapped
+                if self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
+                    self._save(self.index)
 
     # -- the index: loaded, patched from the log, or rebuilt ----------------------------------
-    def _manifest(self, count: int) -> Manifest:
-        return Manifest(self.encoder.model_id, self.encoder.dim, count, self.store.vectors_version)
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        """One process at a time writes the index files (a lock file beside them)."""
+        with (self.index_dir / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def _save(self, index: VectorIndex) -> None:
         """Write the whole index (after a build, or when the log grew long), then drop the log
-        entries it now contains."""
+        entries it now contains. The manifest records the version the index holds, which the
+        store may have passed since: readers replay the rest from the log. Callers hold ``_saving``."""
         self.store.db.conn.commit()
-        index.save(self.index_dir, self._manifest(len(index)))
+        manifest = Manifest(self.encoder.model_id, self.encoder.dim, len(index), self._index_version)
+        index.save(self.index_dir, manifest)
         self._file = self._file_state()
-        self._saved_version = self.store.vectors_version
+        self._saved_version = self._index_version
         self.store.prune_index_log(self._saved_version)
 
     def _build_index(self) -> VectorIndex:
@@ -158,7 +169,8 @@ class KnowledgeBase:
         del matrix
         self._index, self._index_version = index, self.store.vectors_version
         if not self.readonly:
-            self._save(index)
+            with self._saving():
+                self._save(index)
         return index
 
     def _catch_up(self, index: VectorIndex, version: int, target: int) -> bool:

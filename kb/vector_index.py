@@ -20,8 +20,10 @@ import hashlib
 import json
 import math
 import os
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -68,13 +70,14 @@ class VectorIndex:
     instead of holding a copy; ``save`` folds the changes into a new file and maps that.
     """
 
-    def __init__(self, base: faiss.Index, path: Path | None = None) -> None:
-        self._use_base(base, path)
+    def __init__(self, base: faiss.Index, file: BinaryIO | None = None) -> None:
+        self._use_base(base, file)
 
-    def _use_base(self, base: faiss.Index, path: Path | None) -> None:
-        """Start from ``base`` with no changes."""
+    def _use_base(self, base: faiss.Index, file: BinaryIO | None) -> None:
+        """Start from ``base`` with no changes. ``file`` is the open file a mapped base reads: it
+        keeps this very file readable even after another process replaces it on disk."""
         self.base = base
-        self.path = path  # the file a mapped base reads from; None while the base is in memory
+        self._file = file
         self.base_ids = np.sort(_stored_ids(base))
         self.delta = faiss.IndexIDMap2(faiss.IndexFlatIP(base.d))
         self._tombstones: set[int] = set()
@@ -119,7 +122,7 @@ class VectorIndex:
 
     @property
     def mapped(self) -> bool:
-        return self.path is not None
+        return self._file is not None
 
     def __len__(self) -> int:
         return len(self.base_ids) - len(self._tombstones) + int(self.delta.ntotal)
@@ -179,12 +182,12 @@ class VectorIndex:
 
     def _folded(self) -> faiss.Index:
         """The base with the changes applied, as a writable in-memory index."""
-        index = faiss.read_index(str(self.path)) if self.path is not None else self.base
-        if self._tombstones:
-            index.remove_ids(np.fromiter(self._tombstones, dtype=np.int64))
-        if self.delta.ntotal:
-            ids = faiss.vector_to_array(self.delta.id_map)
-            _add(index, ids, self.delta.index.reconstruct_n(0, self.delta.ntotal))
+        index = faiss.read_index(_path_of(self._file)) if self._file is not None else self.base
+        added = faiss.vector_to_array(self.delta.id_map)
+        gone = np.concatenate([np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)), added])
+        if len(gone):
+            index.remove_ids(gone)
+        _add(index, added, self.delta.index.reconstruct_n(0, self.delta.ntotal))
         return index
 
     def save(self, directory: str | os.PathLike[str], manifest: Manifest) -> None:
@@ -198,40 +201,64 @@ class VectorIndex:
         manifest = replace(manifest, index_type=self.kind, sha256=hashlib.sha256(data).hexdigest())
         del data
         write_atomic(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode("utf-8"))
-        self._use_base(_read_mapped(directory / INDEX_FILE), directory / INDEX_FILE)
+        self._use_base(*_open_mapped(directory / INDEX_FILE))
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str], model: str, dim: int) -> tuple[VectorIndex, Manifest]:
-        """The saved index (memory-mapped) and its manifest, if they are whole and made by this model."""
+        """The saved index (memory-mapped) and its manifest, if they are whole and made by this model.
+
+        A writer replaces the index file, then the manifest: a reader between the two sees a
+        checksum that differs, and reads the pair again."""
         directory = Path(directory)
-        try:
-            found = Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
-        if (found.model, found.dim) != (model, dim):
-            raise IndexMismatch(f"index built with {found.model} ({found.dim} dims), the store needs {model} ({dim})")
-        path = directory / INDEX_FILE
-        try:
-            with path.open("rb") as f:
-                if hashlib.file_digest(f, "sha256").hexdigest() != found.sha256:
-                    raise IndexMismatch("index file damaged or replaced (checksum differs from the manifest)")
-            index = _read_mapped(path)
-        except (OSError, RuntimeError) as exc:
-            raise IndexMismatch(f"index file missing or damaged ({exc})") from None
+        for attempt in range(3):
+            try:
+                found = Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError) as exc:
+                raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
+            if (found.model, found.dim) != (model, dim):
+                raise IndexMismatch(
+                    f"index built with {found.model} ({found.dim} dims), the store needs {model} ({dim})"
+                )
+            try:
+                index, file = _open_mapped(directory / INDEX_FILE, found.sha256)
+                break
+            except ChecksumMismatch:
+                if attempt == 2:
+                    raise
+                time.sleep(0.1)
+            except (OSError, RuntimeError) as exc:
+                raise IndexMismatch(f"index file missing or damaged ({exc})") from None
         if index.ntotal != found.count or index.d != dim:
             raise IndexMismatch("index file does not match its manifest")
-        return cls(index, path), found
+        return cls(index, file), found
 
 
-def _read_mapped(path: Path) -> faiss.Index:
-    """Read an index file with its vectors memory-mapped, not copied. The header tells the kind:
-    IVF lists are mapped by ``IO_FLAG_MMAP``, flat codes by ``IO_FLAG_MMAP_IFC``."""
-    with path.open("rb") as f:
-        ivf = f.read(4) in (b"IwSq", b"IwSQ")  # IndexIVFScalarQuantizer (the one IVF kind built here)
-    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if ivf else faiss.IO_FLAG_MMAP_IFC)
+class ChecksumMismatch(IndexMismatch):
+    """The index file is not the one its manifest describes."""
+
+
+def _path_of(file: BinaryIO) -> str:
+    """A path to this open file itself, whatever has replaced its name since."""
+    return f"/dev/fd/{file.fileno()}"
+
+
+def _open_mapped(path: Path, sha256: str | None = None) -> tuple[faiss.Index, BinaryIO]:
+    """Open an index file (checking its checksum) and read it with its vectors memory-mapped,
+    not copied. The header tells the kind: IVF lists are mapped by ``IO_FLAG_MMAP``, flat codes
+    by ``IO_FLAG_MMAP_IFC``."""
+    file = path.open("rb")
+    try:
+        if sha256 is not None and hashlib.file_digest(file, "sha256").hexdigest() != sha256:
+            raise ChecksumMismatch("index file damaged or replaced (checksum differs from the manifest)")
+        file.seek(0)
+        ivf = file.read(4) in (b"IwSq", b"IwSQ")  # IndexIVFScalarQuantizer (the one IVF kind built here)
+        index = faiss.read_index(_path_of(file), faiss.IO_FLAG_MMAP if ivf else faiss.IO_FLAG_MMAP_IFC)
+    except BaseException:
+        file.close()
+        raise
     if isinstance(index, faiss.IndexIVF):
         index.nprobe = default_nprobe(index.nlist)
-    return index
+    return index, file
 
 
 def _stored_ids(index: faiss.Index) -> np.ndarray:
