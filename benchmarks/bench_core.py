@@ -12,6 +12,7 @@ Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_core.py [--rounds N]`
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -81,6 +82,28 @@ def bench_build(encoder: Encoder, practices: Path, rounds: int) -> None:
     print(f"  ratio {bare / build:.2f} (target >= 0.8)")
 
 
+def bench_rebuild(encoder: Encoder, practices: Path) -> None:
+    """``kb build`` after one sheet's file changed, against the first build."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "practices"
+        shutil.copytree(practices, folder)
+        kb = KnowledgeBase(Path(tmp) / "index", encoder=encoder)
+        t0 = time.perf_counter()
+        kb.import_practices(folder)
+        first = kb.update_vectors()
+        t1 = time.perf_counter()
+        path = sorted(folder.glob("*.md"))[0]
+        path.write_text(path.read_text(encoding="utf-8") + "\nPhrase ajoutée.\n", encoding="utf-8")  # last part
+        kb.import_practices(folder)
+        again = kb.update_vectors()
+        t2 = time.perf_counter()
+        kb.close()
+    print(
+        f"rebuild after changing one sheet: {again.encoded} part(s) encoded, {again.reused} reused, "
+        f"{t2 - t1:.2f} s; first build {first.encoded} parts, {t1 - t0:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -95,6 +118,7 @@ def main() -> None:
         bench_search(kb, encoder, queries(), args.rounds)
         kb.close()
     bench_build(encoder, practices, args.build_rounds)
+    bench_rebuild(encoder, practices)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,15 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
+def recall_at_10(queries: np.ndarray, matrix: np.ndarray, exact_scores: np.ndarray, found: list[np.ndarray]) -> float:
+    """Recall@10 against exact search, ties counted: a found row is right when its exact score
+    reaches the 10th best exact score (synthetic corpora hold many equal vectors, whose order
+    among themselves is arbitrary). ``found`` holds row numbers of ``matrix``."""
+    kth = exact_scores[:, 9] - 1e-5
+    hits = [int(np.sum(matrix[rows[rows >= 0]] @ q >= t)) for q, t, rows in zip(queries, kth, found, strict=True)]
+    return float(np.mean(np.minimum(hits, 10)) / 10)
+
+
 def folder_mb(folder: Path, pattern: str) -> float:
     return sum(p.stat().st_size for p in folder.glob(pattern)) / 1e6
 

@@ -6,9 +6,10 @@
    - ``bench_scale.py``: start-up, search latency (with filters), recall@10, updates, profile,
      memory and sizes, in this process's setting (the encoder may use every core);
    - the search latency again with one encoder thread, as in each of two gunicorn workers;
+   - from 10,000 sheets, ``bench_index.py``: exact, HNSW, IVF-Flat and IVF-SQ8 side by side;
    - ``bench_http.py``: the server's start-up, wrk at 1/4/16 clients, the workers' memory.
 Every figure is printed beside its baseline from the same run; nothing is asserted.
-About 25 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
+About 35 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
 Run: ``.venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--seconds 6]``.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 from common import make_corpus
 
 HERE = Path(__file__).resolve().parent
+INDEX_CHOICE_FROM = 10_000  # sheets: below, the index is exact
 
 
 def step(script: str, *args: str, **env: str) -> None:
@@ -56,6 +58,8 @@ def main() -> None:
             print(f"\n=== {label}: made in {time.perf_counter() - t0:.1f} s", flush=True)
             step("bench_scale.py", "--folder", tmp)
             step("bench_scale.py", "--folder", tmp, "--search-only", OMP_NUM_THREADS=per_worker)
+            if size >= INDEX_CHOICE_FROM:
+                step("bench_index.py", "--folder", tmp)
             step(
                 "bench_http.py",
                 "--folder",

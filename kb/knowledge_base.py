@@ -8,7 +8,10 @@ and rebuilt from the stored vectors when it does not.
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from kb.sheet import Sheet
 from kb.store import Store, passage_hash, passage_text
 from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex
 
+log = logging.getLogger(__name__)
 ENCODE_BATCH = 64
 COMPACT_AFTER = 50  # logged changes a loading process replays before the writer saves the whole index
 LOCK_FILE = ".index.lock"
@@ -60,8 +64,10 @@ class KnowledgeBase:
         self._index_version = -1
         self._saved_version = -1
         self._file: tuple[int, int] | None = None  # the index file pair last loaded or saved here
+        self._compaction: threading.Thread | None = None
 
     def close(self) -> None:
+        self.flush()
         self.store.close()
 
     # -- building ------------------------------------------------------------------------------
@@ -137,9 +143,52 @@ class KnowledgeBase:
             self.store.log_index_change(before, sheet_id, removed)
         self.index  # noqa: B018 - patched from the log, like any other process's
         if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
-            with self._saving():  # another process may have saved meanwhile: then its file is mapped
-                if self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
-                    self._save(self.index)
+            self._compact()
+
+    def _compact(self) -> None:
+        """Fold the logged changes into a new index file. With a mapped index this happens in a
+        thread, from a snapshot of the changes: at 100,000 sheets it takes seconds, which the
+        change that triggers it does not wait for."""
+        if self._compaction is not None and self._compaction.is_alive():
+            return
+        index = self.index
+        if not index.mapped:
+            with self._saving():
+                self._save(index)
+            return
+        self._compaction = threading.Thread(
+            target=self._save_snapshot, args=(index.detached(), self._index_version), name="kb-compact"
+        )
+        self._compaction.start()
+
+    def _save_snapshot(self, snapshot: VectorIndex, version: int) -> None:
+        """Write ``snapshot`` (the index at ``version``) unless a newer file is there, then prune
+        the log through a connection of its own (the store's serves requests meanwhile). Every
+        process, this one included, maps the new file at its next search."""
+        try:
+            with self._saving():
+                if self._saved_file_version() < version:
+                    manifest = Manifest(self.encoder.model_id, self.encoder.dim, len(snapshot), version)
+                    snapshot.save(self.index_dir, manifest, remap=False)
+            store = Store(self.store.path)
+            try:
+                store.prune_index_log(version)
+            finally:
+                store.close()
+            self._saved_version = version
+        except Exception:  # e.g. a full disk: the log keeps every change, the next one retries
+            log.exception("saving the index in the background failed")
+
+    def _saved_file_version(self) -> int:
+        try:
+            return int(json.loads((self.index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))["vectors_version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return -1
+
+    def flush(self) -> None:
+        """Wait until a background save of the index is over."""
+        if self._compaction is not None:
+            self._compaction.join()
 
     # -- the index: loaded, patched from the log, or rebuilt ----------------------------------
     @contextmanager

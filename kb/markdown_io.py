@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -178,14 +178,18 @@ def load_directory(directory: str | os.PathLike[str]) -> LoadReport:
     return report
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace a file in one step: a crash leaves the old or the new content, never half."""
+def write_atomic(path: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Replace a file in one step: a crash leaves the old or the new content, never half.
+    ``data`` is the content, or a function that writes it to the open file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are ordinary documents

@@ -50,7 +50,8 @@ class IndexMismatch(RuntimeError):
     """The index files on disk are missing, damaged or were built for another model."""
 
 
-def _ivf_lists(count: int) -> int:
+def ivf_lists(count: int) -> int:
+    """Inverted lists for ``count`` vectors: about their square root (55,000 vectors: 234 lists)."""
     return max(16, min(65_536, int(math.sqrt(count))))
 
 
@@ -91,7 +92,7 @@ class VectorIndex:
     def ivf(cls, ids: np.ndarray, matrix: np.ndarray, nlist: int | None = None) -> VectorIndex:
         """An IVF-SQ8 index trained on (a sample of) these vectors, holding them."""
         dim = matrix.shape[1]
-        nlist = nlist or _ivf_lists(len(matrix))
+        nlist = nlist or ivf_lists(len(matrix))
         index = faiss.IndexIVFScalarQuantizer(
             faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
@@ -190,18 +191,40 @@ class VectorIndex:
         _add(index, added, self.delta.index.reconstruct_n(0, self.delta.ntotal))
         return index
 
-    def save(self, directory: str | os.PathLike[str], manifest: Manifest) -> None:
-        """Write index then manifest, each atomically, then map the new file.
+    def detached(self) -> VectorIndex:
+        """A copy to save from another thread: the same mapped base, its own delta and tombstones."""
+        copy = VectorIndex.__new__(VectorIndex)
+        copy.base, copy._file, copy.base_ids = self.base, self._file, self.base_ids
+        copy.delta = faiss.clone_index(self.delta)
+        copy._tombstones, copy._live_base = set(self._tombstones), None
+        return copy
+
+    def _write_folded(self, path: Path) -> str:
+        """Write the folded index atomically, streamed (no serialised copy in memory); its sha256."""
+        index, digest = self._folded(), hashlib.sha256()
+
+        def write(file: BinaryIO) -> None:
+            def chunk(data: bytes) -> int:
+                file.write(data)
+                digest.update(data)
+                return len(data)
+
+            faiss.write_index(index, faiss.PyCallbackIOWriter(chunk))
+
+        write_atomic(path, write)
+        return digest.hexdigest()
+
+    def save(self, directory: str | os.PathLike[str], manifest: Manifest, remap: bool = True) -> None:
+        """Write index then manifest, each atomically, then (``remap``) map the new file.
 
         A reader sees the old pair or the new one, and a crash between the two leaves a checksum
         that no longer matches, hence a rebuild."""
         directory = Path(directory)
-        data = faiss.serialize_index(self._folded()).tobytes()
-        write_atomic(directory / INDEX_FILE, data)
-        manifest = replace(manifest, index_type=self.kind, sha256=hashlib.sha256(data).hexdigest())
-        del data
+        sha256 = self._write_folded(directory / INDEX_FILE)
+        manifest = replace(manifest, index_type=self.kind, sha256=sha256)
         write_atomic(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode("utf-8"))
-        self._use_base(*_open_mapped(directory / INDEX_FILE))
+        if remap:
+            self._use_base(*_open_mapped(directory / INDEX_FILE))
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str], model: str, dim: int) -> tuple[VectorIndex, Manifest]:

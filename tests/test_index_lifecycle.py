@@ -178,6 +178,8 @@ def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy
     for _ in range(COMPACT_AFTER // 2 + 1):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
+    assert writer._compaction is not None  # the index file is written in a thread, not by the change
+    writer.flush()
     assert len(writer.store.index_changes(-1)) < COMPACT_AFTER
     manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text())
     assert manifest["vectors_version"] > 12
@@ -205,6 +207,7 @@ def test_processes_share_the_saved_file_and_map_a_newer_one(tmp_path: Path, prac
     for _ in range(COMPACT_AFTER // 2):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
+    writer.flush()  # the index file is written in the background
     remapped = reader.index
     assert remapped is not first and remapped.mapped  # the new file, plus the changes made after it
     stored = sorted(writer.store.vectors(writer.encoder.model_id)[0].tolist())
