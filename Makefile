@@ -48,7 +48,7 @@ lint: install
 test: install browser lint
 	$(BIN)/python -m pytest
 
-# The whole benchmark, seed corpus to 100,000 sheets (about 35 minutes; SIZES=1000,10000 for less).
+# The whole benchmark, seed corpus to 100,000 sheets (about 15 minutes; SIZES=1000,10000 for less).
 SIZES ?= 1000,10000,100000
 bench: install wrk
 	$(BIN)/python benchmarks/run.py --sizes $(SIZES)

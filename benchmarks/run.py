@@ -9,7 +9,7 @@
    - from 10,000 sheets, ``bench_index.py``: exact, HNSW, IVF-Flat and IVF-SQ8 side by side;
    - ``bench_http.py``: the server's start-up, wrk at 1/4/16 clients, the workers' memory.
 Every figure is printed beside its baseline from the same run; nothing is asserted.
-About 35 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
+About 15 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
 Run: ``.venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--seconds 6]``.
 """

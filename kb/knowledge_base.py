@@ -8,7 +8,6 @@ and rebuilt from the stored vectors when it does not.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import threading
@@ -27,7 +26,7 @@ from kb.importer import ImportReport, import_directory
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
 from kb.store import Store, passage_hash, passage_text
-from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex
+from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex, read_manifest
 
 log = logging.getLogger(__name__)
 ENCODE_BATCH = 64
@@ -63,7 +62,7 @@ class KnowledgeBase:
         self._index: VectorIndex | None = None
         self._index_version = -1
         self._saved_version = -1
-        self._file: tuple[int, int] | None = None  # the index file pair last loaded or saved here
+        self._file_seen: tuple[int, int] | None = None  # the index file pair last loaded or saved here
         self._compaction: threading.Thread | None = None
 
     def close(self) -> None:
@@ -146,18 +145,13 @@ class KnowledgeBase:
             self._compact()
 
     def _compact(self) -> None:
-        """Fold the logged changes into a new index file. With a mapped index this happens in a
-        thread, from a snapshot of the changes: at 100,000 sheets it takes seconds, which the
-        change that triggers it does not wait for."""
+        """Fold the logged changes into a new index file, in a thread, from a snapshot of the
+        changes: at 100,000 sheets it takes a second or two, which the change that triggers it
+        does not wait for."""
         if self._compaction is not None and self._compaction.is_alive():
             return
-        index = self.index
-        if not index.mapped:
-            with self._saving():
-                self._save(index)
-            return
         self._compaction = threading.Thread(
-            target=self._save_snapshot, args=(index.detached(), self._index_version), name="kb-compact"
+            target=self._save_snapshot, args=(self.index.detached(), self._index_version), name="kb-compact"
         )
         self._compaction.start()
 
@@ -181,8 +175,8 @@ class KnowledgeBase:
 
     def _saved_file_version(self) -> int:
         try:
-            return int(json.loads((self.index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))["vectors_version"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return read_manifest(self.index_dir).vectors_version
+        except IndexMismatch:
             return -1
 
     def flush(self) -> None:
@@ -205,7 +199,7 @@ class KnowledgeBase:
         self.store.db.conn.commit()
         manifest = Manifest(self.encoder.model_id, self.encoder.dim, len(index), self._index_version)
         index.save(self.index_dir, manifest)
-        self._file = self._file_state()
+        self._file_seen = self._file_state()
         self._saved_version = self._index_version
         self.store.prune_index_log(self._saved_version)
 
@@ -262,11 +256,11 @@ class KnowledgeBase:
         file = self._file_state()
         if (
             self._index is not None
-            and file == self._file
+            and file == self._file_seen
             and (self._index_version == version or self._catch_up(self._index, self._index_version, version))
         ):
             return self._index
-        self._file = file
+        self._file_seen = file
         try:
             index, manifest = VectorIndex.load(self.index_dir, self.encoder.model_id, self.encoder.dim)
             self._index, self._index_version, self._saved_version = (

@@ -182,17 +182,20 @@ class VectorIndex:
         return self._live_base
 
     def _folded(self) -> faiss.Index:
-        """The base with the changes applied, as a writable in-memory index."""
-        index = faiss.read_index(_path_of(self._file)) if self._file is not None else self.base
+        """The base with the changes applied: a new in-memory index (the base is never changed, so
+        this may run beside searches), or the in-memory base itself when there is no change."""
         added = faiss.vector_to_array(self.delta.id_map)
         gone = np.concatenate([np.fromiter(self._tombstones, dtype=np.int64, count=len(self._tombstones)), added])
+        if self._file is None and not len(gone):
+            return self.base
+        index = faiss.read_index(_path_of(self._file)) if self._file is not None else faiss.clone_index(self.base)
         if len(gone):
             index.remove_ids(gone)
         _add(index, added, self.delta.index.reconstruct_n(0, self.delta.ntotal))
         return index
 
     def detached(self) -> VectorIndex:
-        """A copy to save from another thread: the same mapped base, its own delta and tombstones."""
+        """A copy to save from another thread: the same base, its own delta and tombstones."""
         copy = VectorIndex.__new__(VectorIndex)
         copy.base, copy._file, copy.base_ids = self.base, self._file, self.base_ids
         copy.delta = faiss.clone_index(self.delta)
@@ -234,10 +237,7 @@ class VectorIndex:
         checksum that differs, and reads the pair again."""
         directory = Path(directory)
         for attempt in range(3):
-            try:
-                found = Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
-            except (OSError, ValueError, TypeError) as exc:
-                raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
+            found = read_manifest(directory)
             if (found.model, found.dim) != (model, dim):
                 raise IndexMismatch(
                     f"index built with {found.model} ({found.dim} dims), the store needs {model} ({dim})"
@@ -254,6 +254,13 @@ class VectorIndex:
         if index.ntotal != found.count or index.d != dim:
             raise IndexMismatch("index file does not match its manifest")
         return cls(index, file), found
+
+
+def read_manifest(directory: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexMismatch(f"manifest missing or unreadable ({exc})") from None
 
 
 class ChecksumMismatch(IndexMismatch):
