@@ -63,7 +63,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web import api, contribute, errors, knowledge, moderation, organisers, practices, security
     from web.extensions import csrf, limiter, login_manager
 
-    knowledge.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
@@ -75,4 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(organisers.bp)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
+    # Last: its loading thread must not run while the routes are compiled (CPython 3.11 shares
+    # the AST constructor's recursion counter between threads; werkzeug parses code per route).
+    knowledge.init_app(app)
     return app
