@@ -253,6 +253,14 @@ class Searcher:
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}
         return [(sheets[sid], score) for sid, score in top if sid in sheets]
 
+    def _start_keyword_search(self, query_terms: list[str]) -> Future[list[tuple[int, float]]]:
+        """The BM25 candidates: searched in the keyword thread if there is one, else here and now."""
+        if self._keyword_thread is not None:
+            return self._keyword_thread.submit(self._keyword_candidates, query_terms)
+        done: Future[list[tuple[int, float]]] = Future()
+        done.set_result(self._keyword_candidates(query_terms))
+        return done
+
     def _keyword_candidates(self, query_terms: list[str]) -> list[tuple[int, float]]:
         return self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES)
 
@@ -292,10 +300,7 @@ class Searcher:
         """Candidates of both retrievers (within the filtered sheets), scored and fused."""
         allowed_set = set(allowed) if allowed is not None else None
         part_scores: dict[int, list[float]] = {}  # part id -> [dense score or NaN, BM25 score or 0]
-        keyword: Future[list[tuple[int, float]]] | None = None
-        wants_keyword = mode in ("hybrid", "keyword") and bool(query_terms)
-        if wants_keyword and self._keyword_thread is not None:
-            keyword = self._keyword_thread.submit(self._keyword_candidates, query_terms)
+        keyword = self._start_keyword_search(query_terms) if mode in ("hybrid", "keyword") and query_terms else None
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
                 qvec = self.encoder.encode_queries([query])[0]
@@ -303,8 +308,6 @@ class Searcher:
                 part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         finally:  # the store's connection is free again only once the keyword search is over
             found = keyword.result() if keyword is not None else []
-        if wants_keyword and keyword is None:
-            found = self._keyword_candidates(query_terms)
         for pid, bm25 in found:
             part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only

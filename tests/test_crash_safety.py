@@ -28,6 +28,11 @@ pytestmark = pytest.mark.slow
 KB = [sys.executable, "-m", "kb"]
 
 
+def kb_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the ``kb`` CLI to its end, its output captured."""
+    return subprocess.run([*KB, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
 def integrity(folder: Path) -> str:
     conn = sqlite3.connect(folder / "kb.sqlite")
     try:
@@ -68,13 +73,7 @@ def test_kill_during_build_then_build_again(tmp_path: Path, seed: int) -> None:
     )
     kill_when(process, "sheets:", delay)  # killed while encoding (or just after)
     assert integrity(folder) == "ok"
-    done = subprocess.run(
-        [*KB, "build", str(PRACTICES), "--index-dir", str(folder)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = kb_cli("build", str(PRACTICES), "--index-dir", str(folder))
     assert done.returncode == 0, done.stderr
     kb = KnowledgeBase(folder)
     assert kb.store.count() == 11 and not kb.store.parts_missing_vectors(kb.encoder.model_id)
@@ -182,25 +181,13 @@ def test_backup_while_writing_then_restore(writable_kb: KnowledgeBase, tmp_path:
     thread.start()
     time.sleep(0.5)
     backup = tmp_path / "sauvegarde.sqlite"
-    result = subprocess.run(
-        [*KB, "backup", str(backup), "--index-dir", str(writable_kb.index_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = kb_cli("backup", str(backup), "--index-dir", str(writable_kb.index_dir), timeout=120)
     stop.set()
     thread.join()
     assert result.returncode == 0, result.stderr
     assert not errors
     restored = tmp_path / "restored"
-    result = subprocess.run(
-        [*KB, "restore", str(backup), "--index-dir", str(restored)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = kb_cli("restore", str(backup), "--index-dir", str(restored))
     assert result.returncode == 0, result.stderr
     kb = KnowledgeBase(restored)
     assert kb.store.count() == 11
@@ -209,11 +196,5 @@ def test_backup_while_writing_then_restore(writable_kb: KnowledgeBase, tmp_path:
         == "agire-reseau-regional-facilitateurs"
     )
     kb.close()
-    refused = subprocess.run(
-        [*KB, "restore", str(backup), "--index-dir", str(restored)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    refused = kb_cli("restore", str(backup), "--index-dir", str(restored), timeout=120)
     assert refused.returncode == 1 and "use --force" in refused.stderr
