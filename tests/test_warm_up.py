@@ -73,4 +73,8 @@ def test_a_model_that_fails_to_load_leaves_keyword_search_working(tmp_path: Path
     assert response.status_code == 200 and response.get_json()["mode"] == "keyword"
     assert response.get_json()["hits"]
     assert not state.ready.wait(1)
+    client = app.test_client()
+    assert client.get("/fiches/creativ-dijon-demarche-territoriale").status_code == 200  # without similar sheets
+    similar = client.get("/api/practices/creativ-dijon-demarche-territoriale/similar")
+    assert similar.status_code == 503 and "mots-clés reste disponible" in similar.get_json()["error"]["message"]
     kb.close()

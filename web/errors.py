@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from kb.encoder import EncoderError
 
 MESSAGES = {
     400: "La demande n'est pas valide.",
@@ -13,6 +15,10 @@ MESSAGES = {
     413: "La demande est trop volumineuse.",
     429: "Trop de demandes : merci de patienter un instant.",
     500: "Une erreur interne s'est produite. Elle a été enregistrée ; merci de réessayer plus tard.",
+    503: (
+        "Ce service a besoin du modèle de recherche par le sens, qui n'a pas pu être chargé ; "
+        "l'erreur a été enregistrée. La recherche par mots-clés reste disponible."
+    ),
 }
 
 
@@ -34,6 +40,11 @@ def init_app(app: Flask) -> None:
                 "Le formulaire a expiré ou ne vient pas de ce site : rechargez la page, puis envoyez-le à nouveau."
             )
         )
+
+    @app.errorhandler(EncoderError)
+    def model_unavailable(error: EncoderError):  # type: ignore[no-untyped-def]
+        app.logger.error("the embedding model is unavailable on %s: %s", request.path, error)
+        return http_error(ServiceUnavailable())
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -37,6 +37,7 @@ class Shared:
     kb: KnowledgeBase
     lock: threading.Lock
     ready: threading.Event = field(default_factory=threading.Event)  # model and index loaded
+    settled: threading.Event = field(default_factory=threading.Event)  # loaded, or failed to
     theme_vectors: np.ndarray | None = None
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
@@ -64,10 +65,11 @@ def warm_up(state: Shared) -> None:
         state.kb.encoder.dim  # noqa: B018 - loads the model
         with state.lock:
             state.kb.search("clause sociale", limit=1)
+        state.ready.set()
     except Exception:  # a broken model or index: logged; searches stay keyword-only, never fail
         log.exception("loading the model and the index failed; searches answer by keywords only")
-        return
-    state.ready.set()
+    finally:
+        state.settled.set()
 
 
 def shared() -> Shared:

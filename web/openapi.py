@@ -105,7 +105,7 @@ def spec(server: str = "") -> dict[str, Any]:
                 "get": {
                     "summary": "Nearest sheets",
                     "parameters": [ID, _int("limit", 1, 50, 5)],
-                    "responses": {**_ok("SimilarList"), "404": ERROR},
+                    "responses": {**_ok("SimilarList"), "404": ERROR, "503": ERROR},  # 503: model not loaded
                 }
             },
             "/api/facets": {
