@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.markdown_io import SheetError
-from kb.sheet import SECTIONS, Sheet
+from kb.sheet import SECTIONS, Sheet, Speaker
 from kb.text import fold, slugify
 from kb.validation import problems
-from kb.vocabulary import Meeting, Speaker, meetings
+from kb.vocabulary import Meeting, meetings
 
 _WORKSHOP = re.compile(r"^\s*Atelier\s+(?:n°\s*)?([A-Z0-9]+)\)?\s*[).:–-]?\s*(.+?)\s*$")
 _BULLET = re.compile(r"^\s*[-*•]\s*\*\*(?P<head>[^*]+?)\*\*\s*:?\s*(?P<text>.*)$")

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory, parse_sheet, read_sheet, write_sheet
-from kb.sheet import SECTIONS, Sheet
-from kb.vocabulary import Speaker, meetings, vocabulary
+from kb.sheet import SECTIONS, Sheet, Speaker
+from kb.vocabulary import meetings, vocabulary
 from tests.conftest import PRACTICES
 
 EXPECTED_ORGANISATIONS = {

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kb import contributions
+from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm
 from web.knowledge import shared
-from web.rendering import render_markdown
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
 
