@@ -150,7 +150,7 @@ def sheet(sheet_id: str) -> str:
     found = published_or_404(sheet_id)
     state = shared()
     similar = []
-    if state.ready.is_set():  # while the index loads, the page comes without its similar sheets
+    if state.ready:  # without the model, the page comes without its similar sheets
         with state.lock:
             similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
