@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -249,8 +248,6 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     if not (folder / config.DB_FILE).exists():
         raise click.ClickException(f"no knowledge base in {folder}: run 'kb build' first")
     os.environ["KB_INDEX_DIR"] = str(folder)
-    # Every worker must sign sessions with the same key; a fresh one per launch unless configured.
-    os.environ.setdefault("RECUEIL_SECRET_KEY", secrets.token_hex(32))
     # Each worker encodes queries with OpenMP threads: give each its share of the cores, or the
     # workers' spinning threads fight over them and throughput collapses under load.
     threads = str(max(1, (os.cpu_count() or 1) // workers))

@@ -11,6 +11,7 @@ from web.errors import bad_request
 from web.extensions import configured_limit, limiter
 from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, run_search, shared
 from web.openapi import spec
+from web.urls import site_root
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -91,4 +92,4 @@ def facets() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(spec(request.host_url.rstrip("/")))
+    return jsonify(spec(site_root()))
