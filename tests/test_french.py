@@ -30,7 +30,8 @@ def test_spacing_in_text_not_in_markup() -> None:
         "<textarea>Texte : tel quel ?</textarea><pre>a ; b</pre><p>«guillemets»</p>"
     )
     out = french_spacing(html)
-    assert f"Contexte{NBSP}: «{NARROW_NBSP}Les bonnes pratiques{NARROW_NBSP}»{NARROW_NBSP}; pourquoi{NARROW_NBSP}?" in out
+    n = NARROW_NBSP
+    assert f"Contexte{NBSP}: «{n}Les bonnes pratiques{n}»{n}; pourquoi{n}?" in out
     assert f"Voilà{NARROW_NBSP}!" in out
     assert 'title="a : b ?"' in out  # attributes untouched
     assert ">http://x/?q=a:b</a>" in out  # no space written, none added
