@@ -64,12 +64,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, contribute, errors, knowledge, moderation, organisers, practices, security, urls
+    from web import (
+        api,
+        contribute,
+        errors,
+        formatting,
+        knowledge,
+        moderation,
+        organisers,
+        practices,
+        security,
+        urls,
+    )
     from web.extensions import csrf, limiter, login_manager
 
     urls.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
