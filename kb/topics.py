@@ -10,11 +10,9 @@ stays with the topic while at least half of its sheets are the same (Jaccard >= 
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import faiss
 import numpy as np
@@ -153,7 +151,7 @@ def topics(store: Store, model: str, max_topics: int = 12) -> list[Topic]:
     document_frequency: Counter[str] = Counter()
     for stems, _ in per_sheet.values():
         document_frequency.update(stems.keys())
-    named = _names(store)
+    named = store.topic_names()
     out = []
     for label in sorted(set(labels.tolist())):
         rows = [i for i, lab in enumerate(labels.tolist()) if lab == label]
@@ -199,11 +197,6 @@ def topics(store: Store, model: str, max_topics: int = 12) -> list[Topic]:
     return sorted(out, key=lambda t: (-len(t.members), t.key))
 
 
-def _names(store: Store) -> list[tuple[str, set[str]]]:
-    rows = store.db.execute("SELECT name, members FROM topic_names ORDER BY id DESC").fetchall()
-    return [(name, set(json.loads(members))) for name, members in rows]
-
-
 def _match_name(named: list[tuple[str, set[str]]], members: set[str]) -> str | None:
     """The latest name whose members overlap this topic's by half or more."""
     for name, old in named:
@@ -216,8 +209,4 @@ def rename(store: Store, members: list[str], name: str, user: str) -> None:
     name = " ".join(name.split())[:120]
     if not name:
         raise ValueError("empty name")
-    with store.transaction():
-        store.db.execute(
-            "INSERT INTO topic_names (name, members, named_by, named_at) VALUES (?, ?, ?, ?)",
-            [name, json.dumps(sorted(members)), user, datetime.now(UTC).isoformat(timespec="seconds")],
-        )
+    store.add_topic_name(name, members, user)

@@ -83,7 +83,7 @@ def published() -> str:
 def journal() -> str:
     state = shared()
     with state.lock:
-        entries = contributions.audit_log(state.kb.store)
+        entries = state.kb.store.audit_entries()
     for entry in entries:
         before, after = (json.loads(entry[k]) if entry[k] else None for k in ("before", "after"))
         entry["changed"] = sorted(
@@ -98,7 +98,7 @@ def review_context(sheet_id: str, edit_form: SheetFields | None = None) -> dict[
         record = state.kb.store.record(sheet_id)
         if record is None:
             abort(404)
-        submission = contributions.submission_for(state.kb.store, sheet_id)
+        submission = state.kb.store.submission_for(sheet_id)
         published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
     if edit_form is None:
         edit_form = SheetFields()

@@ -26,10 +26,10 @@ def current_topics() -> tuple[list[Topic], Coverage]:
     with state.lock:
         key = (
             state.kb.store.vectors_version,
-            state.kb.store.db.execute("SELECT count(*) FROM topic_names").fetchone()[0],
+            state.kb.store.topic_name_count(),
         )
         if state.topics is None or state.topics[0] != key:
-            state.kb.index  # noqa: B018 - bring the stored vectors up to date first
+            state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
             state.topics = (key, found, coverage(state.kb.store, state.kb.encoder, found))
         return state.topics[1], state.topics[2]
