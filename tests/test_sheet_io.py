@@ -59,8 +59,9 @@ def test_workshop_sheets_are_where_the_report_puts_them() -> None:
 
 def test_meetings_data_matches_the_programmes() -> None:
     data = meetings()
-    assert [s.label for s in data["grand-est-2022"].sessions] == ["Atelier A", "Atelier B", "Atelier C"]
-    assert data["grand-est-2022"].date == "2022-10-04"
+    ge = data["grand-est-2022"]
+    assert [s.label for s in ge.sessions if s.kind == "atelier"] == ["Atelier A", "Atelier B", "Atelier C"]
+    assert ge.date == "2022-10-04"
     bfc = data["bourgogne-franche-comte-2022"]
     assert bfc.date == "2022-05-10" and "Dijon" in bfc.place
     assert [s.label for s in bfc.sessions if s.kind == "atelier"] == [
@@ -72,6 +73,30 @@ def test_meetings_data_matches_the_programmes() -> None:
     hdf = data["hauts-de-france"]
     assert hdf.online and hdf.date is None  # the slides give no year: none is invented
     assert len([s for s in hdf.sessions if s.kind == "atelier"]) == 4
+
+
+def test_meetings_data_has_every_session_the_programmes_print() -> None:
+    """Not only the workshops: plenaries, round tables, signings, talks and closings, speakers as printed."""
+    titles = {m: [s.title for s in meeting.sessions] for m, meeting in meetings().items()}
+    ge = " | ".join(titles["grand-est-2022"])
+    for printed in (
+        "l'exemple du plan de relance immobilier",
+        "Signature de la convention partenariale",
+        "Les achats inclusifs",
+        "le SPASER et l'achat durable en milieu rural",
+    ):
+        assert printed in ge
+    bfc = meetings()["bourgogne-franche-comte-2022"]
+    for printed in (
+        "Présentation du Tour de France de la clause sociale",
+        "Croisement de regards sur les ateliers de l'après-midi",
+        "Clôture de la rencontre",
+    ):
+        assert printed in titles["bourgogne-franche-comte-2022"]
+    atelier_d = bfc.session("atelier-d")
+    assert atelier_d is not None and [s.name for s in atelier_d.speakers] == ["Catherine RUFFET", "Dominique BREHON"]
+    hdf_speakers = {sp.name for s in meetings()["hauts-de-france"].sessions for sp in s.speakers}
+    assert {"Laurent BUCHAILLAT", "Jérôme DORMOY", "Marianne CUOQ", "Sylvain DURSENT"} <= hdf_speakers
 
 
 def test_no_part_of_a_sheet_is_invented_beyond_the_source() -> None:
