@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory, parse_sheet, read_sheet, write_sheet
 from kb.sheet import SECTIONS, Sheet
-from kb.vocabulary import Speaker, meetings, vocabulary
+from kb.vocabulary import DATA_DIR, Speaker, meetings, vocabulary
 from tests.conftest import PRACTICES
 
 EXPECTED_ORGANISATIONS = {
@@ -97,6 +98,18 @@ def test_meetings_data_has_every_session_the_programmes_print() -> None:
     assert atelier_d is not None and [s.name for s in atelier_d.speakers] == ["Catherine RUFFET", "Dominique BREHON"]
     hdf_speakers = {sp.name for s in meetings()["hauts-de-france"].sessions for sp in s.speakers}
     assert {"Laurent BUCHAILLAT", "Jérôme DORMOY", "Marianne CUOQ", "Sylvain DURSENT"} <= hdf_speakers
+
+
+def test_every_source_document_has_a_name_and_its_meeting() -> None:
+    names = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    cited = {s.source for s in load_directory(PRACTICES).sheets}
+    for meeting in meetings().values():
+        cited |= set(meeting.sources)
+        for source in meeting.sources:
+            assert names[source]["meeting"] == meeting.id, source
+    assert cited <= set(names)
+    kinds = {entry["kind"] for entry in names.values()}
+    assert kinds <= {"programme", "compte rendu", "diaporama"} and all(e["name"] for e in names.values())
 
 
 def test_no_part_of_a_sheet_is_invented_beyond_the_source() -> None:
