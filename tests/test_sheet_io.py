@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory, parse_sheet, read_sheet, write_sheet
 from kb.sheet import SECTIONS, Sheet
+from kb.text import words
 from kb.vocabulary import DATA_DIR, Speaker, meetings, vocabulary
 from tests.conftest import PRACTICES
 
@@ -112,12 +113,27 @@ def test_every_source_document_has_a_name_and_its_meeting() -> None:
     assert kinds <= {"programme", "compte rendu", "diaporama"} and all(e["name"] for e in names.values())
 
 
+def test_each_rewrite_keeps_its_sheet_facts_in_fewer_other_words() -> None:
+    """tests/data/rewrites: one per seed sheet, same front matter but the title, 40-70 % of its length."""
+    rewrites = load_directory(Path(__file__).parent / "data" / "rewrites")
+    originals = {s.id: s for s in load_directory(PRACTICES).sheets}
+    assert rewrites.errors == []
+    assert sorted(s.id for s in rewrites.sheets) == [f"{i}-rewrite" for i in sorted(originals)]
+    for rewrite in rewrites.sheets:
+        original = originals[rewrite.id.removesuffix("-rewrite")]
+        kept = {k: v for k, v in original.to_dict().items() if k not in ("id", "title", "sections")}
+        assert {k: v for k, v in rewrite.to_dict().items() if k in kept} == kept, rewrite.id
+        assert rewrite.title != original.title
+        length = len(words(" ".join(rewrite.sections.values()))) / len(words(" ".join(original.sections.values())))
+        assert 0.4 <= length <= 0.7, (rewrite.id, length)
+
+
 def test_no_part_of_a_sheet_is_invented_beyond_the_source() -> None:
     """Every sentence's words of every part occur in the report (transcription, not writing)."""
     source = PRACTICES.parent.parent / "shared" / "seeds" / "004_bdbe0e25aa20be7f.txt"
     if not source.exists():
         pytest.skip("shared/seeds not beside the checkout")
-    from kb.text import fold, words
+    from kb.text import fold
 
     seed_words = {fold(w) for w in words(source.read_text(encoding="utf-8"))}
     for sheet in load_directory(PRACTICES).sheets:
