@@ -11,6 +11,7 @@ from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm
 from web.knowledge import shared
 from web.rendering import render_markdown
+from web.urls import absolute_url
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
 
@@ -50,7 +51,7 @@ def submission_page(template: str, token: str, **extra: object) -> str:
 
 @bp.get("/merci/<token>")
 def receipt(token: str) -> str:
-    return submission_page("receipt.html", token, link=url_for("contribute.status", token=token, _external=True))
+    return submission_page("receipt.html", token, link=absolute_url("contribute.status", token=token))
 
 
 @bp.get("/suivi/<token>")
