@@ -50,6 +50,13 @@ def french_datetime(iso: str) -> str:
     return format_datetime(moment, "d MMMM y 'à' HH 'h' mm", tzinfo=PARIS, locale="fr_FR")
 
 
+def french_date(iso: str) -> str:
+    """« 23 novembre 2026 », Paris time, from a stored UTC ISO timestamp."""
+    from babel.dates import format_datetime
+
+    return format_datetime(datetime.fromisoformat(iso), "d MMMM y", tzinfo=PARIS, locale="fr_FR")
+
+
 def flatten(data: dict[str, Any] | None) -> dict[str, Any]:
     """A stored sheet with its sections as fields of their own."""
     data = dict(data or {})
@@ -75,3 +82,24 @@ def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
         "title": (after or before or {}).get("title") or entry["sheet_id"],
         "changed": changed_fields(before, after),
     }
+
+
+def _shown(value: Any) -> str:
+    """A field's value as text a moderator reads (lists one per line)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(
+            ", ".join(str(v) for v in item.values() if v) if isinstance(item, dict) else str(item) for item in value
+        )
+    return str(value)
+
+
+def differences(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field as the form names it, old text, new text) for every field that differs."""
+    old, new = flatten(before), flatten(after)
+    return [
+        (label, _shown(old.get(key)), _shown(new.get(key)))
+        for key, label in FIELDS.items()
+        if key != "source" and old.get(key) != new.get(key)
+    ]
