@@ -24,16 +24,14 @@ def main() -> None:
     kb = KnowledgeBase(args.index_dir, readonly=True)
     found = calibrate(kb, ROOT / "tests" / "data" / "rewrites")
     print(f"model {kb.encoder.model_id}")
-    print(
-        f"positives (rewrite vs its original): {len(found.positives)}, {min(found.positives):.3f}-{max(found.positives):.3f}"
-    )
+    low, high = min(found.positives), max(found.positives)
+    print(f"positives (rewrite vs its original): {len(found.positives)}, {low:.3f}-{high:.3f}")
     print(f"negatives (distinct practices): {len(found.negatives)}, max {max(found.negatives):.3f}")
     for threshold in (0.90, 0.91, SAME_PRACTICE, 0.93, 0.94):
         tp, fp, fn = found.confusion(threshold)
-        print(
-            f"threshold {threshold:.2f}: precision {found.precision(threshold):.2f} recall {found.recall(threshold):.2f}"
-            f" (tp {tp}, fp {fp}, fn {fn})" + ("  <- used" if threshold == SAME_PRACTICE else "")
-        )
+        scores = f"precision {found.precision(threshold):.2f} recall {found.recall(threshold):.2f}"
+        used = "  <- used" if threshold == SAME_PRACTICE else ""
+        print(f"threshold {threshold:.2f}: {scores} (tp {tp}, fp {fp}, fn {fn}){used}")
 
 
 if __name__ == "__main__":
