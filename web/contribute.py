@@ -32,7 +32,8 @@ bp.add_app_template_filter(contributions.duplicate_label, "duplicate_label")
 
 
 def page(form: ContributionForm, status: int = 200, message: str | None = None, **extra: object) -> tuple[str, int]:
-    return render_template("contribute.html", form=form, message=message, preview=None, similar=None, **extra), status
+    context = {"preview": None, "similar": None, **extra}
+    return render_template("contribute.html", form=form, message=message, **context), status
 
 
 def refused(message: str, status: int) -> tuple[str, int]:
