@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from typing import Any
 import click
 
 from kb import config
-from kb.encoder import EncoderError
+from kb.encoder import Encoder, EncoderError
 from kb.store import StoreError
 from kb.vocabulary import vocabulary
 
@@ -242,28 +241,26 @@ def synth(count: int, seed: int, cache_dir: Path, index_dir: Path | None) -> Non
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and debugger.")
 @index_dir_option
+@handle_errors
 def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | None) -> None:
     """Serve the web app (gunicorn, several workers)."""
     folder = config.index_dir(index_dir)
     if not (folder / config.DB_FILE).exists():
         raise click.ClickException(f"no knowledge base in {folder}: run 'kb build' first")
     os.environ["KB_INDEX_DIR"] = str(folder)
-    # Every worker must sign sessions with the same key; a fresh one per launch unless configured.
-    os.environ.setdefault("RECUEIL_SECRET_KEY", secrets.token_hex(32))
     # Each worker encodes queries with OpenMP threads: give each its share of the cores, or the
     # workers' spinning threads fight over them and throughput collapses under load.
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, threads)
-    # Workers answer at once, by keywords, while the model loads (importing it takes seconds).
-    os.environ.setdefault("RECUEIL_WARM_UP", "background")
+    Encoder().load()  # a wrong KB_MODEL is said here, before any worker starts
     if debug:
         from web import create_app
 
         create_app().run(host=host, port=port, debug=True)
         return
     click.echo(
-        f"Recueil: http://{host}:{port}/ ({workers} workers; semantic search is ready a few seconds after start)"
+        f"Recueil: http://{host}:{port}/ ({workers} workers)"
     )
     argv = [
         sys.executable,

@@ -312,3 +312,21 @@ def merge(kb: KnowledgeBase, source_id: str, target_id: str, user: str) -> Sheet
     )
     change_status(kb, source_id, user, MERGED, "merged", PENDING, note=f"fusionnée dans {target_id}")
     return merged
+
+
+def edit_summary(store: Store, sheet_id: str, summary: str, user: str) -> None:
+    """A moderator's « En bref »: sentences of the sheet only (ValueError otherwise); blank goes
+    back to the automatic extract. Audited with the text before and after."""
+    from kb.summary import is_extract_of
+
+    record = store.record(sheet_id)
+    if record is None:
+        raise KeyError(sheet_id)
+    if not is_extract_of(summary, record.sheet):
+        raise ValueError("every sentence of « En bref » must be taken from the sheet as written")
+    before = store.publication(sheet_id)
+    with store.transaction():
+        store.set_summary(sheet_id, summary)
+        after = store.publication(sheet_id)
+        note = f"En bref : {before.summary if before else ''!r} -> {after.summary if after else ''!r}"
+        audit(store, user, "summary", sheet_id, None, None, note)

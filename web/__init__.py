@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from kb import config
+from web.secret import persistent_secret_key
 
 WEAK_KEYS = {"dev", "devel", "secret", "changeme", "change-me", "default", "test", "tests", "password"}
 
@@ -38,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=str(config.index_dir()),
-        SECRET_KEY=os.environ.get("RECUEIL_SECRET_KEY") or secrets.token_hex(32),
+        SECRET_KEY=os.environ.get("RECUEIL_SECRET_KEY"),
         MAX_CONTENT_LENGTH=512 * 1024,  # a sheet is a few kilobytes; anything larger is refused (413)
         MAX_FORM_PARTS=200,
         PAGE_SIZE=10,
@@ -49,22 +50,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
         RATELIMIT_HEADERS_ENABLED=True,
-        WARM_UP=os.environ.get("RECUEIL_WARM_UP", "blocking"),  # "background": serve while the model loads
     )
     for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
         if os.environ.get(f"RECUEIL_{name}"):
             app.config[name] = os.environ[f"RECUEIL_{name}"]
     if test_config:
         app.config.update(test_config)
+    if hasattr(app.config.get("KNOWLEDGE_BASE"), "index_dir") and "INDEX_DIR" not in (test_config or {}):
+        app.config["INDEX_DIR"] = str(app.config["KNOWLEDGE_BASE"].index_dir)
+    if not app.config["SECRET_KEY"]:  # kept in the index folder, so a restart keeps sessions and forms
+        app.config["SECRET_KEY"] = persistent_secret_key(Path(app.config["INDEX_DIR"]))
     check_secret_key(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, contribute, errors, knowledge, moderation, organisers, practices, security
+    from web import (
+        api,
+        contribute,
+        errors,
+        formatting,
+        knowledge,
+        moderation,
+        organisers,
+        practices,
+        security,
+        urls,
+    )
     from web.extensions import csrf, limiter, login_manager
 
+    urls.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -74,7 +91,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(organisers.bp)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
-    # Last: its loading thread must not run while the routes are compiled (CPython 3.11 shares
-    # the AST constructor's recursion counter between threads; werkzeug parses code per route).
     knowledge.init_app(app)
     return app

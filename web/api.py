@@ -11,6 +11,7 @@ from web.errors import bad_request
 from web.extensions import configured_limit, limiter
 from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, run_search, shared
 from web.openapi import spec
+from web.urls import site_root
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -75,7 +76,6 @@ def practice(sheet_id: str) -> Response:
 def similar(sheet_id: str) -> Response:
     limit = int_arg("limit", 5, 1, 50)
     state = shared()
-    state.settled.wait(timeout=60)  # just after start, the index may still be loading
     with state.lock:
         if state.kb.store.get_sheet(sheet_id) is None:
             abort(404)
@@ -92,4 +92,4 @@ def facets() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(spec(request.host_url.rstrip("/")))
+    return jsonify(spec(site_root()))

@@ -15,6 +15,7 @@ from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm, french_number, sheet_date
 from web.knowledge import shared
 from web.rendering import render_markdown
+from web.urls import absolute_url
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
 UPDATE = "maj:"  # action prefix: « Proposer une mise à jour de cette fiche », then the sheet's id
@@ -104,7 +105,7 @@ def submission_page(template: str, token: str, **extra: object) -> str:
 
 @bp.get("/merci/<token>")
 def receipt(token: str) -> str:
-    return submission_page("receipt.html", token, link=url_for("contribute.status", token=token, _external=True))
+    return submission_page("receipt.html", token, link=absolute_url("contribute.status", token=token))
 
 
 @bp.get("/suivi/<token>")

@@ -23,6 +23,7 @@ from web.knowledge import (
     value_label,
 )
 from web.rendering import render_markdown
+from web.urls import absolute_url
 
 bp = Blueprint("practices", __name__)
 MAX_PAGE = 10_000
@@ -150,7 +151,7 @@ def sheet(sheet_id: str) -> str:
     found = published_or_404(sheet_id)
     state = shared()
     similar = []
-    if state.ready.is_set():  # while the index loads, the page comes without its similar sheets
+    if state.ready:  # without the model, the page comes without its similar sheets
         with state.lock:
             similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
@@ -163,7 +164,7 @@ def sheet(sheet_id: str) -> str:
         similar=similar,
         meeting=meeting,
         session=session,
-        permalink=url_for("practices.sheet", sheet_id=found.id, _external=True),
+        permalink=absolute_url("practices.sheet", sheet_id=found.id),
     )
 
 
