@@ -137,13 +137,16 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     path = tmp_path / "kb.sqlite"
     Store(path).close()
     conn = sqlite3.connect(path)  # back to schema 1, as a database made by the first release
-    for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log", "topic_names", "contact_requests"):
+    for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log", "topic_names"):
         conn.execute(f"DROP TABLE {table}")
-    for column in ("presented_on", "published_at", "summary", "summary_edited"):
-        conn.execute(f"ALTER TABLE sheets DROP COLUMN {column}")
+    for table in ("topic_map", "topic_labels"):  # schema 11
+        conn.execute(f"DROP TABLE {table}")
     for index in ("sheets_status_region_id", "sheets_status_event_id", "sheets_status_year_id", "sheet_tags_value"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("DROP INDEX sheets_id_status")
+    conn.execute("DROP TABLE contact_requests")
+    for column in ("presented_on", "published_at", "summary", "summary_edited"):
+        conn.execute(f"ALTER TABLE sheets DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with pytest.raises(StoreError, match="run 'kb build' to migrate it"):

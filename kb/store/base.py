@@ -38,6 +38,7 @@ class Database:
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._writing = threading.RLock()
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)

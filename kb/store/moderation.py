@@ -36,27 +36,34 @@ class Submission:
     created_at: str
     similar: list[dict[str, Any]]
     reason: str | None
+    target_id: str | None = None  # the published sheet this submission proposes to update
 
 
 class Moderation(Database):
     # -- submissions ---------------------------------------------------------------------------
     def add_submission(
-        self, token: str, sheet_id: str, name: str, email: str, similar: Sequence[dict[str, Any]]
+        self,
+        token: str,
+        sheet_id: str,
+        name: str,
+        email: str,
+        similar: Sequence[dict[str, Any]],
+        target_id: str | None = None,
     ) -> None:
         at = now()
         self.db.execute(
-            "INSERT INTO submissions (token, sheet_id, contact_name, contact_email, consent_at, created_at, similar) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [token, sheet_id, name, email, at, at, json.dumps(list(similar), ensure_ascii=False)],
+            "INSERT INTO submissions (token, sheet_id, contact_name, contact_email, consent_at, created_at, similar, "
+            "target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [token, sheet_id, name, email, at, at, json.dumps(list(similar), ensure_ascii=False), target_id],
         )
 
     def submission(self, token: str) -> Submission | None:
         row = self.db.execute(
-            "SELECT token, sheet_id, contact_name, contact_email, created_at, similar, reason FROM submissions "
-            "WHERE token = ?",
+            "SELECT token, sheet_id, contact_name, contact_email, created_at, similar, reason, target_id "
+            "FROM submissions WHERE token = ?",
             [token],
         ).fetchone()
-        return Submission(*row[:5], json.loads(row[5]), row[6]) if row else None
+        return Submission(*row[:5], json.loads(row[5]), row[6], row[7]) if row else None
 
     def submission_for(self, sheet_id: str) -> Submission | None:
         row = self.db.execute("SELECT token FROM submissions WHERE sheet_id = ?", [sheet_id]).fetchone()
@@ -111,6 +118,21 @@ class Moderation(Database):
                 "INSERT INTO topic_names (name, members, named_by, named_at) VALUES (?, ?, ?, ?)",
                 [name, json.dumps(sorted(members)), user, now()],
             )
+
+    def topic_map(self) -> tuple[dict[str, str], dict[str, str], str | None]:
+        """Each mapped sheet's topic, each topic's label, and the model the map was made with."""
+        members = dict(self.db.execute("SELECT sheet_id, topic FROM topic_map").fetchall())
+        labels = dict(self.db.execute("SELECT topic, label FROM topic_labels").fetchall())
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'topic_model'").fetchone()
+        return members, labels, row[0] if row else None
+
+    def save_topic_map(self, members: dict[str, str], labels: dict[str, str], model: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM topic_map")
+            self.db.execute("DELETE FROM topic_labels")
+            self.db.executemany("INSERT INTO topic_map VALUES (?, ?)", sorted(members.items()))
+            self.db.executemany("INSERT INTO topic_labels VALUES (?, ?)", sorted(labels.items()))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('topic_model', ?)", [model])
 
     # -- contact requests ------------------------------------------------------------------------
     def add_contact_request(self, sheet_id: str, name: str, email: str, message: str) -> int:

@@ -190,6 +190,17 @@ def _migrate_9(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX contact_requests_open ON contact_requests(handled_at, id)")
 
 
+def _migrate_10(db: sqlite3.Connection) -> None:
+    """A submission may propose an update to a published sheet (its id here), reviewed like any."""
+    db.execute("ALTER TABLE submissions ADD COLUMN target_id TEXT")
+
+
+def _migrate_11(db: sqlite3.Connection) -> None:
+    """The topic map, kept between changes: each published sheet's topic, and each topic's label."""
+    db.execute("CREATE TABLE topic_map (sheet_id TEXT PRIMARY KEY, topic TEXT NOT NULL)")
+    db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_1,
     _migrate_2,
@@ -200,5 +211,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_7,
     _migrate_8,
     _migrate_9,
+    _migrate_10,
+    _migrate_11,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
