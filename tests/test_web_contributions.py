@@ -79,7 +79,8 @@ def test_validation_messages_are_french_and_the_form_keeps_what_was_typed(client
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in html and "Adresse e-mail invalide." in html
-    assert "Votre accord est nécessaire" in html and "20 000 caractères au plus ; votre texte en compte 20 001." in html
+    text = html.replace("\u202f", " ")  # French spacing: narrow no-break spaces
+    assert "Votre accord est nécessaire" in html and "20 000 caractères au plus ; votre texte en compte 20 001." in text
     assert "Association Exemple" in html and 'value="pas-une-adresse"' in html  # kept
 
 
