@@ -164,7 +164,7 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_label("Votre adresse e-mail").fill("camille@example.org")
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Prévisualiser et vérifier les doublons").click()
-    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci ?").is_visible()
+    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci").is_visible()
     assert page.locator(".duplicates li").count() == 3
     shot(page, "1-preview")
     page.get_by_role("button", name="Envoyer ma fiche").click()

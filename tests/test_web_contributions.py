@@ -61,7 +61,7 @@ def test_form_preview_shows_the_closest_sheets_then_submit_gives_a_private_link(
     preview = post(client, BASE, action="apercu")
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Votre pratique est-elle l'une de celles-ci ?" in html
+    assert "Votre pratique est-elle l'une de celles-ci" in html
     assert html.count('target="_blank" rel="noopener"') == 3
     assert "<strong>publics féminins</strong>" in html  # the Markdown preview
     assert 'value="envoyer"' in html
