@@ -213,5 +213,5 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
     page.goto(base_url + "/ateliers/planifier?sujet=la+mobilisation+des+publics+f%C3%A9minins&region=Grand+Est")
     assert page.locator("#bloc").input_value().startswith("Atelier A) La mobilisation des publics féminins")
     page.emulate_media(media="print")
-    assert page.locator("pre.print-only").is_visible() and not page.locator("form.planner").is_visible()
+    assert page.locator("article.programme").is_visible() and not page.locator("form.planner").is_visible()
     shot(page, "planner-print")
