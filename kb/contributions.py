@@ -39,13 +39,23 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# Suffix lengths (bytes, shown in hex) tried in turn: short and readable first; once a base is
+# crowded (every title without Latin letters gives "fiche-"), longer ones. Bounded: never a loop.
+ID_SUFFIX_BYTES = (2, 2, 2, 2, 4, 4, 4, 4, 8, 8, 16)
+
+
+class IdSpaceExhausted(RuntimeError):
+    """Every candidate id was taken (practically impossible past the 16-byte suffix)."""
+
+
 def new_sheet_id(store: Store, title: str) -> str:
     """A readable id that no sheet has, whatever its status."""
     base = slugify(title)
-    while True:
-        candidate = f"{base}-{secrets.token_hex(2)}"
+    for size in ID_SUFFIX_BYTES:
+        candidate = f"{base}-{secrets.token_hex(size)}"
         if store.record(candidate) is None:
             return candidate
+    raise IdSpaceExhausted(f"no free id for {base!r} after {len(ID_SUFFIX_BYTES)} tries")
 
 
 # -- submissions --------------------------------------------------------------------------------

@@ -236,4 +236,7 @@ def test_concurrent_submissions_are_all_kept(writable_app: Flask) -> None:
 def test_recueil_page(client: FlaskClient) -> None:
     html = client.get("/recueil").get_data(as_text=True)
     assert html.count('<article class="fiche"') == 11 and "Sommaire" in html
-    assert "/static/recueil.css" in html and "<style>" not in html  # the page obeys the CSP
+    assert '<link rel="stylesheet" href="/recueil.css">' in html and "<style>" not in html  # the page obeys the CSP
+    assert 'class="site"' in html  # the library's compendium body inside the site's layout
+    css = client.get("/recueil.css")
+    assert css.status_code == 200 and css.mimetype == "text/css" and ".recueil .fiche" in css.get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kb import contributions
+from kb.rendering import render_markdown
 from kb.sheet import Sheet
 from kb.validation import problems
 from kb.vocabulary import meetings
@@ -14,7 +15,6 @@ from web.errors import FORM_KEEPERS
 from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm
 from web.knowledge import shared
-from web.rendering import render_markdown
 from web.urls import absolute_url
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")

@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from kb import contributions
+from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
 from web.journal import differences, entry_view
 from web.knowledge import shared
-from web.rendering import render_markdown
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
