@@ -14,12 +14,11 @@ from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
-from web.journal import differences, entry_view, french_date
+from web.journal import differences, entry_view
 from web.knowledge import shared
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
-bp.add_app_template_filter(french_date, "french_date")
 
 
 class Moderator(UserMixin):
