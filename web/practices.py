@@ -19,6 +19,7 @@ from web.knowledge import (
     facets_view,
     filters_from,
     published_or_404,
+    reader,
     run_search,
     shared,
     value_label,
@@ -152,8 +153,7 @@ def sheet(sheet_id: str) -> str:
     state = shared()
     similar = []
     if state.ready:  # without the model, the page comes without its similar sheets
-        with state.lock:
-            similar = state.kb.similar(found.id, 5)
+        similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
     session = meeting.session(found.workshop) if meeting else None
     rendered = {key: render_markdown(text) for key, text in found.sections.items()}
@@ -190,9 +190,7 @@ def sheet_json(sheet_id: str) -> Response:
 
 @bp.get("/rencontres")
 def meetings_page() -> str:
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     presented: dict[tuple[str, str], list[Sheet]] = {}
     for s in sheets:
         if s.event:
@@ -205,9 +203,7 @@ def recueil() -> str:
     """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
     from kb.export import render_compendium_body
 
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     return render_template("recueil.html", body=render_compendium_body(sheets))
 
 
