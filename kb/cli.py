@@ -16,10 +16,10 @@ import click
 
 from kb import config
 from kb.encoder import Encoder, EncoderError
+from kb.export import FORMATS
+from kb.search_options import FILTERS, MODES
 from kb.store import StoreError
 from kb.vocabulary import vocabulary
-
-FILTER_OPTIONS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 
 
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,7 +100,7 @@ def build(path: Path | None, index_dir: Path | None) -> None:
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for name in reversed(FILTER_OPTIONS):
+    for name in reversed(FILTERS):
         func = click.option(
             f"--{name.replace('_', '-')}", name, multiple=True, help=f"Filter on {name.replace('_', ' ')}."
         )(func)
@@ -110,7 +110,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000))
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @filter_options
 @index_dir_option
@@ -345,7 +345,7 @@ def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) 
 
 @main.command(name="export")
 @click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "markdown", "recueil"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @index_dir_option
 @handle_errors
 def export_command(dest: Path, fmt: str, index_dir: Path | None) -> None:
@@ -551,7 +551,7 @@ def eval_command(
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
-    unknown = set(wanted) - {"hybrid", "dense", "keyword"}
+    unknown = set(wanted) - set(MODES)
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
     report: dict[str, dict[str, Any]] = {}

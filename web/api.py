@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from kb.search import FILTERS
+from kb.search_options import FILTERS
 from web.errors import bad_request
 from web.extensions import configured_limit, limiter
 from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, reader, run_search, shared

@@ -13,21 +13,12 @@ from werkzeug.datastructures import MultiDict
 
 from kb.encoder import EncoderError
 from kb.knowledge_base import KnowledgeBase
-from kb.search import FILTERS, Results
+from kb.search import Results
+from kb.search_options import FILTER_LABELS, FILTERS
 from kb.sheet import Sheet
 from kb.store import Store
 from kb.vocabulary import FACETS, meetings, vocabulary
 
-# URL filter name -> (facet key in store counts, French label)
-FILTER_LABELS = {
-    "region": ("region", "Région"),
-    "theme": ("themes", "Thème"),
-    "public": ("publics", "Public"),
-    "market_type": ("market_types", "Type de marché"),
-    "actor_type": ("actor_types", "Type d'acteur"),
-    "event": ("event", "Rencontre"),
-    "year": ("year", "Année"),
-}
 MAX_FILTER_VALUES = 20
 
 
