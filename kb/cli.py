@@ -175,9 +175,9 @@ def similar(sheet_id: str, limit: int, as_json: bool, index_dir: Path | None) ->
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
         pairs = kb.similar(sheet_id, limit)
         if as_json:
-            click.echo(
-                json.dumps([{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs], ensure_ascii=False)
-            )
+            from kb.search import similar_to_json
+
+            click.echo(json.dumps(similar_to_json(pairs), ensure_ascii=False))
             return
         for sheet, value in pairs:
             click.echo(f"{value:.3f}  {sheet.title}  [{sheet.id}]")
@@ -465,23 +465,14 @@ def backup(dest: Path, index_dir: Path | None) -> None:
 @handle_errors
 def restore(src: Path, force: bool, index_dir: Path | None) -> None:
     """Restore a backup made by 'kb backup' into the index folder, then rebuild the index."""
-    from kb.store import Store, StoreError
+    from kb.knowledge_base import RestoreError
+    from kb.knowledge_base import restore as restore_backup
 
-    folder = config.index_dir(index_dir)
-    target = folder / config.DB_FILE
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} exists: use --force to replace it (back it up first)")
     try:
-        source = Store(src, readonly=True)
-    except StoreError as exc:
-        raise click.ClickException(f"{src} is not a Recueil backup: {exc}") from None
-    source.backup(target)
-    source.close()
-    for stale in ("kb.sqlite-wal", "kb.sqlite-shm"):
-        (folder / stale).unlink(missing_ok=True)
-    with open_kb(folder) as kb:
-        report = kb.update_vectors()
-        click.echo(f"restored {kb.store.count(None)} sheets from {src}; index: {report.vectors} vectors")
+        sheets, vectors = restore_backup(src, index_dir, force)
+    except RestoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {sheets} sheets from {src}; index: {vectors} vectors")
 
 
 @main.group()

@@ -54,6 +54,11 @@ class Weights:
     keyword_en: float = 0.2
 
 
+def similar_to_json(pairs: list[tuple[Sheet, float]]) -> list[dict[str, Any]]:
+    """Similar sheets as the CLI, the API and a submission's record give them."""
+    return [{"id": sheet.id, "title": sheet.title, "score": round(score, 4)} for sheet, score in pairs]
+
+
 @dataclass
 class Hit:
     sheet: Sheet

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
+from kb.search import similar_to_json
 from kb.search_options import FILTERS
 from web.errors import bad_request
 from web.extensions import configured_limit, limiter
@@ -79,7 +80,7 @@ def similar(sheet_id: str) -> Response:
     if reader().get_sheet(sheet_id) is None:
         abort(404)
     pairs = state.kb.similar(sheet_id, limit)
-    return jsonify(similar=[{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs])
+    return jsonify(similar=similar_to_json(pairs))
 
 
 @bp.get("/facets")
