@@ -16,10 +16,10 @@ import click
 
 from kb import config
 from kb.encoder import Encoder, EncoderError
+from kb.export import FORMATS
+from kb.search_options import FILTERS, MODES
 from kb.store import StoreError
 from kb.vocabulary import vocabulary
-
-FILTER_OPTIONS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 
 
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,7 +100,7 @@ def build(path: Path | None, index_dir: Path | None) -> None:
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for name in reversed(FILTER_OPTIONS):
+    for name in reversed(FILTERS):
         func = click.option(
             f"--{name.replace('_', '-')}", name, multiple=True, help=f"Filter on {name.replace('_', ' ')}."
         )(func)
@@ -110,7 +110,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000))
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @filter_options
 @index_dir_option
@@ -175,9 +175,9 @@ def similar(sheet_id: str, limit: int, as_json: bool, index_dir: Path | None) ->
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
         pairs = kb.similar(sheet_id, limit)
         if as_json:
-            click.echo(
-                json.dumps([{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs], ensure_ascii=False)
-            )
+            from kb.search import similar_to_json
+
+            click.echo(json.dumps(similar_to_json(pairs), ensure_ascii=False))
             return
         for sheet, value in pairs:
             click.echo(f"{value:.3f}  {sheet.title}  [{sheet.id}]")
@@ -345,7 +345,7 @@ def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) 
 
 @main.command(name="export")
 @click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "markdown", "recueil"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @index_dir_option
 @handle_errors
 def export_command(dest: Path, fmt: str, index_dir: Path | None) -> None:
@@ -465,23 +465,14 @@ def backup(dest: Path, index_dir: Path | None) -> None:
 @handle_errors
 def restore(src: Path, force: bool, index_dir: Path | None) -> None:
     """Restore a backup made by 'kb backup' into the index folder, then rebuild the index."""
-    from kb.store import Store, StoreError
+    from kb.knowledge_base import RestoreError
+    from kb.knowledge_base import restore as restore_backup
 
-    folder = config.index_dir(index_dir)
-    target = folder / config.DB_FILE
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} exists: use --force to replace it (back it up first)")
     try:
-        source = Store(src, readonly=True)
-    except StoreError as exc:
-        raise click.ClickException(f"{src} is not a Recueil backup: {exc}") from None
-    source.backup(target)
-    source.close()
-    for stale in ("kb.sqlite-wal", "kb.sqlite-shm"):
-        (folder / stale).unlink(missing_ok=True)
-    with open_kb(folder) as kb:
-        report = kb.update_vectors()
-        click.echo(f"restored {kb.store.count(None)} sheets from {src}; index: {report.vectors} vectors")
+        sheets, vectors = restore_backup(src, index_dir, force)
+    except RestoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {sheets} sheets from {src}; index: {vectors} vectors")
 
 
 @main.group()
@@ -551,7 +542,7 @@ def eval_command(
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
-    unknown = set(wanted) - {"hybrid", "dense", "keyword"}
+    unknown = set(wanted) - set(MODES)
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
     report: dict[str, dict[str, Any]] = {}

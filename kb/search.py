@@ -15,18 +15,18 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from kb.encoder import Encoder
+from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, make_snippet
 from kb.store import Store
 from kb.text import detect_language, fold, stem, terms, words
 from kb.vector_index import VectorIndex
 
-Mode = Literal["hybrid", "dense", "keyword"]
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
 DENSE_CANDIDATES = 200  # parts fetched from FAISS before grouping by sheet (dozens of sheets)
 KEYWORD_CANDIDATES = 200  # best BM25 parts
@@ -39,17 +39,6 @@ COMMON_TERM = 0.2
 # thousands of sheets reach it (see docs/PERFORMANCE.md).
 BM25_POSTINGS = 6_000
 FILTER_CACHE_SIZE = 64
-FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
-# URL/CLI filter name -> store facet name
-FILTER_FACETS = {
-    "region": "region",
-    "theme": "themes",
-    "public": "publics",
-    "market_type": "market_types",
-    "actor_type": "actor_types",
-    "event": "event",
-    "year": "year",
-}
 
 
 @dataclass(frozen=True)
@@ -63,6 +52,11 @@ class Weights:
 
     keyword_fr: float = 0.7
     keyword_en: float = 0.2
+
+
+def similar_to_json(pairs: list[tuple[Sheet, float]]) -> list[dict[str, Any]]:
+    """Similar sheets as the CLI, the API and a submission's record give them."""
+    return [{"id": sheet.id, "title": sheet.title, "score": round(score, 4)} for sheet, score in pairs]
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.search import FILTERS
+from kb.search_options import FILTERS
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 FILTER_PARAMS = [

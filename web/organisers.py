@@ -17,7 +17,7 @@ from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
 from web.forms import ActionForm
-from web.knowledge import shared
+from web.knowledge import reader, shared
 
 bp = Blueprint("organisers", __name__, url_prefix="/ateliers")
 MAX_SPEAKERS = 8
@@ -28,22 +28,17 @@ MAX_BLOCK = 20_000
 def current_topics() -> tuple[list[Topic], Coverage]:
     """Topics and coverage for the corpus as it is now, computed once per change of the corpus."""
     state = shared()
-    with state.lock:
-        key = (
-            state.kb.store.vectors_version,
-            state.kb.store.topic_name_count(),
-        )
+    with state.topics_lock:  # computed by one thread (it may save the topic map), the others wait
+        key = (reader().vectors_version, reader().topic_name_count())
         if state.topics is None or state.topics[0] != key:
             state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
-            state.topics = (key, found, coverage(state.kb.store, state.kb.encoder, found))
+            state.topics = (key, found, coverage(reader(), state.kb.encoder, found))
         return state.topics[1], state.topics[2]
 
 
 def chart_data() -> list[dict[str, object]]:
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     vocab = vocabulary()
     charts = []
     for facet, title in (("themes", "Pratiques par thème"), ("market_types", "Pratiques par type de marché")):
@@ -93,8 +88,7 @@ def rename_topic(key: str) -> WerkzeugResponse:
     if topic is None:
         abort(404)
     state = shared()
-    with state.lock:
-        rename(state.kb.store, topic.members, name, current_user.id)
+    rename(state.kb.store, topic.members, name, current_user.id)
     flash("Thème renommé.")
     return redirect(url_for("organisers.overview") + "#sujets", 303)
 
@@ -146,8 +140,7 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
     more: list[Proposal] = []
     if args.topic:
         state = shared()
-        with state.lock:
-            ranked = candidates(state.kb, args.topic, args.region)
+        ranked = candidates(state.kb, args.topic, args.region)
         proposals, more = choose(ranked, args.speakers, args.same, args.excluded, args.pinned)
     if block is None:
         block = workshop_block(args.topic, proposals, args.letter) if proposals else ""

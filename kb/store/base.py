@@ -106,6 +106,16 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
+    def restore_into(self, target: str | Path) -> None:
+        """Replace the database at ``target`` by this one, through SQLite's backup API into a
+        connection to ``target``: SQLite keeps its write-ahead log and shared memory consistent
+        (no file beside it is removed by hand), and readers of ``target`` see the new content."""
+        conn = sqlite3.connect(target)
+        try:
+            self.db.backup(conn)
+        finally:
+            conn.close()
+
     def table_names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from kb.sheet import Sheet
 from kb.summary import extract_summary
+from kb.text import fold
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -201,6 +202,14 @@ def _migrate_11(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
 
 
+def _migrate_12(db: sqlite3.Connection) -> None:
+    """/fiches sorts and pages in SQL: the title's sort key (accents and case folded), indexed."""
+    db.execute("ALTER TABLE sheets ADD COLUMN title_key TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT id, title FROM sheets").fetchall()
+    db.executemany("UPDATE sheets SET title_key = ? WHERE id = ?", [(fold(title), i) for i, title in rows])
+    db.execute("CREATE INDEX sheets_status_title ON sheets(status, title_key, id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_1,
     _migrate_2,
@@ -213,5 +222,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_9,
     _migrate_10,
     _migrate_11,
+    _migrate_12,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
