@@ -259,9 +259,7 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
 
         create_app().run(host=host, port=port, debug=True)
         return
-    click.echo(
-        f"Recueil: http://{host}:{port}/ ({workers} workers)"
-    )
+    click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers)")
     argv = [
         sys.executable,
         "-m",
@@ -608,3 +606,49 @@ def eval_command(
         for name in ("offtopic_no_strong", "tags_first"):
             for lang, row in rows.get(name, {}).items():
                 click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
+
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--offtopic",
+    "offtopic_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Off-topic queries (lang<TAB>query), the negatives; repeatable.",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")
+@index_dir_option
+@handle_errors
+def calibrate(
+    queries: tuple[Path, ...], offtopic_files: tuple[Path, ...], folds: int, out: Path | None, index_dir: Path | None
+) -> None:
+    """Fit the strong/weak model on labelled QUERIES (never on held-out sets) and off-topic queries;
+    print its cross-validated figures and write its coefficients (needs scikit-learn: pip install
+    'recueil[calibrate]')."""
+    import numpy as np
+
+    from kb import calibration, evaluate
+
+    try:
+        relevance = [q for path in queries for q in evaluate.read_queries(path)]
+        noise = [q for path in offtopic_files for q in evaluate.read_offtopic(path)]
+    except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    examples = []
+    with open_kb(index_dir, readonly=True) as kb:
+        sheets = kb.store.sheets()
+        searcher = kb._fresh_searcher()
+        searcher.calibration = None  # raw evidence, unmarked
+        for q in [*relevance, *noise]:
+            hits = searcher.search(q.query, limit=len(sheets)).hits
+            relevant = evaluate.relevant_ids(sheets, q) if q.markers else set()
+            rows = np.vstack([h.features for h in hits])
+            examples.append(
+                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not q.markers)
+            )
+    report = calibration.fit(examples, folds)
+    report.calibration.save(out or calibration.CALIBRATION_FILE)
+    click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

@@ -23,9 +23,10 @@ import numpy as np
 from kb import config
 from kb.encoder import Encoder
 from kb.importer import ImportReport, import_directory
+from kb.passages import indexed_parts, passage_text
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
-from kb.store import Store, passage_hash, passage_text
+from kb.store import Store, passage_hash
 from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex, read_manifest
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class KnowledgeBase:
         before the transaction, so it stays short."""
         model = self.encoder.model_id
         have = self.store.part_hashes(sheet.id, model)
-        wanted = {section: passage_text(sheet, section) for section in sheet.parts()}
+        wanted = {section: passage_text(sheet, section) for section in indexed_parts(sheet)}
         todo = {sec: text for sec, text in wanted.items() if have.get(sec) != passage_hash(text)}
         vectors = self.encoder.encode_passages(list(todo.values()))
 
@@ -123,7 +124,7 @@ class KnowledgeBase:
         if record is None:
             raise KeyError(sheet_id)
         if self.store.part_hashes(sheet_id, self.encoder.model_id) != {
-            section: passage_hash(passage_text(record.sheet, section)) for section in record.sheet.parts()
+            section: passage_hash(passage_text(record.sheet, section)) for section in indexed_parts(record.sheet)
         }:  # e.g. imported without vectors: encode now, same path as an edit
             self.save_sheet(record.sheet, status=record.status, origin=record.origin)
         self._change(sheet_id, lambda: self.store.set_status(sheet_id, status), also)

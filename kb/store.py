@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from kb.sheet import SECTIONS, Sheet
+from kb.passages import indexed_parts, is_window, passage_text
+from kb.sheet import Sheet
 from kb.summary import extract_summary
 from kb.text import terms
 from kb.vocabulary import FACETS, meetings
@@ -204,6 +205,20 @@ def _migrate_9(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX contact_requests_open ON contact_requests(handled_at, id)")
 
 
+def _migrate_10(db: sqlite_utils.Database) -> None:
+    """Sentence windows of the longer sections as passages of their own, for the dense side
+    (see ``kb.passages``); ``kb build`` encodes them."""
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        sheet = Sheet.from_dict(json.loads(data))
+        for key, text in indexed_parts(sheet).items():
+            if is_window(key):
+                db.execute(
+                    "INSERT OR IGNORE INTO parts (sheet_id, section, text, passage_hash) VALUES (?, ?, ?, ?)",
+                    [sheet_id, key, text, passage_hash(passage_text(sheet, key))],
+                )
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_version'")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -214,6 +229,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_7,
     _migrate_8,
     _migrate_9,
+    _migrate_10,
 ]
 VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -221,13 +237,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(RuntimeError):
     """The database cannot be used (newer schema, corrupt file)."""
-
-
-def passage_text(sheet: Sheet, section: str) -> str:
-    """What the encoder reads for one part: the part, prefixed by the title for context."""
-    if section == "title":
-        return sheet.title
-    return f"{sheet.title}. {SECTIONS[section]} : {sheet.sections[section]}"
 
 
 # Id lists travel as one JSON parameter: no limit on their length (SQLite caps '?' parameters).
@@ -433,7 +442,7 @@ class Store:
                 "SELECT id, section, passage_hash FROM parts WHERE sheet_id = ?", [sheet.id]
             ).fetchall()
         }
-        parts = sheet.parts()
+        parts = indexed_parts(sheet)
         changed = False
         for section, (part_id, _) in existing.items():
             if section not in parts:
@@ -442,7 +451,7 @@ class Store:
                 changed = True
         for section, text in parts.items():
             new_hash = passage_hash(passage_text(sheet, section))
-            index_terms = " ".join(terms(text))
+            index_terms = "" if is_window(section) else " ".join(terms(text))
             if section in existing:
                 part_id, old_hash = existing[section]
                 self.db.execute("UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, new_hash, part_id])
@@ -454,7 +463,8 @@ class Store:
                     [sheet.id, section, text, new_hash],
                 ).lastrowid
                 changed = True
-            self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
+            if not is_window(section):  # windows repeat their section's words: dense side only
+                self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
         if changed:
             self._bump_vectors_version()
 
@@ -596,6 +606,30 @@ class Store:
     def part_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
 
+    def sheet_terms(self, sheet_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The analysed terms of each sheet's parts (its keyword index rows), for query coverage."""
+        out: dict[str, set[str]] = {sid: set() for sid in sheet_ids}
+        rows = self.db.execute(
+            f"""SELECT p.sheet_id, f.terms FROM parts p JOIN parts_fts f ON f.rowid = p.id
+                WHERE p.sheet_id IN {IN_JSON}""",
+            [_json_list(sheet_ids)],
+        )
+        for sheet_id, text in rows:
+            out[sheet_id].update(text.split())
+        return out
+
+    def published_texts(self) -> Iterator[str]:
+        """The text of every published part (the spelling dictionary's source)."""
+        for (text,) in self.db.execute(
+            "SELECT p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE s.status = 'published'"
+            " AND instr(p.section, '~') = 0"
+        ):
+            yield text
+
+    def keyword_part_count(self) -> int:
+        """Parts in the keyword index (the sentence windows are not)."""
+        return int(self.db.execute("SELECT count(*) FROM parts_fts").fetchone()[0])
+
     def known_terms(self, candidates: Sequence[str]) -> set[str]:
         """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""
         return {
@@ -677,7 +711,8 @@ class Store:
         """The current vectors of one sheet's parts (rows), for one model."""
         rows = self.db.execute(
             """SELECT v.vector FROM vectors v JOIN parts p ON p.id = v.part_id
-               WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash ORDER BY p.id""",
+               WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash
+                 AND instr(p.section, '~') = 0 ORDER BY p.id""",
             [sheet_id, model],
         ).fetchall()
         if not rows:
