@@ -618,12 +618,24 @@ def eval_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Off-topic queries (lang<TAB>query), the negatives; repeatable.",
 )
+@click.option(
+    "--tags",
+    "tag_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives; repeatable.",
+)
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")
 @index_dir_option
 @handle_errors
 def calibrate(
-    queries: tuple[Path, ...], offtopic_files: tuple[Path, ...], folds: int, out: Path | None, index_dir: Path | None
+    queries: tuple[Path, ...],
+    offtopic_files: tuple[Path, ...],
+    tag_files: tuple[Path, ...],
+    folds: int,
+    out: Path | None,
+    index_dir: Path | None,
 ) -> None:
     """Fit the strong/weak model on labelled QUERIES (never on held-out sets) and off-topic queries;
     print its cross-validated figures and write its coefficients (needs scikit-learn: pip install
@@ -635,19 +647,23 @@ def calibrate(
     try:
         relevance = [q for path in queries for q in evaluate.read_queries(path)]
         noise = [q for path in offtopic_files for q in evaluate.read_offtopic(path)]
+        tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     examples = []
     with open_kb(index_dir, readonly=True) as kb:
         sheets = kb.store.sheets()
-        searcher = kb._fresh_searcher()
-        searcher.calibration = None  # raw evidence, unmarked
-        for q in [*relevance, *noise]:
+        searcher = kb.searcher_for_fitting()
+        labelled = [
+            *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
+            *((q, set()) for q in noise),
+            *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
+        ]
+        for q, relevant in labelled:
             hits = searcher.search(q.query, limit=len(sheets)).hits
-            relevant = evaluate.relevant_ids(sheets, q) if q.markers else set()
             rows = np.vstack([h.features for h in hits])
             examples.append(
-                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not q.markers)
+                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant)
             )
     report = calibration.fit(examples, folds)
     report.calibration.save(out or calibration.CALIBRATION_FILE)

@@ -297,6 +297,12 @@ class KnowledgeBase:
             searcher.index = self.index
         return searcher
 
+    def searcher_for_fitting(self) -> Searcher:
+        """A searcher that marks nothing strong and keeps each hit's raw evidence (``kb calibrate``)."""
+        searcher = self._fresh_searcher()
+        searcher.calibration = None
+        return searcher
+
     def search(
         self,
         query: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from kb.spelling import Speller
 from kb.store import Store
 from kb.text import fold, stem, terms, words
 from kb.vector_index import VectorIndex
+from kb.vocabulary import vocabulary
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
@@ -147,6 +149,7 @@ class Results:
     corrected_from: str | None = None  # the query typed, when the results are for ``suggestion``
     filter_suggestions: list[FilterSuggestion] = field(default_factory=list)
     glossary: list[tuple[str, str]] = field(default_factory=list)  # (words of the query, glossary term)
+    closest_themes: list[FilterSuggestion] = field(default_factory=list)  # when nothing matches strongly
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +161,7 @@ class Results:
             "suggestion": self.suggestion,
             "corrected_from": self.corrected_from,
             "filter_suggestions": [asdict(f) for f in self.filter_suggestions],
+            "closest_themes": [asdict(f) for f in self.closest_themes],
             "filters": self.filters,
             "hits": [h.to_json() for h in self.hits],
         }
@@ -202,6 +206,8 @@ class Searcher:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
         self.spelling = Speller(store)
+        self._last_vector: np.ndarray | None = None  # the query vector of the current search
+        self._theme_vectors: np.ndarray | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
         self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray]] = OrderedDict()
@@ -275,6 +281,7 @@ class Searcher:
     ) -> Results:
         named = read_query(query)
         language = self.language(query)
+        self._last_vector = None
         query_terms = terms(named.expanded(query))
         candidates = self._score(named.expanded(query), query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
@@ -329,7 +336,21 @@ class Searcher:
                 if tagged.get(key) and key not in filters.get(name, [])
             ],
             glossary=[(words, entry.term) for words, entry in named.entries],
+            closest_themes=self.closest_themes() if model is not None and not strong else [],
         )
+
+    def closest_themes(self, limit: int = 3) -> list[FilterSuggestion]:
+        """The themes with published sheets nearest by meaning to the query just searched, for a
+        page with no strong match; their labels are encoded once per process."""
+        if self._last_vector is None:
+            return []
+        labels = vocabulary().terms["themes"]
+        keys = list(labels)
+        if self._theme_vectors is None:
+            self._theme_vectors = self.encoder.encode_passages([labels[k] for k in keys])
+        counts = {k: len(self._filtered({"themes": [k]})[0]) for k in keys}
+        order = [keys[i] for i in np.argsort(-(self._theme_vectors @ self._last_vector)) if counts[keys[i]]]
+        return [FilterSuggestion("theme", k, labels[k], counts[k]) for k in order[:limit]]
 
     def _features(
         self,
@@ -427,6 +448,7 @@ class Searcher:
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
                 qvec = self.encoder.encode_queries([query])[0]
+                self._last_vector = qvec
                 scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
                 part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         finally:  # the store's connection is free again only once the keyword search is over
@@ -540,21 +562,32 @@ def explain(
     if section is not None and held[section]:
         snippet = best_sentences(sections[section], stems)
         found = matched_stems(snippet.text, stems)
+        glossed = [f"{words} → {phrase}" for words, phrase in _named_phrases(named) if set(terms(phrase)) <= found]
         if found & own:
             reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
-        glossed = _surface(snippet, found - own)
-        if glossed and named.entries:
-            words = " ; ".join(f"{w} → " for w, _ in named.entries)
-            reasons.append(Reason("glossary", f"{words}{', '.join(glossed)}"))
-        elif glossed and named.tags and not reasons:
-            reasons.append(Reason("words", "Mots en commun : " + ", ".join(glossed)))
-        return section, snippet, tuple(reasons)
+        if glossed:
+            reasons.append(Reason("glossary", " ; ".join(dict.fromkeys(glossed))))
+        if found & own or glossed:
+            return section, snippet, tuple(reasons)
     key = info.get("dense_part") or info.get("section")
     if key is None or key == "title" or section_of(key) not in sections:
         key = next(iter(sections), None)
     text = indexed_parts(sheet).get(key, "") if key else sheet.title
     reasons.append(Reason("meaning", "Proche par le sens"))
     return (section_of(key) if key else None), best_sentences(text, ()), tuple(reasons)
+
+
+def _named_phrases(named: QueryVocabulary) -> list[tuple[str, str]]:
+    """(words of the query, a French phrase they stand for): glossary forms and tag labels."""
+    out = []
+    for said, entry in named.entries:
+        out.extend(
+            (said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said
+        )
+    for key, said in named.tags.items():
+        if found := tag_label(key):
+            out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
+    return [(w, p) for w, p in out if terms(p)]
 
 
 def _surface(snippet: Snippet, stems: set[str]) -> list[str]:

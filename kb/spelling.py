@@ -2,7 +2,8 @@
 
 A query word the corpus does not hold, and that is neither a stop word nor a glossary name, is
 replaced by the corpus word nearest by optimal string alignment (a typo, a swap of two letters),
-within one edit for words up to 6 letters and two beyond, the commoner word on a tie. The
+within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
+rarely touch the first one), the commoner word on a tie. The
 dictionary is built on first use from the published parts (rapidfuzz, imported then) and rebuilt
 when the corpus changes.
 """
@@ -55,8 +56,9 @@ class Speller:
         counts = self._dictionary()
         if len(folded) < MIN_LENGTH or folded in counts or folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS:
             return None
-        limit = 1 if len(folded) <= 6 else 2
-        found = process.extract(folded, counts.keys(), scorer=OSA.distance, score_cutoff=limit, limit=20)
+        limit = 1 if len(folded) <= 8 else 2
+        same_start = [w for w in counts if w[0] == folded[0]]
+        found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             return None
         best = min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))
