@@ -539,6 +539,7 @@ def _tag_filters(tags: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return {key: (by_facet[found[0]], found[1]) for key in tags if (found := tag_label(key))}
 
 
+MEANING_WORDS = 60  # a two-sentence window, whole
 FACET_LABELS = {"themes": "Thème", "publics": "Public", "market_types": "Type de marché", "actor_types": "Acteur"}
 
 
@@ -574,7 +575,8 @@ def explain(
         key = next(iter(sections), None)
     text = indexed_parts(sheet).get(key, "") if key else sheet.title
     reasons.append(Reason("meaning", "Proche par le sens"))
-    return (section_of(key) if key else None), best_sentences(text, ()), tuple(reasons)
+    # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
+    return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
 
 
 def _named_phrases(named: QueryVocabulary) -> list[tuple[str, str]]:
