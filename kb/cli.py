@@ -206,7 +206,7 @@ def stats(index_dir: Path | None) -> None:
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=config.ROOT / "benchmarks" / "cache",
+    default=config.home() / "benchmarks" / "cache",
     show_default=True,
     help="Where the encoded sentence pool is cached.",
 )

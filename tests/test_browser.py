@@ -150,20 +150,21 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_role("link", name="Contribuer").click()
     page.get_by_label("Titre de la pratique").fill("Un job-dating inversé pour les femmes des quartiers")
     page.get_by_label("Structure(s) porteuse(s)").fill("Maison de l'emploi exemple")
-    page.get_by_label("Région", exact=True).select_option("Hauts-de-France")
+    page.get_by_label("Région (obligatoire)", exact=True).select_option("Hauts-de-France")
+    page.get_by_label("Année de la pratique").fill("2023")
     page.get_by_label("Repérage et mobilisation des publics").check()
     page.get_by_label("Publics féminins", exact=True).check()
-    page.get_by_label("Contexte", exact=True).fill(
+    page.get_by_label("Contexte (obligatoire)", exact=True).fill(
         "Les femmes des quartiers prioritaires accèdent peu aux heures d'insertion."
     )
-    page.get_by_label("Actions menées", exact=True).fill(
+    page.get_by_label("Actions menées (obligatoire)", exact=True).fill(
         "Un **job-dating inversé** : les candidates présentent leurs compétences aux entreprises."
     )
     page.get_by_label("Votre nom").fill("Camille Exemple")
     page.get_by_label("Votre adresse e-mail").fill("camille@example.org")
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Prévisualiser et vérifier les doublons").click()
-    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci ?").is_visible()
+    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci").is_visible()
     assert page.locator(".duplicates li").count() == 3
     shot(page, "1-preview")
     page.get_by_role("button", name="Envoyer ma fiche").click()
@@ -177,7 +178,7 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_role("link", name="Un job-dating inversé pour les femmes des quartiers").click()
     assert "camille@example.org" in page.locator(".private").inner_text()
     shot(page, "3-review")
-    page.get_by_role("button", name="Publier").click()
+    page.get_by_role("button", name="Publier", exact=True).click()
     assert "Fiche publiée" in page.locator(".flash").inner_text()
 
     page.goto(writable_url + "/?q=job-dating+pour+les+femmes")
@@ -212,7 +213,7 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
     page.goto(base_url + "/ateliers/planifier?sujet=la+mobilisation+des+publics+f%C3%A9minins&region=Grand+Est")
     assert page.locator("#bloc").input_value().startswith("Atelier A) La mobilisation des publics féminins")
     page.emulate_media(media="print")
-    assert page.locator("pre.print-only").is_visible() and not page.locator("form.planner").is_visible()
+    assert page.locator("article.programme").is_visible() and not page.locator("form.planner").is_visible()
     shot(page, "planner-print")
 
 

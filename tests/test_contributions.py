@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,14 @@ def test_submit_is_pending_until_published_then_searchable(writable_kb: Knowledg
     sheet = draft()
     sheet.id = contributions.new_sheet_id(writable_kb.store, sheet.title)
     token = contributions.submit(writable_kb, sheet, "Jeanne Martin", "jeanne@example.org")
-    found = contributions.submission(writable_kb.store, token)
+    found = writable_kb.store.submission(token)
     assert found is not None and found.contact_email == "jeanne@example.org"
     assert len(found.similar) == 3 and found.similar[0]["id"] == "creativ-dijon-demarche-territoriale"
     assert sheet.id not in [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=20).hits]
     contributions.publish(writable_kb, sheet.id, "alice")
     hits = [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=3).hits]
     assert sheet.id in hits  # searchable at once, no rebuild
-    assert [e["action"] for e in contributions.audit_log(writable_kb.store)][:2] == ["publish", "submit"]
+    assert [e["action"] for e in writable_kb.store.audit_entries()][:2] == ["publish", "submit"]
     contributions.unpublish(writable_kb, sheet.id, "alice")
     assert sheet.id not in [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=20).hits]
 
@@ -56,9 +57,9 @@ def test_publish_updates_the_index_incrementally_and_other_processes_see_it(writ
     sheet = draft("Une pratique pour tester l'index incrémental")
     sheet.id = "test-index-incremental"
     contributions.submit(writable_kb, sheet, "X", "x@example.org")
-    before = len(writable_kb.index)
+    before = len(writable_kb.current_index())
     contributions.publish(writable_kb, sheet.id, "alice")
-    assert len(writable_kb.index) == before + len(indexed_parts(sheet))
+    assert len(writable_kb.current_index()) == before + len(indexed_parts(sheet))
     other = KnowledgeBase(writable_kb.index_dir, encoder=writable_kb.encoder, readonly=True)
     assert "test-index-incremental" in [h.sheet.id for h in other.search("tester l'index incrémental", limit=3).hits]
     other.close()
@@ -75,12 +76,12 @@ def test_edit_reject_merge_and_audit(writable_kb: KnowledgeBase) -> None:
     contributions.edit(writable_kb, edited, "alice")
     contributions.reject(writable_kb, "premiere", "alice", "Hors sujet")
     assert writable_kb.store.record("premiere").status == "rejected"  # type: ignore[union-attr]
-    assert contributions.submission_for(writable_kb.store, "premiere").reason == "Hors sujet"  # type: ignore[union-attr]
+    assert writable_kb.store.submission_for("premiere").reason == "Hors sujet"  # type: ignore[union-attr]
     merged = contributions.merge(writable_kb, "seconde", "anar-usine-de-tri-sieen", "alice")
     assert "Association Exemple" in merged.organisations
     assert merged.sections["context"].endswith("Peu de femmes bénéficient de la clause sociale.")
     assert writable_kb.store.record("seconde").status == "merged"  # type: ignore[union-attr]
-    log = contributions.audit_log(writable_kb.store)
+    log = writable_kb.store.audit_entries()
     edit_entry = next(e for e in log if e["action"] == "edit")
     assert json.loads(edit_entry["before"])["sections"]["advice"] == ""
     assert json.loads(edit_entry["after"])["sections"]["advice"].startswith("Un conseil")
@@ -201,3 +202,22 @@ def test_a_cached_filter_sees_a_sheet_published_after_it(writable_kb: KnowledgeB
     assert [h.sheet.id for h in writable_kb.search("femmes", {"region": "Grand Est"}).hits] == ["grand-est-nouvelle"]
     contributions.unpublish(writable_kb, sheet.id, "alice")
     assert writable_kb.search("femmes", {"region": "Grand Est"}).total == 0
+
+
+class CrowdedStore:
+    """Every short id of ``fiche-`` is taken, as after 65,536 titles without Latin letters."""
+
+    def __init__(self, full: bool = False) -> None:
+        self.full = full
+        self.asked = 0
+
+    def record(self, sheet_id: str) -> object | None:
+        self.asked += 1
+        assert self.asked < 100, "new_sheet_id does not bound its tries"
+        return object() if self.full or re.fullmatch(r"fiche-[0-9a-f]{4}", sheet_id) else None
+
+
+def test_new_sheet_ids_are_bounded_when_the_short_ones_run_out() -> None:
+    assert re.fullmatch(r"fiche-[0-9a-f]{8}", contributions.new_sheet_id(CrowdedStore(), "日本語の題名"))  # type: ignore[arg-type]
+    with pytest.raises(contributions.IdSpaceExhausted):
+        contributions.new_sheet_id(CrowdedStore(full=True), "عنوان")  # type: ignore[arg-type]

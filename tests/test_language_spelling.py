@@ -25,7 +25,7 @@ def test_detect_language(query: str, known: set[str], expected: str) -> None:
 
 
 def test_spelling_comes_from_the_corpus(kb: KnowledgeBase) -> None:
-    speller = kb.searcher.spelling
+    speller = kb.searcher().spelling
     assert speller.correct("insertoin jeunes") == "insertion jeunes"
     assert speller.correct("econnomie circulaire") == "économie circulaire"
     assert speller.correct("recette de la pizza") is None  # no corpus word within reach
