@@ -1,7 +1,7 @@
 """How sure a hit is: evidence about a (query, sheet) pair turned into a calibrated probability.
 
 At query time this is numpy only: a logistic model whose coefficients ``kb calibrate`` fits
-offline (scikit-learn, an optional dependency imported there alone) on labelled queries — the dev
+offline (scikit-learn, imported there alone) on labelled queries — the dev
 set and the training sets' relevant sheets as positives, their other sheets and every sheet of
 the off-topic queries as negatives — and writes to ``kb/data/calibration.json``. A hit is strong
 when its probability reaches the threshold stored beside the coefficients.

@@ -637,9 +637,8 @@ def calibrate(
     out: Path | None,
     index_dir: Path | None,
 ) -> None:
-    """Fit the strong/weak model on labelled QUERIES (never on held-out sets) and off-topic queries;
-    print its cross-validated figures and write its coefficients (needs scikit-learn: pip install
-    'recueil[calibrate]')."""
+    """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
+    sets); print its cross-validated figures and write its coefficients."""
     import numpy as np
 
     from kb import calibration, evaluate
