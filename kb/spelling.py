@@ -4,7 +4,7 @@ A query word the corpus does not hold, and that is neither a stop word nor a glo
 replaced by the corpus word nearest by optimal string alignment (a typo, a swap of two letters),
 within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
 rarely touch the first one), the commoner word on a tie. The
-dictionary is built on first use from the published parts (rapidfuzz, imported then) and rebuilt
+dictionary is built on first use from the published parts (rapidfuzz is imported then) and rebuilt
 when the corpus changes.
 """
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 MIN_LENGTH = 4  # shorter words are acronyms or too ambiguous to correct
+# The dictionary reads at most this many parts, the latest: enough for a field's vocabulary, and
+# bounded on a corpus of 100,000 sheets (about a second and a few MB, once per corpus change).
+DICTIONARY_PARTS = 20_000
 
 
 class Speller:
@@ -35,7 +38,7 @@ class Speller:
         if version != self._version:
             counts: Counter[str] = Counter()
             surface: dict[str, Counter[str]] = {}
-            for text in self.store.published_texts():
+            for text in self.store.published_texts(DICTIONARY_PARTS):
                 for word in _WORD.findall(text):
                     folded = fold(word)
                     counts[folded] += 1

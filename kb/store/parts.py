@@ -122,11 +122,12 @@ class Parts(Database):
             out[sheet_id].update(text.split())
         return out
 
-    def published_texts(self) -> Iterator[str]:
-        """The text of every published part (the spelling dictionary's source)."""
+    def published_texts(self, limit: int) -> Iterator[str]:
+        """The text of published parts, the latest first, at most ``limit`` (the spelling dictionary's source)."""
         for (text,) in self.db.execute(
             "SELECT p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE s.status = 'published'"
-            " AND instr(p.section, '~') = 0"
+            " AND instr(p.section, '~') = 0 ORDER BY p.id DESC LIMIT ?",
+            [limit],
         ):
             yield text
 
