@@ -133,17 +133,26 @@ def search(
         if not results.hits:
             click.echo("No sheet matches.")
             return
-        click.echo(f"{results.total} sheet(s), query language: {results.language}")
+        strong = "" if results.strong is None else f", {results.strong} strong"
+        click.echo(f"{results.total} sheet(s){strong}, query language: {results.language}")
+        if results.corrected_from:
+            click.echo(f"no strong match for {results.corrected_from!r}: results for {results.query!r}")
+        elif results.suggestion:
+            click.echo(f"did you mean: {results.suggestion}")
         for rank, hit in enumerate(results.hits, 1):
             from kb.sheet import PART_LABELS
 
-            click.echo(f"\n{rank}. {click.style(hit.sheet.title, bold=True)}  [{hit.sheet.id}]  score {hit.score:.3f}")
+            match = f"  {hit.match}" if hit.match else ""
+            title = click.style(hit.sheet.title, bold=True)
+            click.echo(f"\n{rank}. {title}  [{hit.sheet.id}]  score {hit.score:.3f}{match}")
             click.echo(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}")
             if hit.section:
                 snippet = "".join(
                     click.style(t, bold=True, underline=True) if m else t for t, m in hit.snippet.segments
                 )
                 click.echo(f"   {PART_LABELS[hit.section]}: {snippet}")
+            for reason in hit.reasons:
+                click.echo(f"   ({reason.text})")
 
 
 @main.command()
