@@ -133,17 +133,26 @@ def search(
         if not results.hits:
             click.echo("No sheet matches.")
             return
-        click.echo(f"{results.total} sheet(s), query language: {results.language}")
+        strong = "" if results.strong is None else f", {results.strong} strong"
+        click.echo(f"{results.total} sheet(s){strong}, query language: {results.language}")
+        if results.corrected_from:
+            click.echo(f"no strong match for {results.corrected_from!r}: results for {results.query!r}")
+        elif results.suggestion:
+            click.echo(f"did you mean: {results.suggestion}")
         for rank, hit in enumerate(results.hits, 1):
             from kb.sheet import PART_LABELS
 
-            click.echo(f"\n{rank}. {click.style(hit.sheet.title, bold=True)}  [{hit.sheet.id}]  score {hit.score:.3f}")
+            match = f"  {hit.match}" if hit.match else ""
+            title = click.style(hit.sheet.title, bold=True)
+            click.echo(f"\n{rank}. {title}  [{hit.sheet.id}]  score {hit.score:.3f}{match}")
             click.echo(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}")
             if hit.section:
                 snippet = "".join(
                     click.style(t, bold=True, underline=True) if m else t for t, m in hit.snippet.segments
                 )
                 click.echo(f"   {PART_LABELS[hit.section]}: {snippet}")
+            for reason in hit.reasons:
+                click.echo(f"   ({reason.text})")
 
 
 @main.command()
@@ -259,9 +268,7 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
 
         create_app().run(host=host, port=port, debug=True)
         return
-    click.echo(
-        f"Recueil: http://{host}:{port}/ ({workers} workers)"
-    )
+    click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers)")
     argv = [
         sys.executable,
         "-m",
@@ -599,3 +606,64 @@ def eval_command(
         for name in ("offtopic_no_strong", "tags_first"):
             for lang, row in rows.get(name, {}).items():
                 click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
+
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--offtopic",
+    "offtopic_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Off-topic queries (lang<TAB>query), the negatives; repeatable.",
+)
+@click.option(
+    "--tags",
+    "tag_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives; repeatable.",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")
+@index_dir_option
+@handle_errors
+def calibrate(
+    queries: tuple[Path, ...],
+    offtopic_files: tuple[Path, ...],
+    tag_files: tuple[Path, ...],
+    folds: int,
+    out: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
+    sets); print its cross-validated figures and write its coefficients."""
+    import numpy as np
+
+    from kb import calibration, evaluate
+
+    try:
+        relevance = [q for path in queries for q in evaluate.read_queries(path)]
+        noise = [q for path in offtopic_files for q in evaluate.read_offtopic(path)]
+        tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
+    except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    examples = []
+    with open_kb(index_dir, readonly=True) as kb:
+        sheets = kb.store.sheets()
+        searcher = kb.searcher_for_fitting()
+        labelled = [
+            *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
+            *((q, set()) for q in noise),
+            *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
+        ]
+        for q, relevant in labelled:
+            hits = searcher.search(q.query, limit=len(sheets)).hits
+            rows = np.vstack([h.features for h in hits])
+            examples.append(
+                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant)
+            )
+    report = calibration.fit(examples, folds)
+    report.calibration.save(out or calibration.CALIBRATION_FILE)
+    click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

@@ -17,7 +17,6 @@ from kb.vocabulary import meetings, vocabulary
 from web.extensions import configured_limit, limiter
 from web.knowledge import (
     FILTER_LABELS,
-    closest_themes,
     facets_view,
     filters_from,
     published_or_404,
@@ -99,7 +98,6 @@ def search() -> str:
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
-    suggestions = closest_themes(query) if query and not results.total else []
     return render_template(
         "search.html",
         query=query,
@@ -109,7 +107,6 @@ def search() -> str:
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
-        suggestions=suggestions,
         endpoint="practices.search",
     )
 
