@@ -17,6 +17,7 @@ import click
 from kb import config
 from kb.encoder import EncoderError
 from kb.store import StoreError
+from kb.text import escape_controls
 from kb.vocabulary import vocabulary
 
 FILTER_OPTIONS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
@@ -124,11 +125,11 @@ def search(
         if query == "-":
             for line in sys.stdin:
                 results = kb.search(line.rstrip("\n"), active, limit, mode=mode)  # type: ignore[arg-type]
-                click.echo(json.dumps(results.to_json(), ensure_ascii=False))
+                click.echo(escape_controls(json.dumps(results.to_json(), ensure_ascii=False)))
             return
         results = kb.search(query, active, limit, mode=mode)  # type: ignore[arg-type]
         if as_json:
-            click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+            click.echo(escape_controls(json.dumps(results.to_json(), ensure_ascii=False, indent=2)))
             return
         if not results.hits:
             click.echo("No sheet matches.")
@@ -137,11 +138,13 @@ def search(
         for rank, hit in enumerate(results.hits, 1):
             from kb.sheet import PART_LABELS
 
-            click.echo(f"\n{rank}. {click.style(hit.sheet.title, bold=True)}  [{hit.sheet.id}]  score {hit.score:.3f}")
-            click.echo(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}")
+            title = click.style(escape_controls(hit.sheet.title), bold=True)
+            click.echo(f"\n{rank}. {title}  [{hit.sheet.id}]  score {hit.score:.3f}")
+            click.echo(escape_controls(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}"))
             if hit.section:
                 snippet = "".join(
-                    click.style(t, bold=True, underline=True) if m else t for t, m in hit.snippet.segments
+                    click.style(escape_controls(t), bold=True, underline=True) if m else escape_controls(t)
+                    for t, m in hit.snippet.segments
                 )
                 click.echo(f"   {PART_LABELS[hit.section]}: {snippet}")
 
@@ -159,7 +162,8 @@ def show(sheet_id: str, as_json: bool, index_dir: Path | None) -> None:
         sheet = kb.store.get_sheet(sheet_id)
         if sheet is None:
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
-        click.echo(json.dumps(sheet.to_dict(), ensure_ascii=False, indent=2) if as_json else dump_sheet(sheet))
+        text = json.dumps(sheet.to_dict(), ensure_ascii=False, indent=2) if as_json else dump_sheet(sheet)
+        click.echo(escape_controls(text))
 
 
 @main.command()
@@ -175,12 +179,11 @@ def similar(sheet_id: str, limit: int, as_json: bool, index_dir: Path | None) ->
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
         pairs = kb.similar(sheet_id, limit)
         if as_json:
-            click.echo(
-                json.dumps([{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs], ensure_ascii=False)
-            )
+            found = [{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs]
+            click.echo(escape_controls(json.dumps(found, ensure_ascii=False)))
             return
         for sheet, value in pairs:
-            click.echo(f"{value:.3f}  {sheet.title}  [{sheet.id}]")
+            click.echo(escape_controls(f"{value:.3f}  {sheet.title}  [{sheet.id}]"))
 
 
 @main.command()
@@ -285,10 +288,16 @@ IMPORT_FORMATS = ("auto", "markdown", "csv", "report", "json")
 
 
 def _guess_format(path: Path) -> str:
-    if path.is_dir() or (
-        path.suffix.lower() == ".md" and path.read_text(encoding="utf-8", errors="replace").startswith("---")
-    ):
+    from kb.files import FileRefused, read_limited
+
+    if path.is_dir():
         return "markdown"
+    if path.suffix.lower() == ".md":
+        try:
+            if read_limited(path, "markdown").startswith(b"---"):
+                return "markdown"
+        except FileRefused:
+            return "markdown"  # the Markdown reader refuses it again, with the reason
     return {".csv": "csv", ".json": "json"}.get(path.suffix.lower(), "report")
 
 
@@ -296,9 +305,10 @@ def _guess_format(path: Path) -> str:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
 @click.option("--publish", is_flag=True, help="Publish new sheets at once (restoring an export) instead of pending.")
+@click.option("--force", is_flag=True, help="Add more than 1,000 pending sheets in one import.")
 @index_dir_option
 @handle_errors
-def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) -> None:
+def import_command(path: Path, fmt: str, publish: bool, force: bool, index_dir: Path | None) -> None:
     """Import sheets as pending (survey CSV, meeting report, Markdown files, JSON export)."""
     from kb import contributions, export, importer, report_parser, survey_csv
     from kb.markdown_io import LoadReport, load_directory, read_sheet
@@ -328,16 +338,22 @@ def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) 
             click.echo("warning: no known regional meeting recognised in the report; sheets are not linked", err=True)
         sheets, errors = parsed.sheets, parsed.errors
     with open_kb(index_dir) as kb:
-        report = importer.apply_import(kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors))
+        cap = None if publish or force else importer.PENDING_CAP
+        try:
+            report = importer.apply_import(
+                kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors), max_new=cap
+            )
+        except importer.TooManyNewSheets as exc:
+            raise click.ClickException(str(exc)) from None
         for row in contacts:
             if row.sheet.id in report.added:
                 contributions.record_contact(kb.store, row.sheet.id, row.contact_name or "", row.contact_email or "")
         if publish and report.added:
             kb.update_vectors()
     for error in report.failed:
-        click.echo(f"error: {error}", err=True)
+        click.echo(escape_controls(f"error: {error}"), err=True)
     for conflict in report.conflicts:
-        click.echo(f"conflict: {conflict}", err=True)
+        click.echo(escape_controls(f"conflict: {conflict}"), err=True)
     click.echo(f"{fmt}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
     if report.failed:
         sys.exit(1)

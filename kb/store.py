@@ -437,6 +437,10 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
 
+    def existing_ids(self, ids: Sequence[str]) -> list[str]:
+        """Which of ``ids`` are sheets already, whatever their status."""
+        return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE id IN {IN_JSON}", [_json_list(ids)])]
+
     def count(self, status: str | None = PUBLISHED) -> int:
         if status is None:
             return int(self.db.execute("SELECT count(*) FROM sheets").fetchone()[0])

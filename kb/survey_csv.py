@@ -15,7 +15,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.markdown_io import MAX_FILE_BYTES, SheetError
+from kb.files import FileRefused, read_limited
+from kb.markdown_io import SheetError
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.text import fold, slugify
 from kb.validation import problems
@@ -100,9 +101,10 @@ def read_csv(path: str | os.PathLike[str]) -> CsvReport:
     """Rows that make valid sheets, and a reason with its line number for every other row."""
     path = Path(path)
     report = CsvReport()
-    data = path.read_bytes()
-    if len(data) > 20 * MAX_FILE_BYTES:
-        report.errors.append(SheetError(path, f"file too large ({len(data):,} bytes)"))
+    try:
+        data = read_limited(path, "csv")
+    except FileRefused as exc:
+        report.errors.append(SheetError(path, exc.reason))
         return report
     if b"\x00" in data:
         report.errors.append(SheetError(path, "binary content (NUL byte), not a CSV file"))

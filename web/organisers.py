@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.coverage import Coverage, coverage
 from kb.planner import plan, workshop_block
+from kb.text import strip_controls
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
@@ -80,7 +81,7 @@ def rename_topic(key: str) -> WerkzeugResponse:
     if not current_user.is_authenticated:
         abort(401)
     form = ActionForm()
-    name = " ".join(request.form.get("name", "").split())
+    name = " ".join(strip_controls(request.form.get("name", "")).split())
     if not form.validate_on_submit() or not 0 < len(name) <= 120:
         abort(400)
     found, _ = current_topics()
@@ -135,7 +136,7 @@ def planner_markdown() -> Response:
     """The (edited) workshop block as a Markdown file."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    text = request.form.get("bloc", "")[:20_000].replace("\r\n", "\n")
+    text = strip_controls(request.form.get("bloc", "")[:20_000]).replace("\r\n", "\n")
     return Response(
         text,
         mimetype="text/markdown; charset=utf-8",
