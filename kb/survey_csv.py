@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.csv_cells import neutralise, restore
 from kb.files import FileRefused, read_limited
 from kb.markdown_io import SheetError
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
@@ -140,7 +141,7 @@ def read_csv(path: str | os.PathLike[str]) -> CsvReport:
             report.errors.append(SheetError(f"{path}:{line}", f"malformed CSV ({exc})"))
             continue
         line = reader.line_num
-        row = {key: (cells[i].strip() if i < len(cells) else "") for key, i in columns.items()}
+        row = {key: (restore(cells[i]).strip() if i < len(cells) else "") for key, i in columns.items()}
         if not any(row.values()):
             report.errors.append(SheetError(f"{path}:{line}", "empty row, skipped"))
             continue
@@ -191,21 +192,21 @@ def _row(row: dict[str, str], line: int, source: str) -> CsvRow:
 
 
 def write_csv(sheets: list[Sheet], handle: io.TextIOBase) -> None:
-    """The survey's columns (without the private contact), UTF-8, comma-separated."""
+    """The survey's columns (without the private contact), UTF-8, comma-separated; no cell is
+    a formula (``kb.csv_cells``)."""
     writer = csv.writer(handle)
     writer.writerow(EXPORT_HEADERS.values())
     vocab = vocabulary()
     for s in sheets:
-        writer.writerow(
-            [
-                s.id,
-                s.title,
-                "; ".join(s.organisations),
-                "; ".join(format_speaker(sp) for sp in s.speakers),
-                s.region or "",
-                s.territory or "",
-                *("; ".join(vocab.label(f, k) for k in getattr(s, f)) for f in FACETS),
-                s.date or "",
-                *(s.sections[k] for k in SECTIONS),
-            ]
+        cells = (
+            s.id,
+            s.title,
+            "; ".join(s.organisations),
+            "; ".join(format_speaker(sp) for sp in s.speakers),
+            s.region or "",
+            s.territory or "",
+            *("; ".join(vocab.label(f, k) for k in getattr(s, f)) for f in FACETS),
+            s.date or "",
+            *(s.sections[k] for k in SECTIONS),
         )
+        writer.writerow([neutralise(cell) for cell in cells])

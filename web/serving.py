@@ -20,7 +20,7 @@ class Worker(GeventWorker):
     def patch(self) -> None:
         from gevent import monkey
 
-        monkey.patch_all(thread=False)
+        monkey.patch_all(thread=False, queue=False)  # real threads use the real queues
         import socket
 
         self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach()) for s in self.sockets]
