@@ -271,6 +271,8 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
         "gunicorn",
         "--workers",
         str(workers),
+        "--worker-class",  # slow clients cannot exhaust it (measured: web/serving.py, docs/SECURITY.md)
+        "web.serving.Worker",
         "--bind",
         f"{host}:{port}",
         "--timeout",

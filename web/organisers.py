@@ -14,6 +14,7 @@ from kb.text import strip_controls
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
+from web.extensions import search_budget
 from web.forms import ActionForm
 from web.knowledge import shared
 
@@ -109,6 +110,7 @@ def planner_args() -> tuple[str, str | None, int, bool, str]:
 
 
 @bp.get("/planifier")
+@search_budget
 def planner() -> str:
     topic, region, speakers, same, letter = planner_args()
     proposals, block = [], ""

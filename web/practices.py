@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from kb.markdown_io import dump_sheet
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
-from web.extensions import configured_limit, limiter
+from web.extensions import search_budget
 from web.knowledge import (
     FILTER_LABELS,
     closest_themes,
@@ -92,7 +92,7 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 
 @bp.get("/")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> str:
     query = request.args.get("q", "")[:500].strip()
     filters = filters_from(request.args)
