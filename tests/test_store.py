@@ -142,6 +142,9 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     for index in ("sheets_status_region_id", "sheets_status_event_id", "sheets_status_year_id", "sheet_tags_value"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("DROP INDEX sheets_id_status")
+    conn.execute("DROP TABLE contact_requests")
+    for column in ("presented_on", "published_at", "summary", "summary_edited"):
+        conn.execute(f"ALTER TABLE sheets DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with pytest.raises(StoreError, match="run 'kb build' to migrate it"):

@@ -52,7 +52,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
         RATELIMIT_HEADERS_ENABLED=True,
-        WARM_UP=os.environ.get("RECUEIL_WARM_UP", "blocking"),  # "background": serve while the model loads
     )
     for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
         if os.environ.get(f"RECUEIL_{name}"):
@@ -77,12 +76,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, contribute, errors, knowledge, moderation, organisers, practices, security, urls
+    from web import (
+        api,
+        contribute,
+        errors,
+        formatting,
+        knowledge,
+        moderation,
+        organisers,
+        practices,
+        security,
+        urls,
+    )
     from web.extensions import csrf, limiter, login_manager
 
     urls.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -92,7 +103,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation.bp)
     app.register_blueprint(organisers.bp)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
-    # Last: its loading thread must not run while the routes are compiled (CPython 3.11 shares
-    # the AST constructor's recursion counter between threads; werkzeug parses code per route).
     knowledge.init_app(app)
     return app

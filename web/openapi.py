@@ -152,7 +152,7 @@ def spec(server: str = "") -> dict[str, Any]:
                         "mode": {
                             "type": "string",
                             "enum": ["hybrid", "keyword"],
-                            "description": "keyword while the service starts (the model is still loading)",
+                            "description": "keyword when the embedding model could not be loaded",
                         },
                         "total": {"type": "integer"},
                         "filters": {"type": "object"},

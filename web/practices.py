@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kb.markdown_io import dump_sheet
+from kb.rendering import render_markdown
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
 from web.extensions import search_budget
@@ -22,7 +23,6 @@ from web.knowledge import (
     shared,
     value_label,
 )
-from web.rendering import render_markdown
 from web.urls import absolute_url
 
 bp = Blueprint("practices", __name__)
@@ -151,7 +151,7 @@ def sheet(sheet_id: str) -> str:
     found = published_or_404(sheet_id)
     state = shared()
     similar = []
-    if state.ready.is_set():  # while the index loads, the page comes without its similar sheets
+    if state.ready:  # without the model, the page comes without its similar sheets
         with state.lock:
             similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
@@ -202,10 +202,20 @@ def meetings_page() -> str:
 
 @bp.get("/recueil")
 def recueil() -> str:
-    """The printable compendium of all published sheets, grouped by theme."""
-    from kb.export import render_recueil
+    """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
+    from kb.export import render_compendium_body
 
     state = shared()
     with state.lock:
         sheets = state.kb.store.sheets()
-    return render_recueil(sheets, standalone=False, stylesheet_href=url_for("static", filename="recueil.css"))
+    return render_template("recueil.html", body=render_compendium_body(sheets))
+
+
+@bp.get("/recueil.css")
+def recueil_css() -> Response:
+    """The compendium's stylesheet, which the library owns (it is inlined in ``kb export``)."""
+    from kb.export import compendium_css
+
+    response = Response(compendium_css(), mimetype="text/css")
+    response.cache_control.max_age = 3600
+    return response
