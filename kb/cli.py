@@ -482,21 +482,21 @@ def backup(dest: Path, index_dir: Path | None) -> None:
 @index_dir_option
 @handle_errors
 def restore(src: Path, force: bool, index_dir: Path | None) -> None:
-    """Restore a backup made by 'kb backup' into the index folder, then rebuild the index."""
-    from kb.store import Store, StoreError
+    """Restore a backup made by 'kb backup' into the index folder (its schema checked object by
+    object, then migrated to the current version), then rebuild the index."""
+    from kb.restore import restore_backup
+    from kb.store import SCHEMA_VERSION, StoreError
 
     folder = config.index_dir(index_dir)
     target = folder / config.DB_FILE
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists: use --force to replace it (back it up first)")
     try:
-        source = Store(src, readonly=True)
+        version = restore_backup(src, target)
     except StoreError as exc:
         raise click.ClickException(f"{src} is not a Recueil backup: {exc}") from None
-    source.backup(target)
-    source.close()
-    for stale in ("kb.sqlite-wal", "kb.sqlite-shm"):
-        (folder / stale).unlink(missing_ok=True)
+    if version != SCHEMA_VERSION:
+        click.echo(f"backup at schema version {version}: migrated to {SCHEMA_VERSION}")
     with open_kb(folder) as kb:
         report = kb.update_vectors()
         click.echo(f"restored {kb.store.count(None)} sheets from {src}; index: {report.vectors} vectors")
@@ -522,6 +522,23 @@ def user_add(name: str, password: str, index_dir: Path | None) -> None:
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"moderator {name!r} created")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.password_option(help="The new password (asked twice when not given).")
+@index_dir_option
+@handle_errors
+def user_passwd(name: str, password: str, index_dir: Path | None) -> None:
+    """Change a moderator's password; every session of this moderator is signed out."""
+    from kb.contributions import UserError, change_password
+
+    with open_kb(index_dir) as kb:
+        try:
+            change_password(kb.store, name, password)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"password of {name!r} changed; their sessions are signed out")
 
 
 @main.command(name="eval")

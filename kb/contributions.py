@@ -188,6 +188,26 @@ def user_exists(store: Store, name: str) -> bool:
     return store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone() is not None
 
 
+def session_id(store: Store, name: str) -> str:
+    """What a moderator's session carries: the name and the current session version."""
+    return f"{name}:{store.session_version(name)}"
+
+
+def session_user(store: Store, session: str) -> str | None:
+    """The moderator a session id belongs to, or None once it was ended (sign-out, new password)."""
+    name, _, version = session.rpartition(":")
+    current = store.session_version(name)
+    return name if current is not None and version == str(current) else None
+
+
+def change_password(store: Store, name: str, password: str) -> None:
+    """A new password; every session of this moderator ends."""
+    if len(password) < 10:
+        raise UserError("the password must have at least 10 characters")
+    if not store.end_sessions(name, generate_password_hash(password)):
+        raise UserError(f"no moderator named {name!r}")
+
+
 # -- audit and moderation actions -------------------------------------------------------------------
 def audit(
     store: Store,

@@ -215,6 +215,12 @@ def _migrate_11(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
 
 
+def _migrate_12(db: sqlite_utils.Database) -> None:
+    """A moderator's session version, part of every session's user id: signing out or changing
+    the password bumps it, so copies of older session cookies stop working (server-side logout)."""
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -227,6 +233,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_9,
     _migrate_10,
     _migrate_11,
+    _migrate_12,
 ]
 VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -310,6 +317,19 @@ class SheetRecord:
     updated_at: str
 
 
+def copy_database(conn: sqlite3.Connection, destination: str | Path) -> None:
+    """Copy an open database to ``destination`` in one step (SQLite's online backup, then a rename)."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    target = sqlite3.connect(partial)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, destination)
+
+
 class Store:
     """Typed access to ``kb.sqlite``; opened once per process or request, closed with ``close``."""
 
@@ -342,15 +362,7 @@ class Store:
 
     def backup(self, destination: str | Path) -> None:
         """A consistent copy through SQLite's online backup: safe while others read and write."""
-        destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(destination.name + ".partial")
-        target = sqlite3.connect(partial)
-        try:
-            self.db.conn.backup(target)
-        finally:
-            target.close()
-        os.replace(partial, destination)
+        copy_database(self.db.conn, destination)
 
     # -- schema -------------------------------------------------------------------------------
     @property
@@ -526,6 +538,21 @@ class Store:
     def existing_ids(self, ids: Sequence[str]) -> list[str]:
         """Which of ``ids`` are sheets already, whatever their status."""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE id IN {IN_JSON}", [_json_list(ids)])]
+
+    def session_version(self, user: str) -> int | None:
+        """The moderator's current session version (None: no such moderator)."""
+        row = self.db.execute("SELECT session_version FROM users WHERE name = ?", [user]).fetchone()
+        return None if row is None else int(row[0])
+
+    def end_sessions(self, user: str, password_hash: str | None = None) -> bool:
+        """Invalidate every session of the moderator (and set a new password hash when given)."""
+        with self.transaction():
+            changed = self.db.execute(
+                "UPDATE users SET session_version = session_version + 1, "
+                "password_hash = coalesce(?, password_hash) WHERE name = ?",
+                [password_hash, user],
+            ).rowcount
+        return bool(changed)
 
     def count(self, status: str | None = PUBLISHED) -> int:
         if status is None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
 from kb import files, importer
 from kb.cli import main
+from kb.restore import restore_backup
 from kb.sheet import SECTIONS
-from kb.store import Store
+from kb.store import MIGRATIONS, SCHEMA_VERSION, Store
 from kb.validation import MAX_FIELD, MAX_SECTION
 from tests.conftest import PRACTICES, ROOT
 
@@ -148,3 +151,54 @@ def test_the_json_limit_fits_a_full_export_of_large_sheets() -> None:
     full = sheet_item(1, sections={key: "é" * MAX_SECTION for key in SECTIONS}, title="t" * MAX_FIELD)
     per_sheet = len(json.dumps(full, ensure_ascii=False, indent=2).encode("utf-8"))
     assert files.LIMITS["json"] // per_sheet >= 500
+
+
+def backup_with(built_dir: Path, tmp_path: Path, *statements: str) -> Path:
+    backup = tmp_path / "sauvegarde.sqlite"
+    store = Store(built_dir / "kb.sqlite", readonly=True)
+    store.backup(backup)
+    store.close()
+    conn = sqlite3.connect(backup)
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return backup
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        (
+            "CREATE TRIGGER leak AFTER INSERT ON submissions BEGIN "
+            "UPDATE sheets SET title = NEW.contact_email WHERE status = 'published'; END",
+            "unexpected trigger 'leak'",
+        ),
+        ("CREATE VIEW contacts AS SELECT contact_email FROM submissions", "unexpected view 'contacts'"),
+        ("CREATE TABLE sqliteX (a)", "unexpected table 'sqliteX'"),
+        ("DROP INDEX sheets_id_status", "missing or changed index 'sheets_id_status'"),
+        ("ALTER TABLE users ADD COLUMN note TEXT", "table 'users'"),
+    ],
+)
+def test_restore_refuses_a_backup_whose_schema_was_changed(
+    built_dir: Path, tmp_path: Path, statement: str, reason: str
+) -> None:
+    backup = backup_with(built_dir, tmp_path, statement)
+    done = CliRunner().invoke(main, ["restore", str(backup), "--index-dir", str(tmp_path / "idx")])
+    assert done.exit_code == 1 and "is not a Recueil backup: its schema is not Recueil's" in done.output
+    assert reason in done.output and not (tmp_path / "idx" / "kb.sqlite").exists()
+
+
+def test_restore_migrates_a_backup_of_an_older_version(tmp_path: Path) -> None:
+    old = tmp_path / "ancienne.sqlite"
+    db = sqlite_utils.Database(old)
+    for migration in MIGRATIONS[:-1]:
+        migration(db)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    db.conn.commit()
+    db.close()
+    version = restore_backup(old, tmp_path / "idx" / "kb.sqlite")
+    assert version == SCHEMA_VERSION - 1
+    store = Store(tmp_path / "idx" / "kb.sqlite", readonly=True)
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()

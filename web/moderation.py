@@ -23,15 +23,23 @@ bp.add_app_template_filter(french_date, "french_date")
 
 
 class Moderator(UserMixin):
-    def __init__(self, name: str) -> None:
+    """``id`` is the name; the session stores ``session`` (name and session version) instead."""
+
+    def __init__(self, name: str, session: str) -> None:
         self.id = name
+        self.session = session
+
+    def get_id(self) -> str:
+        return self.session
 
 
 @login_manager.user_loader
-def load_user(name: str) -> Moderator | None:
+def load_user(session: str) -> Moderator | None:
+    """Checked on every request: a session ended by sign-out or a new password loads no one."""
     state = shared()
     with state.lock:
-        return Moderator(name) if contributions.user_exists(state.kb.store, name) else None
+        name = contributions.session_user(state.kb.store, session)
+    return Moderator(name, session) if name else None
 
 
 @bp.before_request
@@ -51,7 +59,9 @@ def login() -> str | Response:
         with state.lock:
             valid = contributions.check_user(state.kb.store, form.name.data, form.password.data)
         if valid:
-            login_user(Moderator(form.name.data))
+            with state.lock:
+                session_id = contributions.session_id(state.kb.store, form.name.data)
+            login_user(Moderator(form.name.data, session_id))
             session.pop("_flashes", None)  # « Connectez-vous… » was for before signing in
             target = request.args.get("next", "")
             local = target.startswith("/moderation") and "//" not in target and "\\" not in target
@@ -64,6 +74,9 @@ def login() -> str | Response:
 @bp.post("/deconnexion")
 def logout() -> Response:
     if ActionForm().validate_on_submit():
+        state = shared()
+        with state.lock:  # every copy of this moderator's session cookie stops working too
+            state.kb.store.end_sessions(current_user.id)
         logout_user()
     return redirect(url_for("practices.search"), 303)
 
