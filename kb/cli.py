@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -64,6 +65,8 @@ def open_kb(index_dir: Path | None, readonly: bool = False) -> Iterator[Any]:
 @click.version_option(package_name="recueil")
 def main() -> None:
     """Recueil: a knowledge base of good practices of the social clause."""
+    # The library's warnings (a damaged index rebuilt, …) reach the operator as one line each.
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
 
 
 @main.command()

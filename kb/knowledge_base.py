@@ -270,8 +270,16 @@ class KnowledgeBase:
             )
             if manifest.vectors_version == version or self._catch_up(index, manifest.vectors_version, version):
                 return index
-        except IndexMismatch:
-            pass
+        except IndexMismatch as exc:
+            if (self.index_dir / MANIFEST_FILE).exists():  # not a first build: the files were damaged or replaced
+                rebuilt = self._build_index()
+                log.warning(
+                    "the index in %s was unusable (%s): rebuilt from the %d stored vectors, nothing re-encoded",
+                    self.index_dir,
+                    exc,
+                    len(rebuilt),
+                )
+                return rebuilt
         return self._build_index()
 
     def _vector_count(self) -> int:

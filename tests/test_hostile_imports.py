@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -202,3 +203,15 @@ def test_restore_migrates_a_backup_of_an_older_version(tmp_path: Path) -> None:
     store = Store(tmp_path / "idx" / "kb.sqlite", readonly=True)
     assert store.schema_version == SCHEMA_VERSION
     store.close()
+
+
+def test_a_damaged_index_is_rebuilt_and_said_so(built_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    shutil.copytree(built_dir, folder)
+    (folder / "vectors.faiss").write_bytes(b"not an index" * 100)
+    done = run_kb("search", "insertion", "--index-dir", str(folder))
+    assert done.returncode == 0 and "1. " in done.stdout
+    assert f"WARNING: the index in {folder} was unusable" in done.stderr
+    assert "rebuilt from the" in done.stderr and "nothing re-encoded" in done.stderr
+    again = run_kb("search", "insertion", "--index-dir", str(folder))
+    assert "WARNING" not in again.stderr  # the rebuilt index was saved: nothing more to say
