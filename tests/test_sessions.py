@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import stat
 from pathlib import Path
@@ -82,3 +83,35 @@ def test_a_new_password_signs_out_the_moderator_everywhere(writable_app: Flask, 
         input="x" * 12 + "\n" + "x" * 12 + "\n",
     )
     assert refused.exit_code == 1 and "no moderator named 'personne'" in refused.output
+
+
+def test_a_file_in_a_text_field_gets_a_french_400(writable_app: Flask) -> None:
+    client = writable_app.test_client()
+    for url, fields in (("/contribuer", {**BASE, "action": "envoyer"}), ("/moderation/connexion", {"name": "x"})):
+        token = csrf(client, url)
+        data = {**fields, "csrf_token": token, "title": (io.BytesIO(b"du texte"), "titre.txt")}
+        data["password"] = (io.BytesIO(b"secret"), "mdp.txt")
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 400, url
+        assert "n'accepte que du texte" in response.get_data(as_text=True)
+    as_json = client.post("/contribuer", json={"title": {"a": 1}, "csrf_token": csrf(client)})
+    assert as_json.status_code == 400
+
+
+def test_control_characters_are_stripped_from_forms(writable_app: Flask) -> None:
+    client = writable_app.test_client()
+    data = {
+        **BASE,
+        "title": "Titre \x1b[2J\x07piégé\u202e",
+        "context": "Ligne un\x00\r\n\tLigne deux\x9b",
+        "action": "envoyer",
+        "csrf_token": csrf(client),
+    }
+    assert client.post("/contribuer", data=data).status_code == 303
+    store = writable_app.extensions["recueil"].kb.store
+    sheet_id = next(i for i in store.sheet_ids(status="pending"))
+    sheet = store.record(sheet_id).sheet
+    assert sheet.title == "Titre [2Jpiégé"
+    assert (
+        sheet.sections["context"] == "Ligne un\r\n\tLigne deux" or sheet.sections["context"] == "Ligne un\n\tLigne deux"
+    )
