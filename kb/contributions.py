@@ -99,9 +99,7 @@ def similar_published(kb: KnowledgeBase, sheet: Sheet, limit: int = 3) -> list[t
     return kb.nearest_sheets(draft_vector(kb, sheet), limit, exclude=sheet.id)
 
 
-def submit(
-    kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: str, target_id: str | None = None
-) -> str:
+def submit(kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: str, target_id: str | None = None) -> str:
     """Store a sheet as pending with its private contact and its duplicate candidates; the token
     is the contributor's private link. With ``target_id`` it is a proposed update of that
     published sheet, applied to it when a moderator publishes it."""
@@ -174,7 +172,10 @@ def add_user(store: Store, name: str, password: str) -> None:
     with store.transaction():
         if store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
             raise UserError(f"a moderator named {name!r} exists already")
-        store.db.execute("INSERT INTO users VALUES (?, ?, ?)", [name, generate_password_hash(password), _now()])
+        store.db.execute(
+            "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)",
+            [name, generate_password_hash(password), _now()],
+        )
 
 
 def check_user(store: Store, name: str, password: str) -> bool:
