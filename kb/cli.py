@@ -517,13 +517,9 @@ def user() -> None:
 @handle_errors
 def user_add(name: str, password: str, index_dir: Path | None) -> None:
     """Create a moderator account (the password is stored as a scrypt hash)."""
-    from kb.contributions import UserError, add_user
+    from kb.contributions import add_user
 
-    with open_kb(index_dir) as kb:
-        try:
-            add_user(kb.store, name, password)
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+    _change_account(index_dir, lambda store: add_user(store, name, password))
     click.echo(f"moderator {name!r} created")
 
 
@@ -534,14 +530,21 @@ def user_add(name: str, password: str, index_dir: Path | None) -> None:
 @handle_errors
 def user_passwd(name: str, password: str, index_dir: Path | None) -> None:
     """Change a moderator's password; every session of this moderator is signed out."""
-    from kb.contributions import UserError, change_password
+    from kb.contributions import change_password
+
+    _change_account(index_dir, lambda store: change_password(store, name, password))
+    click.echo(f"password of {name!r} changed; their sessions are signed out")
+
+
+def _change_account(index_dir: Path | None, change: Callable[[Any], None]) -> None:
+    """Apply a change to the moderators' accounts; a refused change is one clear line."""
+    from kb.contributions import UserError
 
     with open_kb(index_dir) as kb:
         try:
-            change_password(kb.store, name, password)
+            change(kb.store)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"password of {name!r} changed; their sessions are signed out")
 
 
 @main.command(name="eval")
