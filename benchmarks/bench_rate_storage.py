@@ -5,7 +5,7 @@ Compares, through the ``limits`` library's fixed-window limiter (Flask-Limiter's
 - Recueil's SQLite storage (``web/rate_storage.py``): one file shared by the workers, kept across
   restarts;
 - Redis (Debian's ``redis-server``, started here on a free port without persistence), when
-  installed, through the ``redis`` client.
+  installed with the ``redis`` client (neither is a dependency of Recueil).
 Each checks ``--hits`` times, half from one client, half spread over 1,000 others.
 
 Run: ``.venv/bin/python benchmarks/bench_rate_storage.py [--hits 5000]``.
@@ -14,6 +14,7 @@ Run: ``.venv/bin/python benchmarks/bench_rate_storage.py [--hits 5000]``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import socket
 import subprocess
@@ -55,7 +56,7 @@ def main() -> None:
             "SQLite file (shared)": per_hit_us(rate_storage.storage_uri(Path(folder)), args.hits),
         }
         server = shutil.which("redis-server")
-        if server:
+        if server and importlib.util.find_spec("redis"):
             port = free_port()
             redis = subprocess.Popen(
                 [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -68,7 +69,7 @@ def main() -> None:
                 redis.terminate()
                 redis.wait(timeout=10)
         else:
-            print("redis-server not installed (apt-get install redis-server): Redis not measured")
+            print("Redis not measured: it needs Debian's redis-server and the redis client (pip install redis)")
     baseline = results["memory (per worker)"]
     print(f"limiter check per request, {args.hits} hits (half from one client, half from 1,000 others):")
     for name, us in results.items():
