@@ -13,8 +13,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
-
 from kb.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, copy_database
 
 SchemaObject = tuple[str, str, str, str]  # type, name, table, SQL
@@ -30,10 +28,13 @@ def schema_objects(conn: sqlite3.Connection) -> set[SchemaObject]:
 
 def expected_schema(version: int) -> set[SchemaObject]:
     """The schema that the first ``version`` migrations create."""
-    db = sqlite_utils.Database(memory=True)
-    for number in range(version):
-        MIGRATIONS[number](db)
-    return schema_objects(db.conn)
+    conn = sqlite3.connect(":memory:")
+    try:
+        for number in range(version):
+            MIGRATIONS[number](conn)
+        return schema_objects(conn)
+    finally:
+        conn.close()
 
 
 def restore_backup(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> int:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from click.testing import CliRunner
 
 from kb import files, importer
@@ -192,12 +191,12 @@ def test_restore_refuses_a_backup_whose_schema_was_changed(
 
 def test_restore_migrates_a_backup_of_an_older_version(tmp_path: Path) -> None:
     old = tmp_path / "ancienne.sqlite"
-    db = sqlite_utils.Database(old)
+    conn = sqlite3.connect(old)
     for migration in MIGRATIONS[:-1]:
-        migration(db)
-    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
-    db.conn.commit()
-    db.close()
+        migration(conn)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    conn.commit()
+    conn.close()
     version = restore_backup(old, tmp_path / "idx" / "kb.sqlite")
     assert version == SCHEMA_VERSION - 1
     store = Store(tmp_path / "idx" / "kb.sqlite", readonly=True)

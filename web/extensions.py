@@ -37,7 +37,7 @@ QUERY_ARGS = ("q", "sujet")  # the query-string fields whose text is encoded by 
 
 def _encodes_nothing() -> bool:
     """Browsing without query text costs no encoding, so it spends no search budget."""
-    return not any(request.args.get(name, "").strip() for name in QUERY_ARGS)
+    return not any(request.values.get(name, "").strip() for name in QUERY_ARGS)
 
 
 # ONE search budget per client, whichever route spends it: every route that encodes a query or

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kb.french import format_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.text import strip_controls
 from kb.validation import MAX_FIELD, MAX_SECTION
@@ -41,22 +42,6 @@ MONTHS = (
 )
 
 
-def french_number(n: int) -> str:
-    """20 000, with the narrow no-break space French uses between thousands."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(n, locale="fr_FR")
-
-
-def sheet_date(date: str) -> str:
-    """A sheet's date as precisely as it is known: « 2022 », « mai 2022 », « 10 mai 2022 »."""
-    parts = date.split("-")
-    if len(parts) == 1:
-        return date
-    month = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    return f"{int(parts[2])} {month}" if len(parts) == 3 else month
-
-
 class MaxLength:
     """A length limit the contributor sees (a counter, no ``maxlength`` that would silently cut a
     pasted text) and that says by how much a text is too long."""
@@ -69,7 +54,7 @@ class MaxLength:
         length = len(field.data or "")
         if length > self.limit:
             raise ValidationError(
-                f"{french_number(self.limit)} caractères au plus ; votre texte en compte {french_number(length)}."
+                f"{format_number(self.limit)} caractères au plus ; votre texte en compte {format_number(length)}."
             )
 
 
