@@ -2,8 +2,9 @@
 
 Each connection sends its request one byte every 2 s and never finishes (half in the headers,
 half in a form's body), the attack that took the sync workers down. For each gunicorn worker
-class, on the seed corpus, it prints the latency of never-repeated hybrid searches alone and
-under the slow clients (p50 and worst; ``timeout`` when a search got no answer in 30 s). The
+class, on the seed corpus, it prints the latency of never-repeated hybrid searches alone, the
+throughput of 4 concurrent clients (the choice must not cost throughput), and the latency under
+the slow clients (p50 and worst; ``timeout`` when a search got no answer in 30 s). The
 choice of ``kb serve`` (``web.serving.Worker``) comes from this measurement.
 
 Run: ``.venv/bin/python benchmarks/bench_slow_clients.py [--clients 50] [--searches 8]``.
@@ -58,6 +59,27 @@ def latencies(port: int, count: int) -> list[float]:
     return out
 
 
+def throughput(port: int, clients: int, seconds: float) -> float:
+    """Never-repeated searches answered per second by ``clients`` concurrent clients."""
+    stop = time.monotonic() + seconds
+    done = [0] * clients
+
+    def client(n: int) -> None:
+        while time.monotonic() < stop:
+            try:
+                search_ms(port)
+                done[n] += 1
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
+
+
 def trickle(port: int, body: bool, stop: threading.Event) -> None:
     with socket.create_connection(("127.0.0.1", port)) as sock:
         head = b"POST /contribuer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
@@ -86,6 +108,7 @@ def measure(name: str, options: list[str], folder: Path, clients: int, searches:
             except OSError:
                 time.sleep(0.5)
         alone = latencies(port, searches)
+        rate = throughput(port, 4, 10)
         for n in range(clients):
             threading.Thread(target=trickle, args=(port, n % 2 == 0, stop), daemon=True).start()
         time.sleep(3)
@@ -101,7 +124,10 @@ def measure(name: str, options: list[str], folder: Path, clients: int, searches:
         return f"p50 {pct(values, 50):6.0f} ms, worst {max(values):6.0f} ms"
 
     ratio = pct(under, 50) / pct(alone, 50) if max(under) < float("inf") else float("inf")
-    print(f"  {name:<31} alone: {show(alone):<28} {clients} slow clients: {show(under):<28} p50 ratio {ratio:.2f}")
+    print(
+        f"  {name:<31} alone: {show(alone):<28} 4 clients: {rate:5.1f} searches/s   "
+        f"{clients} slow clients: {show(under):<28} p50 ratio {ratio:.2f}"
+    )
 
 
 def main() -> None:
