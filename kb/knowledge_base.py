@@ -22,39 +22,12 @@ from kb.index_keeper import IndexKeeper, NeedsBuild
 from kb.passages import indexed_parts, passage_text
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
-from kb.store import Store, StoreError, passage_hash
+from kb.store import Store, passage_hash
 from kb.vector_index import VectorIndex
 
 __all__ = ["IndexReport", "KnowledgeBase", "NeedsBuild"]
 ENCODE_BATCH = 64
 Progress = Callable[[int, int], None]
-
-
-class RestoreError(ValueError):
-    """A restore refused (the message says why)."""
-
-
-def restore(source: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, force: bool) -> tuple[int, int]:
-    """Replace the knowledge base in ``index_dir`` by a backup made by ``Store.backup``, then
-    rebuild its index; (sheets, vectors). Refuses to replace one unless ``force``."""
-    folder = config.index_dir(index_dir)
-    target = folder / config.DB_FILE
-    if target.exists() and not force:
-        raise RestoreError(f"{target} exists: use --force to replace it (back it up first)")
-    try:
-        backup = Store(source, readonly=True)
-    except StoreError as exc:
-        raise RestoreError(f"{source} is not a Recueil backup: {exc}") from None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        backup.restore_into(target)
-    finally:
-        backup.close()
-    kb = KnowledgeBase(folder)
-    try:
-        return kb.store.count(None), kb.update_vectors().vectors
-    finally:
-        kb.close()
 
 
 @dataclass

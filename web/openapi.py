@@ -86,7 +86,7 @@ def spec(server: str = "") -> dict[str, Any]:
         "paths": {
             "/api/search": {
                 "get": {
-                    "summary": "Hybrid search (rate-limited per client: 429 past the limit)",
+                    "summary": "Hybrid search (one search budget per client with facets and similar: 429 past it)",
                     "parameters": [Q, _int("limit", 1, 100, 10), _int("offset", 0, 1_000_000, 0), *FILTER_PARAMS],
                     "responses": {**_ok("SearchResults"), "429": ERROR},
                 }
@@ -103,16 +103,16 @@ def spec(server: str = "") -> dict[str, Any]:
             },
             "/api/practices/{sheet_id}/similar": {
                 "get": {
-                    "summary": "Nearest sheets",
+                    "summary": "Nearest sheets (counts in the client's search budget: 429 past it)",
                     "parameters": [ID, _int("limit", 1, 50, 5)],
-                    "responses": {**_ok("SimilarList"), "404": ERROR, "503": ERROR},  # 503: model not loaded
+                    "responses": {**_ok("SimilarList"), "404": ERROR, "429": ERROR, "503": ERROR},  # 503: no model
                 }
             },
             "/api/facets": {
                 "get": {
-                    "summary": "Facet counts for a query and filters",
+                    "summary": "Facet counts for a query and filters (a query counts in the search budget: 429)",
                     "parameters": [Q, *FILTER_PARAMS],
-                    "responses": _ok("Facets"),
+                    "responses": {**_ok("Facets"), "429": ERROR},
                 }
             },
         },

@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from kb.coverage import Coverage, coverage
 from kb.planner import Proposal, candidates, choose, read_block, workshop_block
 from kb.sheet import SHEET_ID
+from kb.text import strip_controls
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
+from web.extensions import search_budget
 from web.forms import ActionForm
 from web.knowledge import reader, shared
 
@@ -80,7 +82,7 @@ def rename_topic(key: str) -> WerkzeugResponse:
     if not current_user.is_authenticated:
         abort(401)
     form = ActionForm()
-    name = " ".join(request.form.get("name", "").split())
+    name = " ".join(strip_controls(request.form.get("name", "")).split())
     if not form.validate_on_submit() or not 0 < len(name) <= 120:
         abort(400)
     found, _ = current_topics()
@@ -159,16 +161,18 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
 
 
 @bp.get("/planifier")
+@search_budget
 def planner() -> tuple[str, int]:
     return planner_page(planner_args())
 
 
 @bp.post("/planifier")
+@search_budget
 def programme() -> tuple[str, int] | Response:
     """The edited programme: its preview (what prints), or downloaded as Markdown or PDF."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    block = request.form.get("bloc", "")[:MAX_BLOCK].replace("\r\n", "\n")
+    block = strip_controls(request.form.get("bloc", "")[:MAX_BLOCK]).replace("\r\n", "\n")
     args = planner_args()
     what = request.form.get("action", "apercu")
     if what == "apercu" or not block.strip():

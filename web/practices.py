@@ -14,7 +14,7 @@ from kb.search import normalise_filters
 from kb.search_options import FILTER_FACETS
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
-from web.extensions import configured_limit, limiter
+from web.extensions import search_budget
 from web.knowledge import (
     FILTER_LABELS,
     facets_view,
@@ -90,7 +90,7 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 
 @bp.get("/")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> str:
     query = request.args.get("q", "")[:500].strip()
     filters = filters_from(request.args)

@@ -227,6 +227,12 @@ def _migrate_13(db: sqlite3.Connection) -> None:
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_version'")
 
 
+def _migrate_14(db: sqlite3.Connection) -> None:
+    """A moderator's session version, part of every session's user id: signing out or changing
+    the password bumps it, so copies of older session cookies stop working (server-side logout)."""
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_1,
     _migrate_2,
@@ -241,5 +247,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_11,
     _migrate_12,
     _migrate_13,
+    _migrate_14,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
