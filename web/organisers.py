@@ -29,14 +29,12 @@ def current_topics() -> tuple[list[Topic], Coverage]:
     """Topics and coverage for the corpus as it is now, computed once per change of the corpus."""
     state = shared()
     with state.lock:
-        key = (
-            state.kb.store.vectors_version,
-            state.kb.store.db.execute("SELECT count(*) FROM topic_names").fetchone()[0],
-        )
+        key = (state.kb.store.vectors_version, state.kb.store.topic_state)
         if state.topics is None or state.topics[0] != key:
             state.kb.index  # noqa: B018 - bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
-            state.topics = (key, found, coverage(state.kb.store, state.kb.encoder, found))
+            key = (state.kb.store.vectors_version, state.kb.store.topic_state)  # the map may just have been saved
+            state.topics = (key, found, coverage(state.kb.store, found))
         return state.topics[1], state.topics[2]
 
 
@@ -78,6 +76,21 @@ def overview() -> str:
         action=ActionForm(),
         meetings=meetings(),
     )
+
+
+@bp.post("/themes/regrouper")
+def regroup_topics() -> WerkzeugResponse:
+    """A moderator asks for the sheets to be grouped afresh (surviving topics keep their names)."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = shared()
+    with state.lock:
+        topics(state.kb.store, state.kb.encoder.model_id, regroup=True)
+        state.topics = None
+    flash("Les fiches ont été regroupées à nouveau.")
+    return redirect(url_for("organisers.overview") + "#sujets", 303)
 
 
 @bp.post("/themes/<key>/renommer")
