@@ -51,7 +51,7 @@ def test_dates_summary_and_publication_kept_across_saves(counting_kb: KnowledgeB
     assert after.summary == chosen and after.summary_edited  # a moderator's text survives an edit
     assert after.published_at == first.published_at  # first publication is kept
     assert after.updated_at >= first.updated_at
-    log = contributions.audit_log(store)
+    log = store.audit_entries()
     assert log[0]["action"] == "summary" and chosen[:30] in log[0]["note"]
     contributions.edit_summary(store, DIJON, "", "alice")  # blank: back to the automatic extract
     assert store.publication(DIJON).summary == extract_summary(sheet)  # type: ignore[union-attr]
@@ -76,7 +76,7 @@ def test_contact_requests_are_stored_listed_and_closed_with_audit(
     assert contact.mark_handled(store, first, "alice") is None  # already closed
     assert [r.id for r in store.contact_requests(handled=False)] == [second]
     assert [r.id for r in store.contact_requests(handled=True)] == [first]
-    entry = contributions.audit_log(store)[0]
+    entry = store.audit_entries()[0]
     assert entry["action"] == "contact-handled" and entry["sheet_id"] == DIJON and entry["user"] == "alice"
 
 

@@ -85,7 +85,7 @@ def submission_page(template: str, token: str, **extra: object) -> str:
     """The contributor's private pages: their submission, its sheet's title and status."""
     state = shared()
     with state.lock:
-        found = contributions.submission(state.kb.store, token)
+        found = state.kb.store.submission(token)
         record = state.kb.store.record(found.sheet_id) if found else None
         target = state.kb.store.record(found.target_id) if found and found.target_id else None
     if found is None or record is None:

@@ -89,7 +89,7 @@ def published() -> str:
 def journal() -> str:
     state = shared()
     with state.lock:
-        entries = contributions.audit_log(state.kb.store)
+        entries = state.kb.store.audit_entries()
     return render_template("moderation/journal.html", entries=[entry_view(e) for e in entries])
 
 
@@ -99,7 +99,7 @@ def review_context(sheet_id: str, edit_form: SheetFields | None = None) -> dict[
         record = state.kb.store.record(sheet_id)
         if record is None:
             abort(404)
-        submission = contributions.submission_for(state.kb.store, sheet_id)
+        submission = state.kb.store.submission_for(sheet_id)
         published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
         target = state.kb.store.get_sheet(submission.target_id) if submission and submission.target_id else None
     if edit_form is None:

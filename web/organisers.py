@@ -31,7 +31,7 @@ def current_topics() -> tuple[list[Topic], Coverage]:
     with state.lock:
         key = (state.kb.store.vectors_version, state.kb.store.topic_state)
         if state.topics is None or state.topics[0] != key:
-            state.kb.index  # noqa: B018 - bring the stored vectors up to date first
+            state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
             key = (state.kb.store.vectors_version, state.kb.store.topic_state)  # the map may just have been saved
             state.topics = (key, found, coverage(state.kb.store, found))
