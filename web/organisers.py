@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.coverage import Coverage, coverage
 from kb.planner import Proposal, candidates, choose, read_block, workshop_block
+from kb.sessions import search_sessions
 from kb.sheet import SHEET_ID
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
@@ -171,6 +172,7 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
         more=more[:MORE_CANDIDATES],
         block=block,
         programme=read_block(block) if block.strip() else None,
+        matches=search_sessions(args.topic) if args.topic else [],
         edited=request.method == "POST",
         regions=vocabulary().regions,
         action=ActionForm(),
