@@ -430,12 +430,12 @@ def topics_command(as_json: bool, index_dir: Path | None) -> None:
 @handle_errors
 def coverage_command(index_dir: Path | None) -> None:
     """Themes by region, what each regional workshop covered, and the gaps."""
-    from kb.coverage import coverage
+    from kb.coverage import ELSEWHERE, UNDOCUMENTED, coverage
     from kb.topics import topics
 
     vocab = vocabulary()
     with open_kb(index_dir, readonly=True) as kb:
-        report = coverage(kb.store, kb.encoder, topics(kb.store, kb.encoder.model_id))
+        report = coverage(kb.store, topics(kb.store, kb.encoder.model_id))
     width = max(len(vocab.label("themes", t)) for t in report.themes)
     click.echo(" " * width + "  " + "  ".join(f"{r[:12]:>12}" for r in report.regions))
     for theme, counts in report.themes.items():
@@ -445,9 +445,15 @@ def coverage_command(index_dir: Path | None) -> None:
     for w in report.workshops:
         themes = ", ".join(vocab.label("themes", t) for t in w.themes)
         click.echo(f"  {w.region} · {w.session_label} « {w.session_title} »: {themes} ({len(w.practices)} sheets)")
-    click.echo("\nGaps (themes with practices elsewhere, none in the region):")
-    for region, gaps in report.gaps.items():
-        click.echo(f"  {region}: {', '.join(vocab.label('themes', t) for t in gaps) or '—'}")
+    for kind, title in (
+        (UNDOCUMENTED, "themes a session of the region treated, no sheet of the region documents"),
+        (ELSEWHERE, "themes documented elsewhere, none in the region; regions with sheets"),
+    ):
+        click.echo(f"\nGaps ({title}):")
+        for region in report.regions:
+            if kind == UNDOCUMENTED or region not in report.without_sheets:
+                labels = ", ".join(vocab.label("themes", t) for t in report.gaps(region, kind))
+                click.echo(f"  {region}: {labels or '—'}")
 
 
 @main.command(name="workshop")

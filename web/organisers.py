@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.coverage import Coverage, coverage
 from kb.planner import Proposal, candidates, choose, read_block, workshop_block
+from kb.sessions import search_sessions
 from kb.sheet import SHEET_ID
 from kb.text import strip_controls
 from kb.topics import Topic, rename, topics
@@ -31,11 +32,12 @@ def current_topics() -> tuple[list[Topic], Coverage]:
     """Topics and coverage for the corpus as it is now, computed once per change of the corpus."""
     state = shared()
     with state.topics_lock:  # computed by one thread (it may save the topic map), the others wait
-        key = (reader().vectors_version, reader().topic_name_count())
+        key = (reader().vectors_version, reader().topic_state)
         if state.topics is None or state.topics[0] != key:
             state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
-            state.topics = (key, found, coverage(reader(), state.kb.encoder, found))
+            key = (reader().vectors_version, reader().topic_state)  # the map may just have been saved
+            state.topics = (key, found, coverage(reader(), found))
         return state.topics[1], state.topics[2]
 
 
@@ -75,6 +77,21 @@ def overview() -> str:
         action=ActionForm(),
         meetings=meetings(),
     )
+
+
+@bp.post("/themes/regrouper")
+def regroup_topics() -> WerkzeugResponse:
+    """A moderator asks for the sheets to be grouped afresh (surviving topics keep their names)."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = shared()
+    with state.topics_lock:
+        topics(state.kb.store, state.kb.encoder.model_id, regroup=True)
+        state.topics = None
+    flash("Les fiches ont été regroupées à nouveau.")
+    return redirect(url_for("organisers.overview") + "#sujets", 303)
 
 
 @bp.post("/themes/<key>/renommer")
@@ -153,6 +170,7 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
         more=more[:MORE_CANDIDATES],
         block=block,
         programme=read_block(block) if block.strip() else None,
+        matches=search_sessions(args.topic) if args.topic else [],
         edited=request.method == "POST",
         regions=vocabulary().regions,
         action=ActionForm(),

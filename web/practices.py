@@ -12,6 +12,7 @@ from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
 from kb.search import normalise_filters
 from kb.search_options import FILTER_FACETS
+from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
 from web.extensions import search_budget
@@ -71,6 +72,7 @@ def toggle(args: dict[str, list[str]], name: str, value: str) -> dict[str, list[
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     return {
+        "speaker_differences": speaker_differences,
         "url_with": url_with,
         "toggle": toggle,
         "value_label": value_label,
@@ -190,7 +192,14 @@ def meetings_page() -> str:
     for s in sheets:
         if s.event:
             presented.setdefault((s.event, s.workshop or ""), []).append(s)
-    return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
+    query = " ".join(request.args.get("q", "").split())[:300]
+    return render_template(
+        "meetings.html",
+        all_meetings=list(meetings().values()),
+        presented=presented,
+        query=query,
+        matches=search_sessions(query) if query else [],
+    )
 
 
 @bp.get("/recueil")
