@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from tests.conftest import DEV_QUERIES
+from tests.helpers import DEV_QUERIES
 
 
 @pytest.fixture
