@@ -15,9 +15,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kb.files import write_atomic
+from kb.files import FileRefused, read_limited, write_atomic
 from kb.markdown_io import SheetError, write_sheet
-from kb.sheet import SECTIONS, Sheet
+from kb.rendering import render_markdown
+from kb.sheet import SECTIONS, Sheet, sheet_from_json
 from kb.survey_csv import write_csv
 from kb.validation import problems
 from kb.vocabulary import meetings, vocabulary
@@ -38,20 +39,27 @@ def to_json(sheets: Sequence[Sheet]) -> str:
 
 
 def from_json(path: str | os.PathLike[str]) -> tuple[list[Sheet], list[SheetError]]:
-    """Sheets from a JSON export; each invalid item is reported with its position."""
+    """Sheets from a JSON export; each invalid item is reported with its position and reason.
+
+    A file that cannot be read or parsed gives no sheet at all (so the import writes nothing).
+    """
     try:
-        items = json.loads(Path(path).read_text(encoding="utf-8"))
+        items = json.loads(read_limited(path, "json").decode("utf-8"))
+    except FileRefused as exc:
+        return [], [SheetError(path, exc.reason)]
     except (UnicodeDecodeError, ValueError) as exc:
         return [], [SheetError(path, f"not a JSON export ({exc})")]
+    except RecursionError:
+        return [], [SheetError(path, "not a JSON export (values nested too deeply)")]
     if not isinstance(items, list):
         return [], [SheetError(path, "a JSON export is a list of sheets")]
     sheets, errors = [], []
     for n, item in enumerate(items, 1):
         try:
-            sheet = Sheet.from_dict(item)
+            sheet = sheet_from_json(item)
             reasons = problems(sheet)
-        except (TypeError, AttributeError, ValueError) as exc:
-            reasons = [f"not a sheet ({exc})"]
+        except ValueError as exc:
+            reasons = [f"not a sheet: {exc}"]
         if reasons:
             errors.append(SheetError(f"{path}[{n}]", "; ".join(reasons)))
         else:
@@ -96,7 +104,6 @@ def compendium_css() -> str:
 
 def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
     """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page."""
-    from kb.rendering import render_markdown
 
     return Markup(
         templates()

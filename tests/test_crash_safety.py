@@ -203,7 +203,7 @@ def test_backup_while_writing_then_restore(writable_kb: KnowledgeBase, tmp_path:
 def test_restore_over_a_base_in_use_keeps_it_consistent(writable_kb: KnowledgeBase, tmp_path: Path) -> None:
     """--force replaces a base another process has open (its write-ahead log holding changes):
     through SQLite's backup API, that process then reads the restored content, nothing half."""
-    from kb.knowledge_base import RestoreError, restore
+    from kb.restore import RestoreError, restore
 
     backup = tmp_path / "sauvegarde.sqlite"
     writable_kb.store.backup(backup)

@@ -13,7 +13,7 @@ from kb.validation import problems
 from kb.vocabulary import meetings
 from web.errors import FORM_KEEPERS
 from web.extensions import configured_limit, limiter
-from web.forms import ContributionForm, french_number, sheet_date
+from web.forms import ContributionForm
 from web.knowledge import reader, shared
 from web.urls import absolute_url
 
@@ -27,8 +27,6 @@ def quoted(title: str) -> str:
 
 
 bp.add_app_template_filter(quoted, "quoted")
-bp.add_app_template_filter(french_number, "french_number")
-bp.add_app_template_filter(sheet_date, "sheet_date")
 bp.add_app_template_filter(contributions.duplicate_label, "duplicate_label")
 
 

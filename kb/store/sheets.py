@@ -164,6 +164,10 @@ class Sheets(Parts):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
 
+    def existing_ids(self, ids: Sequence[str]) -> list[str]:
+        """Which of ``ids`` are sheets already, whatever their status."""
+        return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE id IN {IN_JSON}", [json_list(ids)])]
+
     def ids_by_update(self, status: str) -> list[str]:
         """Ids of the sheets with this status, the least recently changed first (a queue)."""
         rows = self.db.execute("SELECT id FROM sheets WHERE status = ? ORDER BY updated_at, id", [status])
