@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from kb.encoder import Encoder
 from kb.knowledge_base import KnowledgeBase
-from tests.helpers import PRACTICES, CountingEncoder
+from tests.helpers import PRACTICES, CountingEncoder, KbFactory
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +49,6 @@ def practices_copy(tmp_path: Path) -> Path:
     target = tmp_path / "practices"
     shutil.copytree(PRACTICES, target)
     return target
-
-
-KbFactory = Callable[..., KnowledgeBase]
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from kb.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 PRACTICES = ROOT / "practices"
@@ -44,3 +46,6 @@ class CountingEncoder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded.extend(texts)
         return self._vectors(texts, "passage: ")
+
+
+KbFactory = Callable[..., KnowledgeBase]  # the make_kb fixture

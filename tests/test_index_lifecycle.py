@@ -14,8 +14,7 @@ import pytest
 
 from kb.knowledge_base import KnowledgeBase, NeedsBuild
 from kb.vector_index import INDEX_FILE, MANIFEST_FILE
-from tests.conftest import KbFactory
-from tests.helpers import CountingEncoder
+from tests.helpers import CountingEncoder, KbFactory
 
 
 def _build(kb: KnowledgeBase, practices: Path) -> None:
