@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from kb.knowledge_base import KnowledgeBase
 from kb.markdown_io import write_sheet
 from kb.sheet import SECTIONS, Sheet
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder
 from tests.inert import active_content
 
 
