@@ -8,6 +8,9 @@
    - the search latency again with one encoder thread, as in each of two gunicorn workers;
    - from 10,000 sheets, ``bench_index.py``: exact, HNSW, IVF-Flat and IVF-SQ8 side by side;
    - ``bench_http.py``: the server's start-up, wrk at 1/4/16 clients, the workers' memory.
+3. Hardening, on the seed corpus: ``bench_slow_clients.py`` (search latency and throughput of
+   each gunicorn worker class, alone and under 50 slow clients) and ``bench_rate_storage.py``
+   (the cost of one rate-limit check in memory, the shared SQLite file, Redis when installed).
 Every figure is printed beside its baseline from the same run; nothing is asserted.
 About 15 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
@@ -71,6 +74,9 @@ def main() -> None:
                 "--workers",
                 str(args.workers),
             )
+    print("\n=== hardening: slow clients by worker class, rate-limit storage", flush=True)
+    step("bench_slow_clients.py")
+    step("bench_rate_storage.py")
     print(f"\nwhole benchmark: {(time.perf_counter() - started) / 60:.1f} min")
 
 
