@@ -12,7 +12,7 @@
    each gunicorn worker class, alone and under 50 slow clients) and ``bench_rate_storage.py``
    (the cost of one rate-limit check in memory, the shared SQLite file, Redis when installed).
 Every figure is printed beside its baseline from the same run; nothing is asserted.
-About 15 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
+About 25 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
 Run: ``.venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--seconds 6]``.
 """
