@@ -16,6 +16,7 @@ import numpy as np
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.knowledge_base import KnowledgeBase
+from kb.search import similar_to_json
 from kb.sheet import SECTIONS, Sheet
 from kb.store import PUBLISHED, Store, Submission
 from kb.text import slugify
@@ -88,7 +89,7 @@ def submit(kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: st
     published sheet, applied to it when a moderator publishes it."""
     if target_id is not None:
         _require(kb, target_id, PUBLISHED)
-    similar = [{"id": s.id, "title": s.title, "score": round(score, 4)} for s, score in similar_published(kb, sheet)]
+    similar = similar_to_json(similar_published(kb, sheet))
     tokens: list[str] = []
 
     def record() -> None:

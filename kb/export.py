@@ -8,11 +8,11 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from kb.files import FileRefused, read_limited, write_atomic
@@ -24,7 +24,14 @@ from kb.validation import problems
 from kb.vocabulary import meetings, vocabulary
 
 FORMATS = ("json", "csv", "markdown", "recueil")
-TEMPLATES = Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@cache
+def templates() -> Any:
+    """The library's Jinja templates (imported when a compendium is rendered: the CLI starts without)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def to_json(sheets: Sequence[Sheet]) -> str:
@@ -97,8 +104,11 @@ def compendium_css() -> str:
 
 def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
     """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page."""
+
     return Markup(
-        TEMPLATES.get_template("_compendium_body.html").render(
+        templates()
+        .get_template("_compendium_body.html")
+        .render(
             groups=compendium(sheets),
             sections=SECTIONS,
             render=render_markdown,
@@ -110,7 +120,7 @@ def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
 
 def render_recueil(sheets: Sequence[Sheet]) -> str:
     """The compendium as one self-contained HTML file (``kb export --format recueil``)."""
-    return TEMPLATES.get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
+    return templates().get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
 
 
 def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:
@@ -118,7 +128,8 @@ def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> s
     if fmt == "markdown":
         count = to_markdown_dir(sheets, dest)
         return f"{count} Markdown files in {dest}"
-    text = {"json": to_json, "csv": to_csv, "recueil": render_recueil}[fmt](sheets)
+    writers: dict[str, Callable[[Sequence[Sheet]], str]] = {"json": to_json, "csv": to_csv, "recueil": render_recueil}
+    text = writers[fmt](sheets)
     if str(dest) == "-":
         return text
     write_atomic(dest, text.encode("utf-8"))

@@ -13,7 +13,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from kb.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, copy_database
+from kb import config
+from kb.store import MIGRATIONS, SCHEMA_VERSION, StoreError
 
 SchemaObject = tuple[str, str, str, str]  # type, name, table, SQL
 
@@ -37,18 +38,36 @@ def expected_schema(version: int) -> set[SchemaObject]:
         conn.close()
 
 
-def restore_backup(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> int:
-    """Check ``source``, copy it to ``target``, migrate the copy; returns the backup's version."""
-    version = check_backup(source)
-    conn = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
+class RestoreError(ValueError):
+    """A restore refused (the message says why)."""
+
+
+def restore(source: str | os.PathLike[str], index_dir: str | os.PathLike[str] | None, force: bool) -> tuple[int, int]:
+    """Replace the knowledge base in ``index_dir`` by a checked backup, migrate it to the current
+    version and rebuild its index; returns (sheets, vectors). Refuses to replace one unless ``force``."""
+    from kb.knowledge_base import KnowledgeBase
+
+    folder = config.index_dir(index_dir)
+    target = folder / config.DB_FILE
+    if target.exists() and not force:
+        raise RestoreError(f"{target} exists: use --force to replace it (back it up first)")
     try:
-        copy_database(conn, target)
+        check_backup(source)
+    except StoreError as exc:
+        raise RestoreError(f"{source} is not a Recueil backup: {exc}") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    backup = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
+    live = sqlite3.connect(target)
+    try:  # SQLite's backup API into a connection to the live base: its WAL stays consistent
+        backup.backup(live)
     finally:
-        conn.close()
-    for stale in ("-wal", "-shm"):
-        Path(f"{target}{stale}").unlink(missing_ok=True)
-    Store(target).close()  # migrates to the current version
-    return version
+        live.close()
+        backup.close()
+    kb = KnowledgeBase(folder)  # opening for writing migrates to the current version
+    try:
+        return kb.store.count(None), kb.update_vectors().vectors
+    finally:
+        kb.close()
 
 
 def check_backup(path: str | os.PathLike[str]) -> int:

@@ -239,7 +239,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
-def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
+def english_shape(folded_word: str) -> bool:
+    """Whether a word looks English (-ing, -ship, wh-, th-, w…): French words rarely do."""
+    return bool(_ENGLISH_SHAPE.search(folded_word))
+
+
+def _old_detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr' or 'en', from stop words, accents and English word shapes.
 
     When these cues tie (short queries such as "mobilising women"), the query is French if most of

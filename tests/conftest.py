@@ -43,6 +43,10 @@ class CountingEncoder:
             rows.append(v / np.linalg.norm(v))
         return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
 
+    def load(self) -> CountingEncoder:
+        """Nothing to load (the real encoder loads its engine here)."""
+        return self
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._vectors(texts, "query: ")
 

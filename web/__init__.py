@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         formatting,
         forms,
+        glossary,
         knowledge,
         moderation,
         organisers,
@@ -104,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(organisers.bp)
+    glossary.init_app(app)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
     knowledge.init_app(app)
     return app

@@ -14,7 +14,7 @@ table-level helper such as sqlite-utils does not express.
 
 from __future__ import annotations
 
-from kb.store.base import PUBLISHED, StoreError, copy_database, now
+from kb.store.base import PUBLISHED, StoreError, now
 from kb.store.moderation import ContactRequest, Moderation, Submission
 from kb.store.parts import Part, passage_hash, passage_text
 from kb.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -33,7 +33,6 @@ __all__ = [
     "Store",
     "StoreError",
     "Submission",
-    "copy_database",
     "now",
     "passage_hash",
     "passage_text",

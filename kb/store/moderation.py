@@ -150,6 +150,16 @@ class Moderation(Database):
             self.db.executemany("INSERT INTO topic_map VALUES (?, ?)", sorted(members.items()))
             self.db.executemany("INSERT INTO topic_labels VALUES (?, ?)", sorted(labels.items()))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('topic_model', ?)", [model])
+            self.db.execute(
+                "INSERT INTO meta VALUES ('topic_map_version', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+
+    @property
+    def topic_state(self) -> tuple[int, int]:
+        """Changes when the topic map is saved or a topic is named: other processes recompute."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'topic_map_version'").fetchone()
+        return int(row[0]) if row else 0, self.topic_name_count()
 
     # -- contact requests ------------------------------------------------------------------------
     def add_contact_request(self, sheet_id: str, name: str, email: str, message: str) -> int:
