@@ -8,23 +8,30 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from kb.files import write_atomic
+from kb.files import FileRefused, read_limited, write_atomic
 from kb.markdown_io import SheetError, write_sheet
 from kb.rendering import render_markdown
-from kb.sheet import SECTIONS, Sheet
+from kb.sheet import SECTIONS, Sheet, sheet_from_json
 from kb.survey_csv import write_csv
 from kb.validation import problems
 from kb.vocabulary import meetings, vocabulary
 
 FORMATS = ("json", "csv", "markdown", "recueil")
-TEMPLATES = Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@cache
+def templates() -> Any:
+    """The library's Jinja templates (imported when a compendium is rendered: the CLI starts without)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def to_json(sheets: Sequence[Sheet]) -> str:
@@ -32,20 +39,27 @@ def to_json(sheets: Sequence[Sheet]) -> str:
 
 
 def from_json(path: str | os.PathLike[str]) -> tuple[list[Sheet], list[SheetError]]:
-    """Sheets from a JSON export; each invalid item is reported with its position."""
+    """Sheets from a JSON export; each invalid item is reported with its position and reason.
+
+    A file that cannot be read or parsed gives no sheet at all (so the import writes nothing).
+    """
     try:
-        items = json.loads(Path(path).read_text(encoding="utf-8"))
+        items = json.loads(read_limited(path, "json").decode("utf-8"))
+    except FileRefused as exc:
+        return [], [SheetError(path, exc.reason)]
     except (UnicodeDecodeError, ValueError) as exc:
         return [], [SheetError(path, f"not a JSON export ({exc})")]
+    except RecursionError:
+        return [], [SheetError(path, "not a JSON export (values nested too deeply)")]
     if not isinstance(items, list):
         return [], [SheetError(path, "a JSON export is a list of sheets")]
     sheets, errors = [], []
     for n, item in enumerate(items, 1):
         try:
-            sheet = Sheet.from_dict(item)
+            sheet = sheet_from_json(item)
             reasons = problems(sheet)
-        except (TypeError, AttributeError, ValueError) as exc:
-            reasons = [f"not a sheet ({exc})"]
+        except ValueError as exc:
+            reasons = [f"not a sheet: {exc}"]
         if reasons:
             errors.append(SheetError(f"{path}[{n}]", "; ".join(reasons)))
         else:
@@ -90,8 +104,11 @@ def compendium_css() -> str:
 
 def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
     """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page."""
+
     return Markup(
-        TEMPLATES.get_template("_compendium_body.html").render(
+        templates()
+        .get_template("_compendium_body.html")
+        .render(
             groups=compendium(sheets),
             sections=SECTIONS,
             render=render_markdown,
@@ -103,7 +120,7 @@ def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
 
 def render_recueil(sheets: Sequence[Sheet]) -> str:
     """The compendium as one self-contained HTML file (``kb export --format recueil``)."""
-    return TEMPLATES.get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
+    return templates().get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
 
 
 def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:
@@ -111,7 +128,8 @@ def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> s
     if fmt == "markdown":
         count = to_markdown_dir(sheets, dest)
         return f"{count} Markdown files in {dest}"
-    text = {"json": to_json, "csv": to_csv, "recueil": render_recueil}[fmt](sheets)
+    writers: dict[str, Callable[[Sequence[Sheet]], str]] = {"json": to_json, "csv": to_csv, "recueil": render_recueil}
+    text = writers[fmt](sheets)
     if str(dest) == "-":
         return text
     write_atomic(dest, text.encode("utf-8"))

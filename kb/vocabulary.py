@@ -50,10 +50,6 @@ class Meeting:
     sources: tuple[str, ...]
     sessions: tuple[Session, ...] = field(default=())
 
-    @property
-    def year(self) -> int | None:
-        return int(self.date[:4]) if self.date else None
-
     def session(self, session_id: str | None) -> Session | None:
         return next((s for s in self.sessions if s.id == session_id), None)
 

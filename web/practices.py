@@ -10,16 +10,18 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
+from kb.search import normalise_filters
+from kb.search_options import FILTER_FACETS
 from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import meetings, vocabulary
-from web.extensions import configured_limit, limiter
+from web.extensions import search_budget
 from web.knowledge import (
     FILTER_LABELS,
-    closest_themes,
     facets_view,
     filters_from,
     published_or_404,
+    reader,
     run_search,
     shared,
     value_label,
@@ -28,11 +30,7 @@ from web.urls import absolute_url
 
 bp = Blueprint("practices", __name__)
 MAX_PAGE = 10_000
-SORTS = {
-    "title": ("Titre", lambda s: s.title.casefold()),
-    "region": ("Région", lambda s: ((s.region or "~").casefold(), s.title.casefold())),
-    "date": ("Date", lambda s: (s.date or "0000", s.title.casefold())),
-}
+SORT_LABELS = {"title": "Titre", "region": "Région", "date": "Date"}  # the keys of Store.browse's sorts
 
 
 def page_size() -> int:
@@ -94,7 +92,7 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 
 @bp.get("/")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> str:
     query = request.args.get("q", "")[:500].strip()
     filters = filters_from(request.args)
@@ -102,7 +100,6 @@ def search() -> str:
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
-    suggestions = closest_themes(query) if query and not results.total else []
     return render_template(
         "search.html",
         query=query,
@@ -112,7 +109,6 @@ def search() -> str:
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
-        suggestions=suggestions,
         endpoint="practices.search",
     )
 
@@ -121,12 +117,12 @@ def search() -> str:
 def browse() -> str:
     filters = filters_from(request.args)
     sort = request.args.get("tri", "title")
-    sort = sort if sort in SORTS else "title"
+    sort = sort if sort in SORT_LABELS else "title"
     descending = request.args.get("ordre") == "desc"
-    everything = run_search("", filters, 100_000, 0)
-    sheets = sorted((h.sheet for h in everything.hits), key=SORTS[sort][1], reverse=descending)
+    wanted = {FILTER_FACETS[name]: values for name, values in normalise_filters(filters).items()}
+    ids = reader().filter_ids(wanted)  # every match: the total and the facets' counts
     size, page = page_size(), page_number()
-    pages = max(1, -(-len(sheets) // size))
+    pages = max(1, -(-len(ids) // size))
     args = current_args("", filters)
     if sort != "title":
         args["tri"] = [sort]
@@ -134,16 +130,16 @@ def browse() -> str:
         args["ordre"] = ["desc"]
     return render_template(
         "browse.html",
-        sheets=sheets[(page - 1) * size : page * size],
-        total=len(sheets),
+        sheets=reader().browse(wanted, sort, descending, size, (page - 1) * size),
+        total=len(ids),
         page=page,
         pages=pages,
-        facets=facets_view(everything.ids, filters),
+        facets=facets_view(ids, filters),
         filters=filters,
         args=args,
         sort=sort,
         descending=descending,
-        sorts={k: v[0] for k, v in SORTS.items()},
+        sorts=SORT_LABELS,
         endpoint="practices.browse",
     )
 
@@ -154,8 +150,7 @@ def sheet(sheet_id: str) -> str:
     state = shared()
     similar = []
     if state.ready:  # without the model, the page comes without its similar sheets
-        with state.lock:
-            similar = state.kb.similar(found.id, 5)
+        similar = state.kb.similar(found.id, 5)
     meeting = meetings().get(found.event or "")
     session = meeting.session(found.workshop) if meeting else None
     rendered = {key: render_markdown(text) for key, text in found.sections.items()}
@@ -192,9 +187,7 @@ def sheet_json(sheet_id: str) -> Response:
 
 @bp.get("/rencontres")
 def meetings_page() -> str:
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     presented: dict[tuple[str, str], list[Sheet]] = {}
     for s in sheets:
         if s.event:
@@ -214,9 +207,7 @@ def recueil() -> str:
     """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
     from kb.export import render_compendium_body
 
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     return render_template("recueil.html", body=render_compendium_body(sheets))
 
 

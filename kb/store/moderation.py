@@ -82,8 +82,25 @@ class Moderation(Database):
         with self.transaction():
             if self.password_hash(name) is not None:
                 return False
-            self.db.execute("INSERT INTO users VALUES (?, ?, ?)", [name, password_hash, now()])
+            self.db.execute(
+                "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)", [name, password_hash, now()]
+            )
             return True
+
+    def session_version(self, user: str) -> int | None:
+        """The moderator's current session version (None: no such moderator)."""
+        row = self.db.execute("SELECT session_version FROM users WHERE name = ?", [user]).fetchone()
+        return None if row is None else int(row[0])
+
+    def end_sessions(self, user: str, password_hash: str | None = None) -> bool:
+        """Invalidate every session of the moderator (and set a new password hash when given)."""
+        with self.transaction():
+            changed = self.db.execute(
+                "UPDATE users SET session_version = session_version + 1, "
+                "password_hash = coalesce(?, password_hash) WHERE name = ?",
+                [password_hash, user],
+            ).rowcount
+        return bool(changed)
 
     # -- audit log -----------------------------------------------------------------------------
     def add_audit(
