@@ -100,3 +100,21 @@ def test_chart_labels_wrap_and_the_numbers_fold(page, base_url: str) -> None:  #
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, "charts-390")
+
+
+def test_the_receipt_copies_the_private_link(browser, writable_app, writable_url: str) -> None:  # noqa: F811
+    from kb.sheet import Sheet
+
+    kb = writable_app.extensions["recueil"].kb
+    draft = Sheet(id="une-fiche-envoyee", title="« Chantier ouvert » : les habitants visitent le chantier")
+    draft.sections["context"] = "Les habitants découvrent le chantier de leur quartier."
+    token = contributions.submit(kb, draft, "Camille Exemple", "camille@example.org")
+    context = browser.new_context(locale="fr-FR", permissions=["clipboard-read", "clipboard-write"])
+    tab = context.new_page()
+    tab.goto(f"{writable_url}/contribuer/merci/{token}")
+    assert "« « " not in tab.locator(".notice").inner_text()
+    tab.get_by_role("button", name="Copier le lien").click()
+    tab.wait_for_function("document.querySelector('.copied').textContent.length > 0")
+    assert tab.locator(".copied").inner_text() == "Lien copié."
+    assert tab.evaluate("navigator.clipboard.readText()").endswith(f"/contribuer/suivi/{token}")
+    context.close()
