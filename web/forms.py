@@ -139,12 +139,6 @@ class SheetFields(Form):
         "Territoire (ville, département, quartier…)",
         validators=[Optional(), MaxLength(MAX_FIELD)],
     )
-    themes = MultiCheckbox(
-        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
-    )
-    publics = MultiCheckbox("Publics", choices=_choices("publics"))
-    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
-    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
     month = SelectField(
         "Mois de la pratique",
         choices=[SelectChoice("", "Non précisé"), *(SelectChoice(f"{i:02d}", m) for i, m in enumerate(MONTHS, 1))],
@@ -167,6 +161,13 @@ class SheetFields(Form):
     )
     advice = TextAreaField("Conseils", validators=[Optional(), MaxLength(MAX_SECTION)])
     outlook = TextAreaField("Perspectives", validators=[Optional(), MaxLength(MAX_SECTION)])
+
+    themes = MultiCheckbox(
+        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
+    )
+    publics = MultiCheckbox("Publics", choices=_choices("publics"))
+    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
+    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -237,6 +238,7 @@ class ContributionForm(SheetFields):
         "J'accepte que mon nom et mon adresse e-mail soient conservés par l'équipe de Recueil pour me recontacter "
         "au sujet de cette fiche. Ils ne sont jamais publiés.",
         validators=[DataRequired("Votre accord est nécessaire pour envoyer la fiche.")],
+        render_kw={"data-summary": "Votre accord"},  # the error summary's name for this long label
     )
 
 
