@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.validation import MAX_FIELD, MAX_SECTION
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, vocabulary
 
 REQUIRED = "Ce champ est obligatoire."
 MAX_ORGANISATIONS = 10
@@ -29,7 +29,7 @@ def _workshop_choices() -> list[SelectChoice]:
     out = [SelectChoice("", "Aucun")]
     for meeting in meetings().values():
         out += [
-            SelectChoice(f"{meeting.id}/{s.id}", f"{s.label} : {s.title}", optgroup=meeting.title)
+            SelectChoice(f"{meeting.id}/{s.id}", s.heading, optgroup=meeting.title)
             for s in meeting.sessions
         ]
     return out
@@ -58,11 +58,11 @@ class SheetFields(FlaskForm):
         validators=[Optional(), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
     )
     themes = MultiCheckbox(
-        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
+        FACET_LABELS["themes"], choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
     )
-    publics = MultiCheckbox("Publics", choices=_choices("publics"))
-    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
-    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
+    publics = MultiCheckbox(FACET_LABELS["publics"], choices=_choices("publics"))
+    market_types = MultiCheckbox(FACET_LABELS["market_types"], choices=_choices("market_types"))
+    actor_types = MultiCheckbox(FACET_LABELS["actor_types"], choices=_choices("actor_types"))
     workshop = SelectField("Présentée lors d'une rencontre ?", validators=[Optional()])
     context = TextAreaField(
         "Contexte",
@@ -130,23 +130,55 @@ class SheetFields(FlaskForm):
             getattr(self, key).data = sheet.sections[key]
 
 
-class ContributionForm(SheetFields):
-    contact_name = StringField(
+def name_field() -> StringField:
+    return StringField(
         "Votre nom", validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")]
     )
-    contact_email = StringField(
+
+
+def email_field(description: str) -> StringField:
+    return StringField(
         "Votre adresse e-mail",
-        description="Pour vous recontacter ; jamais publiée.",
+        description=description,
         validators=[
             DataRequired(REQUIRED),
             Email("Adresse e-mail invalide."),
             Length(max=200, message="200 caractères au plus."),
         ],
     )
+
+
+class ContributionForm(SheetFields):
+    contact_name = name_field()
+    contact_email = email_field("Pour vous recontacter ; jamais publiée.")
     consent = BooleanField(
         "J'accepte que mon nom et mon adresse e-mail soient conservés par l'équipe de Recueil pour me recontacter "
         "au sujet de cette fiche. Ils ne sont jamais publiés.",
         validators=[DataRequired("Votre accord est nécessaire pour envoyer la fiche.")],
+    )
+
+
+class ContactRequestForm(FlaskForm):
+    """« Demander une mise en relation »: read by moderators only, who answer by their own means."""
+
+    name = name_field()
+    email = email_field("Pour que l'équipe de Recueil vous réponde ; jamais publiée ni transmise sans votre accord.")
+    message = TextAreaField(
+        "Votre message",
+        description="Qui vous êtes, ce que vous aimeriez savoir sur cette pratique.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=10, max=2000, message="Entre 10 et 2000 caractères."),
+        ],
+    )
+
+
+class SummaryForm(FlaskForm):
+    summary = TextAreaField(
+        "En bref",
+        description="Deux ou trois phrases recopiées de la fiche, telles qu'elles y sont écrites. "
+        "Vide : l'extrait automatique.",
+        validators=[Length(max=800, message="800 caractères au plus.")],
     )
 
 

@@ -15,7 +15,7 @@ from kb.encoder import EncoderError
 from kb.knowledge_base import KnowledgeBase
 from kb.search import FILTERS, Results
 from kb.sheet import Sheet
-from kb.vocabulary import FACETS, meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, FACETS, meetings, vocabulary
 
 # URL filter name -> (facet key in store counts, French label)
 FILTER_LABELS = {
@@ -26,6 +26,16 @@ FILTER_LABELS = {
     "actor_type": ("actor_types", "Type d'acteur"),
     "event": ("event", "Rencontre"),
     "year": ("year", "Année"),
+}
+# URL filter name -> heading of its group of facets (the tag facets' names are the vocabulary's)
+GROUP_LABELS = {
+    "region": "Régions",
+    "theme": FACET_LABELS["themes"],
+    "public": FACET_LABELS["publics"],
+    "market_type": FACET_LABELS["market_types"],
+    "actor_type": FACET_LABELS["actor_types"],
+    "event": "Rencontres",
+    "year": "Années",
 }
 MAX_FILTER_VALUES = 20
 
@@ -109,7 +119,7 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
     """Facets for a template or the API: each value with its count, label and selection."""
     counts = facet_counts(ids)
     out = []
-    for name, (facet, label) in FILTER_LABELS.items():
+    for name, (facet, _) in FILTER_LABELS.items():
         values = [
             {"value": v, "label": value_label(name, v), "count": n, "selected": v in active.get(name, [])}
             for v, n in counts[facet].items()
@@ -117,7 +127,7 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
         for v in active.get(name, []):  # a selected value with no match still shows, to be removable
             if v not in counts[facet]:
                 values.append({"value": v, "label": value_label(name, v), "count": 0, "selected": True})
-        out.append({"name": name, "label": label, "values": values})
+        out.append({"name": name, "label": GROUP_LABELS[name], "values": values})
     return out
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kb.markdown_io import dump_sheet
+from kb.search import FILTERS
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary
+from web.documents import pdf_response
 from web.extensions import configured_limit, limiter
+from web.forms import ContactRequestForm
 from web.knowledge import (
     FILTER_LABELS,
     closest_themes,
@@ -81,6 +85,8 @@ def helpers() -> dict[str, Any]:
         "vocab": vocabulary(),
         "meetings": meetings(),
         "sections": SECTIONS,
+        "facet_labels": FACET_LABELS,
+        "source_name": source_name,
     }
 
 
@@ -93,25 +99,56 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 @bp.get("/")
 @limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
-def search() -> str:
-    query = request.args.get("q", "")[:500].strip()
+def search() -> tuple[str, int] | str:
+    """The home page without a query or filters; the results page with them (``/?q=…``)."""
     filters = filters_from(request.args)
+    if "q" not in request.args and not filters and "page" not in request.args:
+        return home()
+    query = request.args.get("q", "")[:500].strip()
     size = page_size()
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
     suggestions = closest_themes(query) if query and not results.total else []
-    return render_template(
+    beyond = results.total > 0 and page > pages  # « page 99 » of a single page
+    page_html = render_template(
         "search.html",
         query=query,
         results=results,
         page=page,
         pages=pages,
+        beyond=beyond,
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
         suggestions=suggestions,
         endpoint="practices.search",
+        back=request.full_path.rstrip("?"),
+    )
+    return (page_html, 404) if beyond else page_html
+
+
+def home() -> str:
+    """What Recueil is, how many practices from which meetings, ways in, the latest sheets."""
+    state = shared()
+    with state.lock:
+        store = state.kb.store
+        ids = store.sheet_ids()
+        counts = store.facet_counts(ids)
+        latest = store.latest_published(5)
+    by_meeting = [(m, counts["event"].get(m.id, 0)) for m in meetings().values()]
+
+    def entries(facet: str) -> list[tuple[str, str, int]]:
+        ranked = sorted(counts[facet].items(), key=lambda kv: (-kv[1], vocabulary().label(facet, kv[0])))
+        return [(key, vocabulary().label(facet, key), n) for key, n in ranked]
+
+    return render_template(
+        "home.html",
+        total=len(ids),
+        by_meeting=by_meeting,
+        themes=entries("themes"),
+        publics=entries("publics"),
+        latest=latest,
     )
 
 
@@ -143,29 +180,83 @@ def browse() -> str:
         descending=descending,
         sorts={k: v[0] for k, v in SORTS.items()},
         endpoint="practices.browse",
+        back=request.full_path.rstrip("?"),
     )
 
 
-@bp.get("/fiches/<sheet_id>")
-def sheet(sheet_id: str) -> str:
-    found = published_or_404(sheet_id)
+BACK_KEYS = {"q", "page", "tri", "ordre", *FILTERS}
+
+
+def back_link(value: str | None) -> str | None:
+    """The results a sheet was opened from, for « Retour aux résultats »: only the search or the
+    list of sheets, with their own arguments (never another site or page)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path not in (url_for("practices.search"), url_for("practices.browse")):
+        return None
+    args = [(k, v) for k, v in parse_qsl(parts.query) if k in BACK_KEYS]
+    return parts.path + (f"?{urlencode(args)}" if args else "")
+
+
+def mail_link(sheet: Sheet, summary: str, link: str) -> str:
+    """``mailto:`` with a French subject and message presenting the sheet (the sender picks who)."""
+    subject = f"Une pratique de la clause sociale : {sheet.title}"
+    body = (
+        "Bonjour,\n\nCette pratique du Recueil des bonnes pratiques de la clause sociale "
+        f"pourrait vous intéresser :\n\n{sheet.title}\n{summary}\n\n{link}\n"
+    )
+    return f"mailto:?subject={quote(subject)}&body={quote(body)}"
+
+
+def sheet_context(found: Sheet) -> dict[str, Any]:
+    """What the sheet's page and its PDF show besides the sheet itself."""
+    state = shared()
+    with state.lock:
+        publication = state.kb.store.publication(found.id)
+    meeting = meetings().get(found.event or "")
+    summary = publication.summary if publication else ""
+    permalink = absolute_url("practices.sheet", sheet_id=found.id)
+    return {
+        "sheet": found,
+        "rendered": {key: render_markdown(text) for key, text in found.sections.items()},
+        "missing": [heading for key, heading in SECTIONS.items() if not found.sections[key].strip()],
+        "meeting": meeting,
+        "session": meeting.session(found.workshop) if meeting else None,
+        "publication": publication,
+        "summary": summary,
+        "source": source_name(found.source),
+        "permalink": permalink,
+        "mail_link": mail_link(found, summary, permalink),
+    }
+
+
+def render_sheet(found: Sheet, contact_form: ContactRequestForm | None = None) -> str:
     state = shared()
     similar = []
     if state.ready:  # without the model, the page comes without its similar sheets
         with state.lock:
             similar = state.kb.similar(found.id, 5)
-    meeting = meetings().get(found.event or "")
-    session = meeting.session(found.workshop) if meeting else None
-    rendered = {key: render_markdown(text) for key, text in found.sections.items()}
     return render_template(
         "sheet.html",
-        sheet=found,
-        rendered=rendered,
+        **sheet_context(found),
         similar=similar,
-        meeting=meeting,
-        session=session,
-        permalink=absolute_url("practices.sheet", sheet_id=found.id),
+        back=back_link(request.args.get("retour")),
+        contact_form=contact_form or ContactRequestForm(),
+        contact_open=contact_form is not None,
     )
+
+
+@bp.get("/fiches/<sheet_id>")
+def sheet(sheet_id: str) -> str:
+    return render_sheet(published_or_404(sheet_id))
+
+
+@bp.get("/fiches/<sheet_id>.pdf")
+def sheet_pdf(sheet_id: str) -> Response:
+    found = published_or_404(sheet_id)
+    html = render_template("sheet_pdf.html", doc=sheet_context(found))
+    return pdf_response(html, f"{found.id}.pdf", header=f"Recueil · {found.title}")
 
 
 @bp.get("/fiches/<sheet_id>.md")
@@ -173,7 +264,7 @@ def sheet_markdown(sheet_id: str) -> Response:
     found = published_or_404(sheet_id)
     return Response(
         dump_sheet(found),
-        mimetype="text/markdown; charset=utf-8",
+        content_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{found.id}.md"'},
     )
 
@@ -200,12 +291,49 @@ def meetings_page() -> str:
     return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
 
 
+def selected_sheets() -> tuple[list[Sheet], str, dict[str, list[str]]]:
+    """The published sheets of the compendium: all, or those of the query and filters in the URL
+    (« le recueil de ces 4 fiches »), in the order of the results."""
+    query = request.args.get("q", "")[:500].strip()
+    filters = filters_from(request.args)
+    if query or filters:
+        return [hit.sheet for hit in run_search(query, filters, 100_000, 0).hits], query, filters
+    state = shared()
+    with state.lock:
+        return state.kb.store.sheets(), query, filters
+
+
+def selection_label(query: str, filters: dict[str, list[str]]) -> str:
+    """« recherche « insertion des jeunes » · Thème : Formation », for a compendium's cover."""
+    parts = [f"recherche « {query} »"] if query else []
+    parts += [f"{FILTER_LABELS[name][1]} : {value_label(name, v)}" for name, values in filters.items() for v in values]
+    return " · ".join(parts)
+
+
 @bp.get("/recueil")
 def recueil() -> str:
     """The printable compendium of all published sheets, grouped by theme."""
     from kb.export import render_recueil
 
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets, _, _ = selected_sheets()
     return render_recueil(sheets, standalone=False, stylesheet_href=url_for("static", filename="recueil.css"))
+
+
+@bp.get("/recueil.pdf")
+def recueil_pdf() -> Response:
+    """The compendium as a PDF: a cover (date, number of sheets), a table of contents whose page
+    numbers are the pages', one theme after another, each sheet with its « En bref »."""
+    from kb.export import compendium
+
+    sheets, query, filters = selected_sheets()
+    contexts = {sheet.id: sheet_context(sheet) for sheet in sheets}
+    html = render_template(
+        "recueil_pdf.html",
+        groups=compendium(sheets),
+        contexts=contexts,
+        count=len(sheets),
+        selection=selection_label(query, filters),
+        today=date.today(),
+    )
+    name = "recueil-selection.pdf" if query or filters else "recueil.pdf"
+    return pdf_response(html, name)
