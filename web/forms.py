@@ -28,10 +28,7 @@ def _choices(facet: str) -> list[SelectChoice]:
 def _workshop_choices() -> list[SelectChoice]:
     out = [SelectChoice("", "Aucun")]
     for meeting in meetings().values():
-        out += [
-            SelectChoice(f"{meeting.id}/{s.id}", s.heading, optgroup=meeting.title)
-            for s in meeting.sessions
-        ]
+        out += [SelectChoice(f"{meeting.id}/{s.id}", s.heading, optgroup=meeting.title) for s in meeting.sessions]
     return out
 
 
