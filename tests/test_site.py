@@ -60,7 +60,8 @@ def test_results_fold_the_filters_and_link_the_tags(client: FlaskClient) -> None
     assert html.index('<details class="filters"') < html.index('<ol class="cards"')
     assert "<summary>Filtrer</summary>" in client.get("/?q=clause").get_data(as_text=True)
     themes = client.get("/?q=clause").get_data(as_text=True).split("<h3>Thèmes</h3>")[1].split("</section>")[0]
-    assert themes.count("<li>") == 16 and themes.index("Voir plus") > themes.index("<li>")  # the tail is folded
+    shown, folded = themes.split('<details class="more">')  # the tail of a long group is folded
+    assert shown.count("<li>") == 6 and folded.count("<li>") > 0 and "Voir plus" in folded
     card = re.search(r'<article class="card">.*?</article>', html, re.S).group(0)  # type: ignore[union-attr]
     assert re.search(r'<ul class="tags"[^>]*><li><a href="/\?theme=', card)  # tags are links on cards too
     link = re.search(r'<h3><a href="([^"]+)"', card).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
