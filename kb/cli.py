@@ -206,7 +206,7 @@ def stats(index_dir: Path | None) -> None:
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=config.ROOT / "benchmarks" / "cache",
+    default=config.home() / "benchmarks" / "cache",
     show_default=True,
     help="Where the encoded sentence pool is cached.",
 )
@@ -507,47 +507,104 @@ def user_add(name: str, password: str, index_dir: Path | None) -> None:
 
 
 @main.command(name="eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("queries", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--offtopic",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Off-topic queries (lang<TAB>query): the share with no strong hit.",
+)
+@click.option(
+    "--tags",
+    "tag_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tag queries (lang<TAB>query<TAB>tag): the share whose first hits all carry the tag.",
+)
 @click.option("--k", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--modes", default="hybrid,dense,keyword", show_default=True, help="Comma-separated modes to compare.")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--verbose", "-v", is_flag=True, help="Show each query's ranking.")
+@click.option("--verbose", "-v", is_flag=True, help="Show each query's ranking (+ marks a strong hit).")
 @index_dir_option
 @handle_errors
-def eval_command(queries: Path, k: int, modes: str, as_json: bool, verbose: bool, index_dir: Path | None) -> None:
-    """Recall@k, MRR and nDCG@10 of the search, overall and by language."""
+def eval_command(
+    queries: Path | None,
+    offtopic: Path | None,
+    tag_file: Path | None,
+    k: int,
+    modes: str,
+    as_json: bool,
+    verbose: bool,
+    index_dir: Path | None,
+) -> None:
+    """R@1, recall@k, MRR, nDCG@10 and strong-marking of the search, overall and by language;
+    with --offtopic and --tags, the share of off-topic queries with no strong hit and of tag
+    queries whose first hits carry the tag."""
     from kb import evaluate
+    from kb.vocabulary import FACETS
 
+    if not (queries or offtopic or tag_file):
+        raise click.UsageError("give a QUERIES file, --offtopic FILE or --tags FILE")
+    known = {key for facet in FACETS for key in vocabulary().terms[facet]}
     try:
-        items = evaluate.read_queries(queries)
+        items = evaluate.read_queries(queries) if queries else []
+        noise = evaluate.read_offtopic(offtopic) if offtopic else []
+        tagged = evaluate.read_tag_queries(tag_file, known) if tag_file else []
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = set(wanted) - {"hybrid", "dense", "keyword"}
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
-    report: dict[str, Any] = {}
+    report: dict[str, dict[str, Any]] = {}
     with open_kb(index_dir, readonly=True) as kb:
         sheets = kb.store.sheets()
         for mode in wanted:
 
-            def rank(query: str, mode: str = mode) -> list[str]:
-                return [h.sheet.id for h in kb.search(query, limit=len(sheets), mode=mode).hits]  # type: ignore[arg-type]
+            def rank(query: str, mode: str = mode) -> evaluate.Ranking:
+                hits = kb.search(query, limit=len(sheets), mode=mode).hits  # type: ignore[arg-type]
+                strong = frozenset(h.sheet.id for h in hits if getattr(h, "match", None) == "strong")
+                return evaluate.Ranking([h.sheet.id for h in hits], strong)
 
-            results = evaluate.run(items, sheets, rank)
-            scores = evaluate.score(results, k)
-            report[mode] = {"all": scores.as_dict(k), **{lang: s.as_dict(k) for lang, s in scores.by_language.items()}}
-            if verbose and not as_json:
-                click.echo(f"-- {mode}")
-                for r in results:
-                    top = ", ".join(("*" if sid in r.relevant else " ") + sid for sid in r.ranked[:3])
-                    click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
+            rows = report.setdefault(mode, {})
+            if items:
+                results = evaluate.run(items, sheets, rank)
+                scores = evaluate.score(results, k)
+                rows.update(
+                    {"all": scores.as_dict(k), **{lang: s.as_dict(k) for lang, s in scores.by_language.items()}}
+                )
+                if verbose and not as_json:
+                    click.echo(f"-- {mode}")
+                    for r in results:
+                        top = ", ".join(
+                            ("*" if sid in r.relevant else " ") + sid + ("+" if sid in r.strong else "")
+                            for sid in r.ranked[:3]
+                        )
+                        click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
+            checks = {
+                "offtopic_no_strong": evaluate.offtopic(noise, rank) if noise else None,
+                "tags_first": evaluate.tag_queries(tagged, sheets, rank) if tagged else None,
+            }
+            for name, share in checks.items():
+                if share is None:
+                    continue
+                rows[name] = {"all": share.as_dict(), **{lang: s.as_dict() for lang, s in share.by_language.items()}}
+                if verbose and not as_json and share.failed:
+                    click.echo(f"-- {mode} {name}, failed: " + " | ".join(share.failed))
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    header = f"{'mode':8} {'lang':5} {'n':>3} {'recall@' + str(k):>9} {'MRR':>6} {'nDCG@10':>8}"
-    click.echo(header)
+    if items:
+        click.echo(
+            f"{'mode':8} {'lang':5} {'n':>3} {'R@1':>6} {'recall@' + str(k):>9} {'MRR':>6} "
+            f"{'nDCG@10':>8} {'strong1':>8}"
+        )
     for mode, rows in report.items():
         for lang, row in rows.items():
-            recall, mrr, ndcg = row[f"recall@{k}"], row["mrr"], row["ndcg@10"]
-            click.echo(f"{mode:8} {lang:5} {row['queries']:>3} {recall:>9.3f} {mrr:>6.3f} {ndcg:>8.3f}")
+            if "mrr" in row:
+                click.echo(
+                    f"{mode:8} {lang:5} {row['queries']:>3} {row['r@1']:>6.3f} {row[f'recall@{k}']:>9.3f} "
+                    f"{row['mrr']:>6.3f} {row['ndcg@10']:>8.3f} {row['strong_first']:>8.3f}"
+                )
+    for mode, rows in report.items():
+        for name in ("offtopic_no_strong", "tags_first"):
+            for lang, row in rows.get(name, {}).items():
+                click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")

@@ -12,18 +12,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from kb.config import ROOT
-from kb.markdown_io import SheetError, write_atomic, write_sheet
+from kb.files import write_atomic
+from kb.markdown_io import SheetError, write_sheet
+from kb.rendering import render_markdown
 from kb.sheet import SECTIONS, Sheet
 from kb.survey_csv import write_csv
 from kb.validation import problems
 from kb.vocabulary import meetings, vocabulary
 
 FORMATS = ("json", "csv", "markdown", "recueil")
-TEMPLATES = ROOT / "web" / "templates"
-RECUEIL_CSS = ROOT / "web" / "static" / "recueil.css"
+TEMPLATES = Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def to_json(sheets: Sequence[Sheet]) -> str:
@@ -82,21 +83,27 @@ def compendium(sheets: Sequence[Sheet]) -> list[dict[str, Any]]:
     ]
 
 
-def render_recueil(sheets: Sequence[Sheet], standalone: bool = True, stylesheet_href: str | None = None) -> str:
-    """The compendium as one HTML document (the page /recueil and ``kb export --format recueil``)."""
-    from web.rendering import render_markdown
+def compendium_css() -> str:
+    """The compendium's stylesheet (inlined in the standalone file, served by the web app)."""
+    return (Path(__file__).parent / "templates" / "compendium.css").read_text(encoding="utf-8")
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    return env.get_template("recueil.html").render(
-        groups=compendium(sheets),
-        sections=SECTIONS,
-        render=render_markdown,
-        vocab=vocabulary(),
-        meetings=meetings(),
-        css=RECUEIL_CSS.read_text(encoding="utf-8") if standalone else None,
-        stylesheet_href=stylesheet_href,
-        count=len(sheets),
+
+def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
+    """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page."""
+    return Markup(
+        TEMPLATES.get_template("_compendium_body.html").render(
+            groups=compendium(sheets),
+            sections=SECTIONS,
+            render=render_markdown,
+            meetings=meetings(),
+            count=len(sheets),
+        )
     )
+
+
+def render_recueil(sheets: Sequence[Sheet]) -> str:
+    """The compendium as one self-contained HTML file (``kb export --format recueil``)."""
+    return TEMPLATES.get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
 
 
 def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from kb.sheet import METADATA_KEYS, SECTIONS, Sheet
+from kb.files import write_atomic
+from kb.sheet import METADATA_KEYS, SECTIONS, Sheet, Speaker
 from kb.validation import problems
-from kb.vocabulary import Speaker
 
 MAX_FILE_BYTES = 1_000_000
 _HEADINGS = {heading.casefold(): key for key, heading in SECTIONS.items()}
@@ -176,28 +175,6 @@ def load_directory(directory: str | os.PathLike[str]) -> LoadReport:
         except SheetError as exc:
             report.errors.append(exc)
     return report
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], None]) -> None:
-    """Replace a file in one step: a crash leaves the old or the new content, never half.
-    ``data`` is the content, or a function that writes it to the open file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if callable(data):
-                data(handle)
-            else:
-                handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are ordinary documents
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_sheet(sheet: Sheet, directory: str | os.PathLike[str]) -> Path:

@@ -16,14 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.markdown_io import SheetError
-from kb.sheet import SECTIONS, Sheet
+from kb.sheet import SECTIONS, Sheet, Speaker
 from kb.text import fold, slugify
 from kb.validation import problems
-from kb.vocabulary import Meeting, Speaker, meetings
+from kb.vocabulary import Meeting, meetings
 
-_WORKSHOP = re.compile(r"^\s*Atelier\s+(?:n°\s*)?([A-Z0-9]+)\)?\s*[).:–-]?\s*(.+?)\s*$")
-_BULLET = re.compile(r"^\s*[-*•]\s*\*\*(?P<head>[^*]+?)\*\*\s*:?\s*(?P<text>.*)$")
-_SKIP = re.compile(r"^(compte rendu|rencontre r[ée]gionale|le \d+ \w+ \d{4}|merci)", re.IGNORECASE)
+# Every pattern runs in linear time on any line (a report is untrusted input): possessive
+# quantifiers (``*+``, ``++``) never give back what they matched, so no two runs of spaces can
+# trade characters; lines are stripped before matching, so no pattern needs trailing ``\s*$``.
+_WORKSHOP = re.compile(r"Atelier\s++(?:n°\s*+)?([A-Z0-9]++)\)?\s*+[).:–-]?\s*+(\S.*+)")
+_BULLET = re.compile(r"[-*•]\s*+\*\*(?P<head>[^*]++)\*\*\s*+:?\s*+(?P<text>.*+)")
+_SKIP = re.compile(r"(compte rendu|rencontre r[ée]gionale|le \d++ \w++ \d{4}|merci)", re.IGNORECASE)
 _MONTHS = {
     "janvier": 1,
     "fevrier": 2,
@@ -97,7 +100,7 @@ def parse_report(text: str, source: str) -> ReportResult:
         line = raw.strip()
         heading = _WORKSHOP.match(line)
         if heading:
-            blocks.append((heading.group(1), heading.group(2), []))
+            blocks.append((heading.group(1), heading.group(2).rstrip(), []))
         elif blocks:
             blocks[-1][2].append(line)
     for number, (code, workshop_title, lines) in enumerate(blocks, 1):
@@ -107,7 +110,7 @@ def parse_report(text: str, source: str) -> ReportResult:
         for line in lines:
             bullet = _BULLET.match(line)
             if bullet:
-                current = _section_of(bullet.group("head"))
+                current = _section_of(bullet.group("head").strip())
                 if current is not None:
                     sections[current] = bullet.group("text").strip()
                     continue

@@ -6,8 +6,6 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from kb.vocabulary import Speaker
-
 # Section key -> the French heading used in the Markdown files and the interface.
 SECTIONS: dict[str, str] = {
     "context": "Contexte",
@@ -19,6 +17,15 @@ SECTIONS: dict[str, str] = {
 # The title is indexed and searched as a part of its own.
 PART_LABELS: dict[str, str] = {"title": "Titre", **SECTIONS}
 SHEET_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Someone who presented the practice, with the role and organisation as printed."""
+
+    name: str
+    role: str | None = None
+    organisation: str | None = None
 
 
 @dataclass

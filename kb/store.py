@@ -204,6 +204,17 @@ def _migrate_9(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX contact_requests_open ON contact_requests(handled_at, id)")
 
 
+def _migrate_10(db: sqlite_utils.Database) -> None:
+    """A submission may propose an update to a published sheet (its id here), reviewed like any."""
+    db.execute("ALTER TABLE submissions ADD COLUMN target_id TEXT")
+
+
+def _migrate_11(db: sqlite_utils.Database) -> None:
+    """The topic map, kept between changes: each published sheet's topic, and each topic's label."""
+    db.execute("CREATE TABLE topic_map (sheet_id TEXT PRIMARY KEY, topic TEXT NOT NULL)")
+    db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_1,
     _migrate_2,
@@ -214,6 +225,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_7,
     _migrate_8,
     _migrate_9,
+    _migrate_10,
+    _migrate_11,
 ]
 VECTOR_DTYPE = np.float16
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -302,6 +315,7 @@ class Store:
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -794,3 +808,19 @@ class Store:
                 ).rowcount
                 > 0
             )
+
+    # -- topic map (kb.topics) ----------------------------------------------------------------
+    def topic_map(self) -> tuple[dict[str, str], dict[str, str], str | None]:
+        """Each mapped sheet's topic, each topic's label, and the model the map was made with."""
+        members = dict(self.db.execute("SELECT sheet_id, topic FROM topic_map").fetchall())
+        labels = dict(self.db.execute("SELECT topic, label FROM topic_labels").fetchall())
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'topic_model'").fetchone()
+        return members, labels, row[0] if row else None
+
+    def save_topic_map(self, members: dict[str, str], labels: dict[str, str], model: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM topic_map")
+            self.db.execute("DELETE FROM topic_labels")
+            self.db.conn.executemany("INSERT INTO topic_map VALUES (?, ?)", sorted(members.items()))
+            self.db.conn.executemany("INSERT INTO topic_labels VALUES (?, ?)", sorted(labels.items()))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('topic_model', ?)", [model])

@@ -1,11 +1,16 @@
-"""Topics: the published sheets grouped by their embeddings, labelled for organisers.
+"""Topics: the published sheets grouped by their embeddings, named for organisers.
 
-Each sheet is the normalised mean of its part vectors. FAISS k-means (fixed seed, sheets in id
-order) groups them; the number of topics is the one with the best silhouette between 2 and
-``max_topics``, so it follows the data and is the same from one run to the next for the same
-corpus. A topic's label is its most distinctive French words (class-based TF-IDF of the stems,
-shown in their most frequent spelling) and its most central sheets. A name a moderator gives
-stays with the topic while at least half of its sheets are the same (Jaccard >= 0.5).
+Each sheet is the normalised mean of its part vectors. The map of topics is kept in the store, so
+publishing a sheet does not reshuffle it: a new sheet joins the topic with the nearest centroid.
+The sheets are grouped afresh (FAISS k-means, fixed seed, k between 2 and ``max_topics`` chosen by
+scikit-learn's silhouette) only when there is no map yet, when a moderator asks, or when a fresh
+grouping's silhouette beats the kept map's by more than ``MARGIN``; a topic of the new grouping
+that shares at least half of its sheets with an old one (Jaccard >= 0.5) keeps its key and name.
+
+A topic is named as a person would say it: the vocabulary theme most of its sheets carry, else
+the title of its most central sheet; its most distinctive words (class-based TF-IDF of the stems,
+in their most frequent spelling) are shown beside. A name a moderator gives wins while at least
+half of the topic's sheets are the same.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from kb.sheet import Sheet
 from kb.store import Store
 from kb.text import FRENCH_STOPWORDS, fold, stem, words
+from kb.vocabulary import vocabulary
 
 SEED = 1234
 SAMPLE = 2000  # sheets used to score a choice of k (silhouette is quadratic)
@@ -79,27 +85,25 @@ def sheet_vectors(store: Store, model: str) -> tuple[list[str], np.ndarray]:
     return sheet_ids, means
 
 
-def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    distance = 1.0 - x @ x.T
-    scores = []
-    for i in range(len(x)):
-        same = labels == labels[i]
-        if same.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = distance[i, same].sum() / (same.sum() - 1)
-        b = min(distance[i, labels == c].mean() for c in set(labels.tolist()) if c != labels[i])
-        scores.append((b - a) / max(a, b, 1e-9))
-    return float(np.mean(scores))
+MARGIN = 0.05  # silhouette gain a fresh grouping needs over the kept map to replace it
 
 
-def cluster(vectors: np.ndarray, max_topics: int = 12) -> np.ndarray:
-    """Topic number of each row; k chosen by silhouette on (a sample of) the rows."""
+def silhouette(vectors: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (cosine) on a fixed sample; -1 when it is undefined (one group, or one per row)."""
+    from sklearn.metrics import silhouette_score
+
+    groups = len(set(labels.tolist()))
+    if not 2 <= groups <= len(vectors) - 1:
+        return -1.0
+    size = min(len(vectors), SAMPLE)
+    return float(silhouette_score(vectors, labels, metric="cosine", sample_size=size, random_state=SEED))
+
+
+def cluster(vectors: np.ndarray, max_topics: int = 12) -> tuple[np.ndarray, float]:
+    """Topic number of each row, k chosen by silhouette, and that silhouette."""
     n = len(vectors)
     if n < 4:
-        return np.zeros(n, dtype=np.int64)
-    rng = np.random.default_rng(SEED)
-    sample = np.sort(rng.choice(n, size=min(n, SAMPLE), replace=False))
+        return np.zeros(n, dtype=np.int64), -1.0
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(max_topics, n // 2) + 1):
         km = faiss.Kmeans(
@@ -114,12 +118,60 @@ def cluster(vectors: np.ndarray, max_topics: int = 12) -> np.ndarray:
         km.train(vectors)
         _, assigned = km.index.search(vectors, 1)
         labels = assigned[:, 0]
-        if len(set(labels[sample].tolist())) < 2:
-            continue
-        score = _silhouette(vectors[sample], labels[sample])
-        if best is None or score > best[0] + 1e-9:
+        score = silhouette(vectors, labels)
+        if score > -1.0 and (best is None or score > best[0] + 1e-9):
             best = (score, labels)
-    return best[1] if best else np.zeros(n, dtype=np.int64)
+    return (best[1], best[0]) if best else (np.zeros(n, dtype=np.int64), -1.0)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _keyed(groups: list[set[str]], old: dict[str, set[str]]) -> dict[str, str]:
+    """Sheet -> topic key for a fresh grouping: a group keeps the key of the old topic it mostly
+    is (Jaccard >= 0.5), else takes its smallest member id."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for group in sorted(groups, key=lambda g: (-len(g), min(g))):
+        match = max(old, key=lambda k: (_jaccard(old[k], group), k), default=None)
+        key = match if match is not None and match not in taken and _jaccard(old[match], group) >= 0.5 else min(group)
+        taken.add(key)
+        out.update(dict.fromkeys(group, key))
+    return out
+
+
+def update_map(
+    ids: list[str], vectors: np.ndarray, kept: dict[str, str], regroup: bool = False, max_topics: int = 12
+) -> tuple[dict[str, str], bool]:
+    """The topic of each sheet, and whether the sheets were grouped afresh.
+
+    ``kept`` is the previous map; sheets it does not know join the topic with the nearest centroid.
+    """
+    row = {sid: i for i, sid in enumerate(ids)}
+    current = {sid: topic for sid, topic in kept.items() if sid in row}
+    old: dict[str, set[str]] = {}
+    for sid, topic in current.items():
+        old.setdefault(topic, set()).add(sid)
+    if current and not regroup:
+        keys = sorted(old)
+        centroids = np.vstack([vectors[[row[s] for s in sorted(old[k])]].mean(axis=0) for k in keys])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-9)
+        for sid in ids:
+            if sid not in current:
+                current[sid] = keys[int(np.argmax(centroids @ vectors[row[sid]]))]
+        if current == kept:
+            return current, False
+        labels = np.array([keys.index(current[s]) for s in ids])
+        fresh, fresh_score = cluster(vectors, max_topics)
+        if fresh_score <= silhouette(vectors, labels) + MARGIN:
+            return current, False
+    else:
+        fresh, _ = cluster(vectors, max_topics)
+    groups: dict[int, set[str]] = {}
+    for sid, label in zip(ids, fresh.tolist(), strict=True):
+        groups.setdefault(label, set()).add(sid)
+    return _keyed(list(groups.values()), old), True
 
 
 def _stem_counts(sheet: Sheet) -> tuple[Counter[str], Counter[tuple[str, str]]]:
@@ -143,60 +195,93 @@ def _is_name(spellings: list[tuple[int, str]]) -> bool:
     return capitalised * 2 > sum(c for c, _ in spellings)
 
 
-def topics(store: Store, model: str, max_topics: int = 12) -> list[Topic]:
+def _auto_label(members: list[Sheet], central: Sheet, used: set[str]) -> str:
+    """The theme most of the topic's sheets carry (if no other topic has it), else the title of
+    its most central sheet."""
+    counts = Counter(t for s in members for t in s.themes)
+    vocab = vocabulary()
+    for theme, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        label = vocab.label("themes", theme)
+        if n * 2 < len(members):
+            break
+        if label not in used:
+            return label
+    return central.title
+
+
+def _distinctive_words(
+    members: list[str],
+    per_sheet: dict[str, tuple[Counter[str], Counter[tuple[str, str]]]],
+    document_frequency: Counter[str],
+) -> list[str]:
+    counts: Counter[str] = Counter()
+    spread: Counter[str] = Counter()  # in how many member sheets
+    surface: Counter[tuple[str, str]] = Counter()
+    for sid in members:
+        counts.update(per_sheet[sid][0])
+        spread.update(per_sheet[sid][0].keys())
+        surface.update(per_sheet[sid][1])
+    spellings: dict[str, list[tuple[int, str]]] = {}
+    for (st, w), c in surface.items():
+        spellings.setdefault(st, []).append((c, w))
+    shared = 2 if len(members) > 1 else 1
+    n = len(per_sheet)
+    scored = sorted(
+        (
+            (c * math.log(1 + n / document_frequency[s]), s)
+            for s, c in counts.items()
+            if s not in GENERIC and spread[s] >= shared and not _is_name(spellings[s])
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return [max(spellings[s], key=lambda item: (item[0], item[1]))[1].lower() for _, s in scored[:5]]
+
+
+def topics(store: Store, model: str, max_topics: int = 12, regroup: bool = False) -> list[Topic]:
+    """The topics of the published sheets, from the kept map (updated and saved when it changed;
+    a read-only store gets the same answer without saving)."""
     sheet_ids, vectors = sheet_vectors(store, model)
     if not sheet_ids:
         return []
-    labels = cluster(vectors, max_topics)
+    kept, labels, kept_model = store.topic_map()
+    if kept_model != model:  # another model's map says nothing about these vectors
+        kept, labels = {}, {}
+    mapping, _ = update_map(sheet_ids, vectors, kept, regroup, max_topics)
     sheets = {s.id: s for s in store.sheets(sheet_ids)}
     per_sheet = {sid: _stem_counts(sheets[sid]) for sid in sheet_ids}
     document_frequency: Counter[str] = Counter()
     for stems, _ in per_sheet.values():
         document_frequency.update(stems.keys())
     named = _names(store)
+    row = {sid: i for i, sid in enumerate(sheet_ids)}
+    groups: dict[str, list[str]] = {}
+    for sid in sheet_ids:
+        groups.setdefault(mapping[sid], []).append(sid)
     out = []
-    for label in sorted(set(labels.tolist())):
-        rows = [i for i, lab in enumerate(labels.tolist()) if lab == label]
-        members = [sheet_ids[i] for i in rows]
+    used = {labels[k] for k in groups if k in labels}
+    for key, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rows = [row[m] for m in members]
         centroid = vectors[rows].mean(axis=0)
-        order = np.argsort(-(vectors[rows] @ centroid))
-        counts: Counter[str] = Counter()
-        spread: Counter[str] = Counter()  # in how many member sheets
-        surface: Counter[tuple[str, str]] = Counter()
-        for sid in members:
-            counts.update(per_sheet[sid][0])
-            spread.update(per_sheet[sid][0].keys())
-            surface.update(per_sheet[sid][1])
-        spellings: dict[str, list[tuple[int, str]]] = {}
-        for (st, w), c in surface.items():
-            spellings.setdefault(st, []).append((c, w))
-        shared = 2 if len(members) > 1 else 1
-        n = len(sheet_ids)
-        scored = sorted(
-            (
-                (c * math.log(1 + n / document_frequency[s]), s)
-                for s, c in counts.items()
-                if s not in GENERIC and spread[s] >= shared and not _is_name(spellings[s])
-            ),
-            key=lambda item: (-item[0], item[1]),
-        )
-        top_words = []
-        for _, s in scored[:5]:
-            _, word = max(spellings[s], key=lambda item: (item[0], item[1]))
-            top_words.append(word.lower())
+        central = [sheets[members[i]] for i in np.argsort(-(vectors[rows] @ centroid))[:3]]
+        if key not in labels:
+            labels[key] = _auto_label([sheets[m] for m in members], central[0], used)
+            used.add(labels[key])
         name = _match_name(named, set(members))
         out.append(
             Topic(
-                key=min(members),
-                label=name or ", ".join(top_words[:4]),
-                words=top_words,
-                central=[sheets[members[i]] for i in order[:3]],
+                key=key,
+                label=name or labels[key],
+                words=_distinctive_words(members, per_sheet, document_frequency),
+                central=central,
                 members=members,
                 named=name is not None,
                 regions=Counter(sheets[m].region or "—" for m in members),
             )
         )
-    return sorted(out, key=lambda t: (-len(t.members), t.key))
+    labels = {k: v for k, v in labels.items() if k in groups}
+    if not store.readonly and (mapping, labels, model) != (kept, store.topic_map()[1], kept_model):
+        store.save_topic_map(mapping, labels, model)
+    return out
 
 
 def _names(store: Store) -> list[tuple[str, set[str]]]:

@@ -6,12 +6,27 @@ Used by every way in (Markdown files, imports, the web form), so each reports th
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from kb.sheet import SHEET_ID, Sheet
 from kb.vocabulary import FACETS, meetings, vocabulary
 
 MAX_FIELD = 200
 MAX_SECTION = 20_000
+
+
+def valid_date(text: str) -> bool:
+    """A year (2022), a month (2022-05) or a day (2022-05-10): a sheet is dated as precisely as known."""
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return 1900 <= int(text) <= 2100
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            dt.date.fromisoformat(text + "-01")
+            return True
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def problems(sheet: Sheet) -> list[str]:
@@ -40,11 +55,8 @@ def problems(sheet: Sheet) -> list[str]:
             out.append(f"unknown workshop {sheet.workshop!r} for event {sheet.event!r}")
     elif sheet.workshop is not None:
         out.append("a workshop needs an event")
-    if sheet.date is not None:
-        try:
-            dt.date.fromisoformat(sheet.date)
-        except ValueError:
-            out.append(f"invalid date {sheet.date!r}: use YYYY-MM-DD")
+    if sheet.date is not None and not valid_date(sheet.date):
+        out.append(f"invalid date {sheet.date!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
     for key, text in sheet.sections.items():
         if len(text) > MAX_SECTION:
             out.append(f"section {key} longer than {MAX_SECTION} characters")

@@ -28,7 +28,7 @@ from typing import BinaryIO
 import faiss
 import numpy as np
 
-from kb.markdown_io import write_atomic
+from kb.files import write_atomic
 
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"

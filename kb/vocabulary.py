@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from kb.sheet import Speaker
+
 DATA_DIR = Path(__file__).parent / "data"
 FACETS = ("themes", "publics", "market_types", "actor_types")
 # The one French name of each tag facet, wherever it is shown (facets, sheets, forms, charts).
@@ -29,13 +31,6 @@ class Vocabulary:
 
     def label(self, facet: str, key: str) -> str:
         return self.terms.get(facet, {}).get(key, key)
-
-
-@dataclass(frozen=True)
-class Speaker:
-    name: str
-    role: str | None = None
-    organisation: str | None = None
 
 
 @dataclass(frozen=True)

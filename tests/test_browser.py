@@ -150,13 +150,14 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_role("link", name="Contribuer").click()
     page.get_by_label("Titre de la pratique").fill("Un job-dating inversé pour les femmes des quartiers")
     page.get_by_label("Structure(s) porteuse(s)").fill("Maison de l'emploi exemple")
-    page.get_by_label("Région", exact=True).select_option("Hauts-de-France")
+    page.get_by_label("Région (obligatoire)", exact=True).select_option("Hauts-de-France")
+    page.get_by_label("Année de la pratique").fill("2023")
     page.get_by_label("Repérage et mobilisation des publics").check()
     page.get_by_label("Publics féminins", exact=True).check()
-    page.get_by_label("Contexte", exact=True).fill(
+    page.get_by_label("Contexte (obligatoire)", exact=True).fill(
         "Les femmes des quartiers prioritaires accèdent peu aux heures d'insertion."
     )
-    page.get_by_label("Actions menées", exact=True).fill(
+    page.get_by_label("Actions menées (obligatoire)", exact=True).fill(
         "Un **job-dating inversé** : les candidates présentent leurs compétences aux entreprises."
     )
     page.get_by_label("Votre nom").fill("Camille Exemple")
@@ -177,7 +178,7 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_role("link", name="Un job-dating inversé pour les femmes des quartiers").click()
     assert "camille@example.org" in page.locator(".private").inner_text()
     shot(page, "3-review")
-    page.get_by_role("button", name="Publier").click()
+    page.get_by_role("button", name="Publier", exact=True).click()
     assert "Fiche publiée" in page.locator(".flash").inner_text()
 
     page.goto(writable_url + "/?q=job-dating+pour+les+femmes")

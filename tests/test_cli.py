@@ -94,7 +94,7 @@ def test_eval_compares_the_three_modes(runner: CliRunner, built_dir: Path) -> No
     assert set(report["hybrid"]) == {"all", "en", "fr"}
     assert report["hybrid"]["all"]["recall@3"] >= 0.95
     table = invoke(runner, "eval", str(DEV_QUERIES), "--index-dir", str(built_dir)).output
-    assert table.splitlines()[0].split() == ["mode", "lang", "n", "recall@3", "MRR", "nDCG@10"]
+    assert table.splitlines()[0].split() == ["mode", "lang", "n", "R@1", "recall@3", "MRR", "nDCG@10", "strong1"]
 
 
 def test_eval_rejects_a_malformed_file(runner: CliRunner, built_dir: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,22 @@ def test_a_cached_filter_sees_a_sheet_published_after_it(writable_kb: KnowledgeB
     assert [h.sheet.id for h in writable_kb.search("femmes", {"region": "Grand Est"}).hits] == ["grand-est-nouvelle"]
     contributions.unpublish(writable_kb, sheet.id, "alice")
     assert writable_kb.search("femmes", {"region": "Grand Est"}).total == 0
+
+
+class CrowdedStore:
+    """Every short id of ``fiche-`` is taken, as after 65,536 titles without Latin letters."""
+
+    def __init__(self, full: bool = False) -> None:
+        self.full = full
+        self.asked = 0
+
+    def record(self, sheet_id: str) -> object | None:
+        self.asked += 1
+        assert self.asked < 100, "new_sheet_id does not bound its tries"
+        return object() if self.full or re.fullmatch(r"fiche-[0-9a-f]{4}", sheet_id) else None
+
+
+def test_new_sheet_ids_are_bounded_when_the_short_ones_run_out() -> None:
+    assert re.fullmatch(r"fiche-[0-9a-f]{8}", contributions.new_sheet_id(CrowdedStore(), "日本語の題名"))  # type: ignore[arg-type]
+    with pytest.raises(contributions.IdSpaceExhausted):
+        contributions.new_sheet_id(CrowdedStore(full=True), "عنوان")  # type: ignore[arg-type]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory, parse_sheet, read_sheet, write_sheet
-from kb.sheet import SECTIONS, Sheet
-from kb.vocabulary import Speaker, meetings, vocabulary
+from kb.sheet import SECTIONS, Sheet, Speaker
+from kb.text import words
+from kb.vocabulary import DATA_DIR, meetings, vocabulary
 from tests.conftest import PRACTICES
 
 EXPECTED_ORGANISATIONS = {
@@ -59,8 +61,9 @@ def test_workshop_sheets_are_where_the_report_puts_them() -> None:
 
 def test_meetings_data_matches_the_programmes() -> None:
     data = meetings()
-    assert [s.label for s in data["grand-est-2022"].sessions] == ["Atelier A", "Atelier B", "Atelier C"]
-    assert data["grand-est-2022"].date == "2022-10-04"
+    ge = data["grand-est-2022"]
+    assert [s.label for s in ge.sessions if s.kind == "atelier"] == ["Atelier A", "Atelier B", "Atelier C"]
+    assert ge.date == "2022-10-04"
     bfc = data["bourgogne-franche-comte-2022"]
     assert bfc.date == "2022-05-10" and "Dijon" in bfc.place
     assert [s.label for s in bfc.sessions if s.kind == "atelier"] == [
@@ -74,12 +77,63 @@ def test_meetings_data_matches_the_programmes() -> None:
     assert len([s for s in hdf.sessions if s.kind == "atelier"]) == 4
 
 
+def test_meetings_data_has_every_session_the_programmes_print() -> None:
+    """Not only the workshops: plenaries, round tables, signings, talks and closings, speakers as printed."""
+    titles = {m: [s.title for s in meeting.sessions] for m, meeting in meetings().items()}
+    ge = " | ".join(titles["grand-est-2022"])
+    for printed in (
+        "l'exemple du plan de relance immobilier",
+        "Signature de la convention partenariale",
+        "Les achats inclusifs",
+        "le SPASER et l'achat durable en milieu rural",
+    ):
+        assert printed in ge
+    bfc = meetings()["bourgogne-franche-comte-2022"]
+    for printed in (
+        "Présentation du Tour de France de la clause sociale",
+        "Croisement de regards sur les ateliers de l'après-midi",
+        "Clôture de la rencontre",
+    ):
+        assert printed in titles["bourgogne-franche-comte-2022"]
+    atelier_d = bfc.session("atelier-d")
+    assert atelier_d is not None and [s.name for s in atelier_d.speakers] == ["Catherine RUFFET", "Dominique BREHON"]
+    hdf_speakers = {sp.name for s in meetings()["hauts-de-france"].sessions for sp in s.speakers}
+    assert {"Laurent BUCHAILLAT", "Jérôme DORMOY", "Marianne CUOQ", "Sylvain DURSENT"} <= hdf_speakers
+
+
+def test_every_source_document_has_a_name_and_its_meeting() -> None:
+    names = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    cited = {s.source for s in load_directory(PRACTICES).sheets}
+    for meeting in meetings().values():
+        cited |= set(meeting.sources)
+        for source in meeting.sources:
+            assert names[source]["meeting"] == meeting.id, source
+    assert cited <= set(names)
+    kinds = {entry["kind"] for entry in names.values()}
+    assert kinds <= {"programme", "compte rendu", "diaporama"} and all(e["name"] for e in names.values())
+
+
+def test_each_rewrite_keeps_its_sheet_facts_in_fewer_other_words() -> None:
+    """tests/data/rewrites: one per seed sheet, same front matter but the title, 40-70 % of its length."""
+    rewrites = load_directory(Path(__file__).parent / "data" / "rewrites")
+    originals = {s.id: s for s in load_directory(PRACTICES).sheets}
+    assert rewrites.errors == []
+    assert sorted(s.id for s in rewrites.sheets) == [f"{i}-rewrite" for i in sorted(originals)]
+    for rewrite in rewrites.sheets:
+        original = originals[rewrite.id.removesuffix("-rewrite")]
+        kept = {k: v for k, v in original.to_dict().items() if k not in ("id", "title", "sections")}
+        assert {k: v for k, v in rewrite.to_dict().items() if k in kept} == kept, rewrite.id
+        assert rewrite.title != original.title
+        length = len(words(" ".join(rewrite.sections.values()))) / len(words(" ".join(original.sections.values())))
+        assert 0.4 <= length <= 0.7, (rewrite.id, length)
+
+
 def test_no_part_of_a_sheet_is_invented_beyond_the_source() -> None:
     """Every sentence's words of every part occur in the report (transcription, not writing)."""
     source = PRACTICES.parent.parent / "shared" / "seeds" / "004_bdbe0e25aa20be7f.txt"
     if not source.exists():
         pytest.skip("shared/seeds not beside the checkout")
-    from kb.text import fold, words
+    from kb.text import fold
 
     seed_words = {fold(w) for w in words(source.read_text(encoding="utf-8"))}
     for sheet in load_directory(PRACTICES).sheets:

@@ -18,6 +18,8 @@ BASE = {
     "speakers": "Jeanne DUPONT, Directrice, Association Exemple",
     "region": "Grand Est",
     "territory": "Nancy",
+    "year": "2023",
+    "month": "03",
     "themes": ["mobilisation-publics"],
     "publics": ["femmes"],
     "market_types": ["services"],
@@ -77,7 +79,7 @@ def test_validation_messages_are_french_and_the_form_keeps_what_was_typed(client
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in html and "Adresse e-mail invalide." in html
-    assert "Votre accord est nécessaire" in html and "20000 caractères au plus." in html
+    assert "Votre accord est nécessaire" in html and "20 000 caractères au plus ; votre texte en compte 20 001." in html
     assert "Association Exemple" in html and 'value="pas-une-adresse"' in html  # kept
 
 
@@ -157,7 +159,7 @@ def test_moderator_reviews_edits_and_publishes(writable_app: Flask, client: Flas
     assert "jeanne.dupont@example.org" not in page and "Jeanne Dupont" not in page
     assert client.get("/?q=Titre+revu+par+la+mod%C3%A9ration").get_data(as_text=True).count(sheet_id) >= 1
     journal = client.get("/moderation/journal").get_data(as_text=True)
-    assert "publish" in journal and "edit" in journal and "title" in journal
+    assert "publiée" in journal and "modifiée" in journal and "Titre" in journal
     assert client.post(f"/moderation/fiches/{sheet_id}/depublier", data={"csrf_token": token}).status_code == 303
     assert client.get(f"/fiches/{sheet_id}").status_code == 404
 
@@ -173,16 +175,16 @@ def test_reject_needs_a_reason_and_tells_the_contributor(writable_app: Flask, cl
         client.post(f"/moderation/fiches/{sheet_id}/refuser", data={"reason": "", "csrf_token": token}).status_code
         == 400
     )
-    assert (
-        client.post(
-            f"/moderation/fiches/{sheet_id}/refuser", data={"reason": "Doublon", "csrf_token": token}
-        ).status_code
-        == 303
-    )
+    asked = client.post(f"/moderation/fiches/{sheet_id}/refuser", data={"reason": "Doublon", "csrf_token": token})
+    assert asked.status_code == 200 and "Confirmer le refus" in asked.get_data(as_text=True)
+    assert writable_app.extensions["recueil"].kb.store.record(sheet_id).status == "pending"  # not yet
+    confirmed = {"reason": "Doublon", "confirm": "1", "csrf_token": token}
+    assert client.post(f"/moderation/fiches/{sheet_id}/refuser", data=confirmed).status_code == 303
     status = client.get(status_url).get_data(as_text=True)
     assert "refusée" in status and "Doublon" in status
 
 
+DATE = ("year", "month")
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>[x](javascript:alert(3))"
 
 
@@ -190,7 +192,7 @@ def test_hostile_content_in_every_field_is_inert(writable_app: Flask, client: Fl
     data = {
         k: (
             v
-            if k in ("region", "themes", "publics", "market_types", "workshop", "consent", "contact_email")
+            if k in ("region", "themes", "publics", "market_types", "workshop", "consent", "contact_email", *DATE)
             else HOSTILE
         )
         for k, v in BASE.items()
@@ -233,4 +235,7 @@ def test_concurrent_submissions_are_all_kept(writable_app: Flask) -> None:
 def test_recueil_page(client: FlaskClient) -> None:
     html = client.get("/recueil").get_data(as_text=True)
     assert html.count('<article class="fiche"') == 11 and "Sommaire" in html
-    assert "/static/recueil.css" in html and "<style>" not in html  # the page obeys the CSP
+    assert '<link rel="stylesheet" href="/recueil.css">' in html and "<style>" not in html  # the page obeys the CSP
+    assert 'class="site"' in html  # the library's compendium body inside the site's layout
+    css = client.get("/recueil.css")
+    assert css.status_code == 200 and css.mimetype == "text/css" and ".recueil .fiche" in css.get_data(as_text=True)

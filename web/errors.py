@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -21,6 +24,10 @@ MESSAGES = {
     ),
 }
 
+# Forms whose refused POSTs come back filled in, with the message (endpoint -> renderer): a
+# contributor never loses a text to an expired token, a rate limit or an unavailable model.
+FORM_KEEPERS: dict[str, Callable[[str, int], Any]] = {}
+
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
@@ -31,14 +38,17 @@ def init_app(app: Flask) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
             return jsonify(error={"status": code, "message": message}), code, headers
+        keeper = FORM_KEEPERS.get(request.endpoint or "")
+        if keeper and request.method == "POST" and code not in (413, 500):  # a 413's body is never read
+            body, status = keeper(message, code)
+            return body, status, headers
         return render_template("error.html", code=code, message=message), code, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        then = "vérifiez-le" if request.endpoint in FORM_KEEPERS else "rechargez la page"
         return http_error(
-            bad_request(
-                "Le formulaire a expiré ou ne vient pas de ce site : rechargez la page, puis envoyez-le à nouveau."
-            )
+            bad_request(f"Le formulaire a expiré ou ne vient pas de ce site : {then}, puis envoyez-le à nouveau.")
         )
 
     @app.errorhandler(EncoderError)

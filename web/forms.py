@@ -3,17 +3,65 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kb.french import format_number as french_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.validation import MAX_FIELD, MAX_SECTION
 from kb.vocabulary import FACET_LABELS, meetings, vocabulary
 
 REQUIRED = "Ce champ est obligatoire."
 MAX_ORGANISATIONS = 10
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def sheet_date(date: str) -> str:
+    """A sheet's date as precisely as it is known: « 2022 », « mai 2022 », « 10 mai 2022 »."""
+    parts = date.split("-")
+    if len(parts) == 1:
+        return date
+    month = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return f"{int(parts[2])} {month}" if len(parts) == 3 else month
+
+
+class MaxLength:
+    """A length limit the contributor sees (a counter, no ``maxlength`` that would silently cut a
+    pasted text) and that says by how much a text is too long."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.field_flags = {"limit": limit}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.limit:
+            raise ValidationError(
+                f"{french_number(self.limit)} caractères au plus ; votre texte en compte {french_number(length)}."
+            )
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -37,22 +85,22 @@ class SheetFields(FlaskForm):
 
     title = StringField(
         "Titre de la pratique",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_FIELD)],
     )
     organisations = TextAreaField(
         "Structure(s) porteuse(s)",
         description="Une par ligne.",
-        validators=[DataRequired(REQUIRED), Length(max=1000, message="1000 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(1000)],
     )
     speakers = TextAreaField(
-        "Intervenant·es (facultatif)",
+        "Intervenant·es",
         description="Une personne par ligne : Nom, fonction, structure.",
-        validators=[Optional(), Length(max=2000, message="2000 caractères au plus.")],
+        validators=[Optional(), MaxLength(2000)],
     )
     region = SelectField("Région", validators=[DataRequired(REQUIRED)])
     territory = StringField(
         "Territoire (ville, département, quartier…)",
-        validators=[Optional(), Length(max=MAX_FIELD, message=f"{MAX_FIELD} caractères au plus.")],
+        validators=[Optional(), MaxLength(MAX_FIELD)],
     )
     themes = MultiCheckbox(
         FACET_LABELS["themes"], choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
@@ -60,24 +108,28 @@ class SheetFields(FlaskForm):
     publics = MultiCheckbox(FACET_LABELS["publics"], choices=_choices("publics"))
     market_types = MultiCheckbox(FACET_LABELS["market_types"], choices=_choices("market_types"))
     actor_types = MultiCheckbox(FACET_LABELS["actor_types"], choices=_choices("actor_types"))
+    month = SelectField(
+        "Mois de la pratique",
+        choices=[SelectChoice("", "Non précisé"), *(SelectChoice(f"{i:02d}", m) for i, m in enumerate(MONTHS, 1))],
+        validators=[Optional()],
+    )
+    year = StringField(
+        "Année de la pratique",
+        description="Quatre chiffres, par exemple 2022.",
+        validators=[DataRequired("Indiquez l'année de la pratique (par exemple 2022).")],
+    )
     workshop = SelectField("Présentée lors d'une rencontre ?", validators=[Optional()])
     context = TextAreaField(
         "Contexte",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_SECTION)],
     )
-    objectives = TextAreaField(
-        "Objectifs", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
+    objectives = TextAreaField("Objectifs", validators=[Optional(), MaxLength(MAX_SECTION)])
     actions = TextAreaField(
         "Actions menées",
-        validators=[DataRequired(REQUIRED), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")],
+        validators=[DataRequired(REQUIRED), MaxLength(MAX_SECTION)],
     )
-    advice = TextAreaField(
-        "Conseils", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
-    outlook = TextAreaField(
-        "Perspectives", validators=[Optional(), Length(max=MAX_SECTION, message=f"{MAX_SECTION} caractères au plus.")]
-    )
+    advice = TextAreaField("Conseils", validators=[Optional(), MaxLength(MAX_SECTION)])
+    outlook = TextAreaField("Perspectives", validators=[Optional(), MaxLength(MAX_SECTION)])
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -88,13 +140,17 @@ class SheetFields(FlaskForm):
         if len(lines(field.data)) > MAX_ORGANISATIONS:
             raise ValidationError(f"{MAX_ORGANISATIONS} structures au plus.")
 
+    def validate_year(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if not (field.data.isascii() and field.data.isdigit() and 1990 <= int(field.data) <= 2100):
+            raise ValidationError("Indiquez une année en quatre chiffres entre 1990 et 2100 (par exemple 2022).")
+
     def validate_speakers(self, field: StringField) -> None:
         if len(lines(field.data)) > 20:
             raise ValidationError("20 intervenant·es au plus.")
 
     def to_sheet(self, sheet_id: str) -> Sheet:
         event, _, workshop = (self.workshop.data or "").partition("/")
-        meeting = meetings().get(event)
         speakers = [parse_speaker(line) for line in lines(self.speakers.data)]
         return Sheet(
             id=sheet_id,
@@ -105,7 +161,7 @@ class SheetFields(FlaskForm):
             territory=(self.territory.data or "").strip() or None,
             event=event or None,
             workshop=workshop or None,
-            date=meeting.date if meeting else None,
+            date=f"{self.year.data}-{self.month.data}" if self.month.data else str(self.year.data),
             themes=list(self.themes.data or []),
             publics=list(self.publics.data or []),
             market_types=list(self.market_types.data or []),
@@ -123,14 +179,14 @@ class SheetFields(FlaskForm):
         self.themes.data, self.publics.data = sheet.themes, sheet.publics
         self.market_types.data, self.actor_types.data = sheet.market_types, sheet.actor_types
         self.workshop.data = f"{sheet.event}/{sheet.workshop}" if sheet.event and sheet.workshop else ""
+        self.year.data = str(sheet.year or "")
+        self.month.data = sheet.date[5:7] if sheet.date and len(sheet.date) >= 7 else ""
         for key in SECTIONS:
             getattr(self, key).data = sheet.sections[key]
 
 
 def name_field() -> StringField:
-    return StringField(
-        "Votre nom", validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")]
-    )
+    return StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
 
 
 def email_field(description: str) -> StringField:
@@ -140,7 +196,7 @@ def email_field(description: str) -> StringField:
         validators=[
             DataRequired(REQUIRED),
             Email("Adresse e-mail invalide."),
-            Length(max=200, message="200 caractères au plus."),
+            MaxLength(200),
         ],
     )
 
@@ -165,7 +221,8 @@ class ContactRequestForm(FlaskForm):
         description="Qui vous êtes, ce que vous aimeriez savoir sur cette pratique.",
         validators=[
             DataRequired(REQUIRED),
-            Length(min=10, max=2000, message="Entre 10 et 2000 caractères."),
+            Length(min=10, message="10 caractères au moins."),
+            MaxLength(2000),
         ],
     )
 
@@ -175,7 +232,7 @@ class SummaryForm(FlaskForm):
         "En bref",
         description="Deux ou trois phrases recopiées de la fiche, telles qu'elles y sont écrites. "
         "Vide : l'extrait automatique.",
-        validators=[Length(max=800, message="800 caractères au plus.")],
+        validators=[MaxLength(800)],
     )
 
 

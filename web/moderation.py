@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from kb import contact, contributions
+from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields, SummaryForm
+from web.journal import differences, entry_view, french_date
 from web.knowledge import shared
-from web.rendering import render_markdown
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
+bp.add_app_template_filter(french_date, "french_date")
 
 
 class Moderator(UserMixin):
@@ -50,7 +52,10 @@ def login() -> str | Response:
             valid = contributions.check_user(state.kb.store, form.name.data, form.password.data)
         if valid:
             login_user(Moderator(form.name.data))
-            return redirect(url_for("moderation.queue"), 303)
+            session.pop("_flashes", None)  # « Connectez-vous… » was for before signing in
+            target = request.args.get("next", "")
+            local = target.startswith("/moderation") and "//" not in target and "\\" not in target
+            return redirect(target if local else url_for("moderation.queue"), 303)
         form.password.errors = ["Identifiant ou mot de passe incorrect."]  # same words whether the name exists or not
         return render_template("moderation/login.html", form=form), 401  # type: ignore[return-value]
     return render_template("moderation/login.html", form=form)
@@ -68,7 +73,9 @@ def queue() -> str:
     state = shared()
     with state.lock:
         pending = contributions.queue(state.kb.store)
-    return render_template("moderation/queue.html", pending=pending, action=ActionForm())
+        targets = [sub.target_id for _, sub in pending if sub and sub.target_id]
+        titles = {s.id: s.title for s in state.kb.store.sheets(targets)}
+    return render_template("moderation/queue.html", pending=pending, titles=titles, action=ActionForm())
 
 
 @bp.get("/publiees")
@@ -84,12 +91,7 @@ def journal() -> str:
     state = shared()
     with state.lock:
         entries = contributions.audit_log(state.kb.store)
-    for entry in entries:
-        before, after = (json.loads(entry[k]) if entry[k] else None for k in ("before", "after"))
-        entry["changed"] = sorted(
-            k for k in set(before or {}) | set(after or {}) if (before or {}).get(k) != (after or {}).get(k)
-        )
-    return render_template("moderation/journal.html", entries=entries)
+    return render_template("moderation/journal.html", entries=[entry_view(e) for e in entries])
 
 
 def review_context(
@@ -103,6 +105,7 @@ def review_context(
         publication = state.kb.store.publication(sheet_id)
         submission = contributions.submission_for(state.kb.store, sheet_id)
         published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
+        target = state.kb.store.get_sheet(submission.target_id) if submission and submission.target_id else None
     if edit_form is None:
         edit_form = SheetFields()
         edit_form.fill_from(record.sheet)
@@ -110,11 +113,15 @@ def review_context(
         summary_form = SummaryForm()
         summary_form.summary.data = publication.summary if publication and publication.summary_edited else ""
     merge_form = MergeForm()
-    candidates = [c["id"] for c in (submission.similar if submission else [])]
+    candidates = {c["id"] for c in (submission.similar if submission else [])}
     merge_form.target.choices = [
-        SelectChoice(s.id, s.title) for s in sorted(published, key=lambda s: s.id not in candidates)
+        SelectChoice("", "Choisir une fiche publiée…"),
+        *(SelectChoice(s.id, s.title, optgroup="Doublons possibles") for s in published if s.id in candidates),
+        *(SelectChoice(s.id, s.title, optgroup="Autres fiches publiées") for s in published if s.id not in candidates),
     ]
     return {
+        "target": target,
+        "changes": differences(target.to_dict(), record.sheet.to_dict()) if target else [],
         "record": record,
         "sheet": record.sheet,
         "submission": submission,
@@ -148,7 +155,11 @@ def edit(sheet_id: str) -> str | Response:
             reasons = problems(sheet)
             if not reasons:
                 contributions.edit(state.kb, sheet, current_user.id)
-                flash("Fiche enregistrée.")
+                if request.form.get("then") == "publier" and record.status in PUBLISHABLE:
+                    contributions.publish(state.kb, sheet_id, current_user.id)
+                    flash("Fiche enregistrée et publiée : elle est visible dans la recherche.")
+                else:
+                    flash("Fiche enregistrée.")
                 return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
         form.title.errors = [*form.title.errors, "; ".join(reasons)]
     return render_template("moderation/review.html", **review_context(sheet_id, form)), 400  # type: ignore[return-value]
@@ -183,9 +194,14 @@ def unpublish(sheet_id: str) -> Response:
 
 @bp.post("/fiches/<sheet_id>/refuser")
 def reject(sheet_id: str) -> str | Response:
+    """Refusing asks for a reason, then for a confirmation (a second click on the page it shows)."""
     form = RejectForm()
     if not form.validate_on_submit():
         return render_template("moderation/review.html", **{**review_context(sheet_id), "reject_form": form}), 400  # type: ignore[return-value]
+    if request.form.get("confirm") != "1":
+        return render_template(
+            "moderation/confirm.html", kind="refus", reason=form.reason.data.strip(), **review_context(sheet_id)
+        )
     return act(
         sheet_id,
         lambda kb: contributions.reject(kb, sheet_id, current_user.id, form.reason.data.strip()),
@@ -194,11 +210,20 @@ def reject(sheet_id: str) -> str | Response:
 
 
 @bp.post("/fiches/<sheet_id>/fusionner")
-def merge(sheet_id: str) -> Response:
+def merge(sheet_id: str) -> str | Response:
+    """Merging needs a chosen sheet, then a confirmation that names it."""
     target = request.form.get("target", "")
     if not ActionForm().validate_on_submit():
         abort(400)
+    context = review_context(sheet_id)
     state = shared()
+    with state.lock:
+        chosen = state.kb.store.get_sheet(target) if target else None
+    if chosen is None:
+        context["merge_form"].target.errors = ["Choisissez la fiche publiée dans laquelle fusionner."]
+        return render_template("moderation/review.html", **context), 400  # type: ignore[return-value]
+    if request.form.get("confirm") != "1":
+        return render_template("moderation/confirm.html", kind="fusion", chosen=chosen, **context)
     with state.lock:
         try:
             contributions.merge(state.kb, sheet_id, target, current_user.id)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kb.markdown_io import dump_sheet
+from kb.rendering import render_markdown
 from kb.search import FILTERS
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary
@@ -26,7 +27,6 @@ from web.knowledge import (
     shared,
     value_label,
 )
-from web.rendering import render_markdown
 from web.urls import absolute_url
 
 bp = Blueprint("practices", __name__)
@@ -312,11 +312,13 @@ def selection_label(query: str, filters: dict[str, list[str]]) -> str:
 
 @bp.get("/recueil")
 def recueil() -> str:
-    """The printable compendium of all published sheets, grouped by theme."""
-    from kb.export import render_recueil
+    """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
+    from kb.export import render_compendium_body
 
-    sheets, _, _ = selected_sheets()
-    return render_recueil(sheets, standalone=False, stylesheet_href=url_for("static", filename="recueil.css"))
+    sheets, query, filters = selected_sheets()
+    return render_template(
+        "recueil.html", body=render_compendium_body(sheets), count=len(sheets), args=current_args(query, filters)
+    )
 
 
 @bp.get("/recueil.pdf")
@@ -337,3 +339,13 @@ def recueil_pdf() -> Response:
     )
     name = "recueil-selection.pdf" if query or filters else "recueil.pdf"
     return pdf_response(html, name)
+
+
+@bp.get("/recueil.css")
+def recueil_css() -> Response:
+    """The compendium's stylesheet, which the library owns (it is inlined in ``kb export``)."""
+    from kb.export import compendium_css
+
+    response = Response(compendium_css(), mimetype="text/css")
+    response.cache_control.max_age = 3600
+    return response

@@ -1,0 +1,45 @@
+"""The held-out evaluation sets stay usable as the sheets change: every query has a relevant sheet,
+every marker still points at a sheet, every tag names a vocabulary key that some sheet carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.evaluate import read_queries, relevant_ids
+from kb.markdown_io import dump_sheet, load_directory
+from kb.vocabulary import FACETS, vocabulary
+from tests.conftest import PRACTICES
+
+DATA = Path(__file__).parent / "data"
+
+
+def _rows(name: str) -> list[list[str]]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_realistic_queries_point_at_sheets_through_every_marker() -> None:
+    sheets = load_directory(PRACTICES).sheets
+    texts = {s.id: dump_sheet(s).casefold() for s in sheets}
+    queries = read_queries(DATA / "heldout_realistic.tsv")
+    assert len(queries) >= 48 and {q.lang for q in queries} == {"fr", "en", "de", "es"}
+    for query in queries:
+        assert relevant_ids(sheets, query, texts), query.query
+        for marker in query.markers:
+            assert any(marker.casefold() in text for text in texts.values()), (query.query, marker)
+
+
+def test_offtopic_queries_are_language_and_query() -> None:
+    rows = _rows("heldout_offtopic.tsv")
+    assert len(rows) >= 24 and all(len(r) == 2 and r[0] in ("fr", "en", "de", "es") and r[1] for r in rows)
+
+
+def test_tag_queries_name_keys_that_sheets_carry() -> None:
+    sheets = load_directory(PRACTICES).sheets
+    terms = vocabulary().terms
+    rows = _rows("heldout_tags.tsv")
+    assert len(rows) >= 16 and all(len(r) == 3 for r in rows)
+    for _, query, tag in rows:
+        facet = next((f for f in FACETS if tag in terms[f]), None)
+        assert facet is not None, (query, tag)
+        assert any(tag in getattr(s, facet) for s in sheets), (query, tag)

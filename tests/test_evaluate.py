@@ -1,0 +1,67 @@
+"""The evaluation harness: R@1, strong-marking, off-topic and tag shares on hand-made rankings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import evaluate
+from kb.sheet import Sheet
+
+
+def _sheet(sheet_id: str, text: str, themes: list[str]) -> Sheet:
+    return Sheet(id=sheet_id, title=text, themes=themes)
+
+
+SHEETS = [
+    _sheet("a", "Alpha recyclage", ["economie-circulaire"]),
+    _sheet("b", "Beta recyclage", ["economie-circulaire"]),
+    _sheet("c", "Gamma femmes", ["diversification-publics"]),
+]
+
+
+def test_r1_and_strong_first_count_the_first_relevant_sheet() -> None:
+    queries = [evaluate.EvalQuery("fr", "q1", ("Gamma",)), evaluate.EvalQuery("en", "q2", ("Alpha",))]
+    rankings = {
+        "q1": evaluate.Ranking(["c", "a", "b"], frozenset({"c"})),  # first, strong
+        "q2": evaluate.Ranking(["b", "a", "c"], frozenset({"b"})),  # second, weak
+    }
+    scores = evaluate.score(evaluate.run(queries, SHEETS, rankings.__getitem__), k=3)
+    assert scores.r1 == 0.5 and scores.strong_first == 0.5
+    assert scores.by_language["fr"].r1 == 1.0 and scores.by_language["en"].strong_first == 0.0
+    assert scores.mrr == pytest.approx(0.75)
+
+
+def test_a_plain_list_of_ids_is_a_ranking_with_nothing_strong() -> None:
+    queries = [evaluate.EvalQuery("fr", "q", ("Alpha",))]
+    scores = evaluate.score(evaluate.run(queries, SHEETS, lambda q: ["a", "b"]))
+    assert scores.r1 == 1.0 and scores.strong_first == 0.0
+
+
+def test_offtopic_share_counts_queries_without_a_strong_hit() -> None:
+    queries = [evaluate.EvalQuery("fr", "pizza"), evaluate.EvalQuery("en", "zzzz")]
+    share = evaluate.offtopic(
+        queries, lambda q: evaluate.Ranking(["a"], frozenset({"a"}) if q == "pizza" else frozenset())
+    )
+    assert share.share == 0.5 and share.failed == ["pizza"] and share.by_language["en"].share == 1.0
+
+
+def test_tag_share_needs_the_first_n_hits_to_carry_the_tag() -> None:
+    pairs = [
+        (evaluate.EvalQuery("fr", "circulaire"), "economie-circulaire"),  # 2 sheets carry it: n = 2
+        (evaluate.EvalQuery("fr", "femmes"), "diversification-publics"),  # 1 sheet: n = 1
+    ]
+    ranks = {"circulaire": ["a", "c", "b"], "femmes": ["c", "a", "b"]}
+    share = evaluate.tag_queries(pairs, SHEETS, lambda q: ranks[q])
+    assert share.share == 0.5 and share.failed == ["circulaire"]
+
+
+def test_tag_file_rejects_an_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "tags.tsv"
+    path.write_text("fr\tfemmes\tfemmes-typo\n", encoding="utf-8")
+    with pytest.raises(evaluate.EvalFileError, match="unknown vocabulary key"):
+        evaluate.read_tag_queries(path, {"femmes"})
+    path.write_text("fr\tonly two\n", encoding="utf-8")
+    with pytest.raises(evaluate.EvalFileError, match="lang<TAB>query<TAB>tag"):
+        evaluate.read_tag_queries(path)
