@@ -139,7 +139,7 @@ def test_compendium_pdf_cover_contents_header_and_every_sheet(app, client: Flask
 
 def test_pdf_of_a_selection_and_of_a_sheet(client: FlaskClient) -> None:
     pages = pdf_pages(client.get("/recueil.pdf?theme=economie-circulaire").data)
-    assert "3 fiches pratiques, sélectionnées par Thème" in pages[0]
+    assert "3 fiches pratiques" in pages[0] and "Sélection : Thème : Économie circulaire et réemploi" in pages[0]
     results = client.get("/?theme=economie-circulaire").get_data(as_text=True)
     assert 'href="/recueil.pdf?theme=economie-circulaire">le recueil de ces 3 fiches en PDF</a>' in results
     sheet = client.get(f"/fiches/{AGIRE}.pdf")

@@ -10,7 +10,7 @@ from kb.french import french_spacing
 
 
 def document_css() -> str:
-    """The stylesheet of Recueil's documents (a sheet, a compendium), on paper."""
+    """The stylesheet of a sheet on paper (the compendium brings its own, ``kb/templates``)."""
     return (Path(current_app.static_folder or "") / "document.css").read_text(encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from kb.french import format_date
 from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
 from kb.search import FILTERS
@@ -220,7 +221,7 @@ def sheet_context(found: Sheet) -> dict[str, Any]:
     return {
         "sheet": found,
         "rendered": {key: render_markdown(text) for key, text in found.sections.items()},
-        "missing": [heading for key, heading in SECTIONS.items() if not found.sections[key].strip()],
+        "missing": found.missing_parts(),
         "meeting": meeting,
         "session": meeting.session(found.workshop) if meeting else None,
         "publication": publication,
@@ -310,35 +311,34 @@ def selection_label(query: str, filters: dict[str, list[str]]) -> str:
     return " · ".join(parts)
 
 
+def compendium_options(sheets: list[Sheet], query: str, filters: dict[str, list[str]]) -> dict[str, Any]:
+    """What the compendium shows besides the sheets: their « En bref », the date, the selection."""
+    state = shared()
+    with state.lock:
+        summaries = state.kb.store.summaries([s.id for s in sheets])
+    return {"summaries": summaries, "edited": format_date(date.today()), "selection": selection_label(query, filters)}
+
+
 @bp.get("/recueil")
 def recueil() -> str:
-    """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
+    """The compendium of the published sheets (or of a search's), grouped by theme, in the site's
+    layout, with a way back, its PDF and print."""
     from kb.export import render_compendium_body
 
     sheets, query, filters = selected_sheets()
-    return render_template(
-        "recueil.html", body=render_compendium_body(sheets), count=len(sheets), args=current_args(query, filters)
-    )
+    body = render_compendium_body(sheets, **compendium_options(sheets, query, filters))
+    return render_template("recueil.html", body=body, count=len(sheets), args=current_args(query, filters))
 
 
 @bp.get("/recueil.pdf")
 def recueil_pdf() -> Response:
-    """The compendium as a PDF: a cover (date, number of sheets), a table of contents whose page
-    numbers are the pages', one theme after another, each sheet with its « En bref »."""
-    from kb.export import compendium
+    """The compendium as a PDF: the cover (date, number of sheets), a table of contents whose page
+    numbers are the pages', the running header, « Page n sur N »."""
+    from kb.export import render_recueil
 
     sheets, query, filters = selected_sheets()
-    contexts = {sheet.id: sheet_context(sheet) for sheet in sheets}
-    html = render_template(
-        "recueil_pdf.html",
-        groups=compendium(sheets),
-        contexts=contexts,
-        count=len(sheets),
-        selection=selection_label(query, filters),
-        today=date.today(),
-    )
-    name = "recueil-selection.pdf" if query or filters else "recueil.pdf"
-    return pdf_response(html, name)
+    html = render_recueil(sheets, **compendium_options(sheets, query, filters))
+    return pdf_response(html, "recueil-selection.pdf" if query or filters else "recueil.pdf")
 
 
 @bp.get("/recueil.css")
