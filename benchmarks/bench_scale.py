@@ -38,13 +38,15 @@ import numpy as np
 from common import folder_mb, make_corpus, pct, queries, recall_at_10, run
 
 from kb import contributions
-from kb.knowledge_base import COMPACT_AFTER, KnowledgeBase
+from kb.index_keeper import COMPACT_AFTER
+from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
 
 FIRST_SEARCH = """
 import resource, sys, time, json
 t0 = time.perf_counter()
-from kb.knowledge_base import COMPACT_AFTER, KnowledgeBase
+from kb.index_keeper import COMPACT_AFTER
+from kb.knowledge_base import KnowledgeBase
 t1 = time.perf_counter()
 kb = KnowledgeBase(sys.argv[1], readonly=True)
 hits = kb.search("mobiliser les publics féminins", limit=10).hits
@@ -122,7 +124,7 @@ def search_latency(kb: KnowledgeBase, texts: list[str], exact: faiss.Index) -> N
 
 
 def recall(kb: KnowledgeBase, texts: list[str], ids: np.ndarray, matrix: np.ndarray, exact: faiss.Index) -> None:
-    index = kb.index
+    index = kb.current_index()
     if not index.kind.startswith("IVF"):
         print("recall@10: exact index")
         return
@@ -204,7 +206,8 @@ def measure(folder: Path, texts: list[str], search_only: bool = False) -> None:
     kb = KnowledgeBase(folder)
     ids, matrix = kb.store.vectors(kb.encoder.model_id)
     threads = os.environ.get("OMP_NUM_THREADS") or f"all {len(os.sched_getaffinity(0))} cores"
-    print(f"{kb.store.count():,} sheets, {len(ids):,} vectors, index {kb.index.kind}; encoder threads: {threads}")
+    kind = kb.current_index().kind
+    print(f"{kb.store.count():,} sheets, {len(ids):,} vectors, index {kind}; encoder threads: {threads}")
     exact = faiss.IndexFlatIP(matrix.shape[1])
     exact.add(matrix)
     search_latency(kb, texts, exact)

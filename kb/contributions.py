@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
-from kb.store import PUBLISHED, Store
+from kb.store import PUBLISHED, Store, Submission
 from kb.text import slugify
 
 PENDING = "pending"
@@ -33,10 +32,6 @@ STATUS_LABELS = {
     MERGED: "fusionnée",
 }
 ORIGIN_WEB = "web"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # Suffix lengths (bytes, shown in hex) tried in turn: short and readable first; once a base is
@@ -59,18 +54,6 @@ def new_sheet_id(store: Store, title: str) -> str:
 
 
 # -- submissions --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Submission:
-    token: str
-    sheet_id: str
-    contact_name: str
-    contact_email: str
-    created_at: str
-    similar: list[dict[str, Any]]
-    reason: str | None
-    target_id: str | None = None  # the published sheet this submission proposes to update
-
-
 def draft_vector(kb: KnowledgeBase, sheet: Sheet) -> np.ndarray:
     """One vector for a draft (title and first parts), encoded as an e5 *query* against the
     indexed passages: on drafts that restate a published practice this found it first, and it
@@ -128,34 +111,13 @@ def record_contact(
 ) -> str:
     """Keep a contributor's contact (private) for a sheet; the token is their private link."""
     token = secrets.token_urlsafe(24)
-    store.db.execute(
-        "INSERT INTO submissions (token, sheet_id, contact_name, contact_email, consent_at, created_at, similar, "
-        "target_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [token, sheet_id, name, email, _now(), _now(), json.dumps(similar or [], ensure_ascii=False), target_id],
-    )
+    store.add_submission(token, sheet_id, name, email, similar or [], target_id)
     return token
-
-
-def submission(store: Store, token: str) -> Submission | None:
-    row = store.db.execute(
-        "SELECT token, sheet_id, contact_name, contact_email, created_at, similar, reason, target_id "
-        "FROM submissions WHERE token = ?",
-        [token],
-    ).fetchone()
-    if row is None:
-        return None
-    return Submission(*row[:5], json.loads(row[5]), row[6], row[7])  # type: ignore[arg-type]
-
-
-def submission_for(store: Store, sheet_id: str) -> Submission | None:
-    row = store.db.execute("SELECT token FROM submissions WHERE sheet_id = ?", [sheet_id]).fetchone()
-    return submission(store, row[0]) if row else None
 
 
 def queue(store: Store) -> list[tuple[Sheet, Submission | None]]:
     """Pending sheets, oldest first, with their submission (if they came from the form)."""
-    ids = [r[0] for r in store.db.execute("SELECT id FROM sheets WHERE status = ? ORDER BY updated_at, id", [PENDING])]
-    return [(s, submission_for(store, s.id)) for s in store.sheets(ids, status=PENDING)]
+    return [(s, store.submission_for(s.id)) for s in store.sheets(store.ids_by_update(PENDING), status=PENDING)]
 
 
 # -- moderators -----------------------------------------------------------------------------------
@@ -171,21 +133,19 @@ def add_user(store: Store, name: str, password: str) -> None:
         raise UserError("the name must be 2 to 40 letters, digits, '.', '_' or '-'")
     if len(password) < 10:
         raise UserError("the password must have at least 10 characters")
-    with store.transaction():
-        if store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
-            raise UserError(f"a moderator named {name!r} exists already")
-        store.db.execute("INSERT INTO users VALUES (?, ?, ?)", [name, generate_password_hash(password), _now()])
+    if not store.add_user(name, generate_password_hash(password)):
+        raise UserError(f"a moderator named {name!r} exists already")
 
 
 def check_user(store: Store, name: str, password: str) -> bool:
     """True when the password is right; as slow for an unknown name as for a known one."""
-    row = store.db.execute("SELECT password_hash FROM users WHERE name = ?", [name]).fetchone()
-    valid = check_password_hash(row[0] if row else _DUMMY_HASH, password)
-    return bool(row) and valid
+    stored = store.password_hash(name)
+    valid = check_password_hash(stored or _DUMMY_HASH, password)
+    return stored is not None and valid
 
 
 def user_exists(store: Store, name: str) -> bool:
-    return store.db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone() is not None
+    return store.password_hash(name) is not None
 
 
 # -- audit and moderation actions -------------------------------------------------------------------
@@ -198,26 +158,14 @@ def audit(
     after: Sheet | None,
     note: str | None = None,
 ) -> None:
-    store.db.execute(
-        "INSERT INTO audit_log (at, user, action, sheet_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            _now(),
-            user,
-            action,
-            sheet_id,
-            json.dumps(before.to_dict(), ensure_ascii=False) if before else None,
-            json.dumps(after.to_dict(), ensure_ascii=False) if after else None,
-            note,
-        ],
+    store.add_audit(
+        user,
+        action,
+        sheet_id,
+        json.dumps(before.to_dict(), ensure_ascii=False) if before else None,
+        json.dumps(after.to_dict(), ensure_ascii=False) if after else None,
+        note,
     )
-
-
-def audit_log(store: Store, limit: int = 200) -> list[dict[str, Any]]:
-    cursor = store.db.execute(
-        "SELECT id, at, user, action, sheet_id, before, after, note FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _require(kb: KnowledgeBase, sheet_id: str, *statuses: str) -> Sheet:
@@ -235,14 +183,14 @@ def change_status(
     def log() -> None:
         audit(kb.store, user, action, sheet_id, sheet, sheet, note)
         if note is not None:
-            kb.store.db.execute("UPDATE submissions SET reason = ? WHERE sheet_id = ?", [note, sheet_id])
+            kb.store.set_submission_reason(sheet_id, note)
 
     kb.set_status(sheet_id, status, also=log)
 
 
 def publish(kb: KnowledgeBase, sheet_id: str, user: str) -> None:
     """Publish a sheet; a proposed update is applied to the sheet it updates instead."""
-    found = submission_for(kb.store, sheet_id)
+    found = kb.store.submission_for(sheet_id)
     if found is not None and found.target_id is not None and kb.store.record(sheet_id) is not None:
         apply_update(kb, sheet_id, found.target_id, user)
         return

@@ -32,10 +32,14 @@ def _as_datetime(value: datetime | str) -> datetime:
 
 
 def format_date(value: date | str | None) -> str:
-    """« 23 novembre 2026 », « 1er mai 2022 » (an ISO string or a date; empty for None)."""
+    """« 23 novembre 2026 », « 1er mai 2022 » (an ISO string or a date; empty for None); a sheet
+    dated only by its year or month reads « 2022 », « mai 2022 »."""
     if not value:
         return ""
     from babel.dates import format_date as babel_date
+
+    if isinstance(value, str) and re.fullmatch(r"\d{4}(-\d{2})?", value):
+        return value if len(value) == 4 else babel_date(date.fromisoformat(value + "-01"), "MMMM y", locale=LOCALE)
 
     day = _as_date(value)
     month_year = babel_date(day, "MMMM y", locale=LOCALE)

@@ -1,42 +1,32 @@
-"""The knowledge base: one small class gluing store, encoder, vector index and search.
+"""The knowledge base: one small class gluing store, encoder, index keeper and search.
 
-Each component works alone (see their modules); this class only keeps them in agreement:
-vectors are encoded for parts that lack one, the FAISS index is loaded when it matches the store
-and rebuilt from the stored vectors when it does not.
+Each component works alone (see their modules); this class only keeps them in agreement: vectors
+are encoded for parts that lack one and saved with the sheet in one transaction, and the index
+keeper is told after each change. One writer connection (``store``) per process; each thread
+reads through its own connection (``reader()``), the way Datasette serves many readers.
 """
 
 from __future__ import annotations
 
-import fcntl
-import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from kb import config
 from kb.encoder import Encoder
 from kb.importer import ImportReport, import_directory
+from kb.index_keeper import IndexKeeper, NeedsBuild
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
 from kb.store import Store, passage_hash, passage_text
-from kb.vector_index import MANIFEST_FILE, IndexMismatch, Manifest, VectorIndex, read_manifest
+from kb.vector_index import VectorIndex
 
-log = logging.getLogger(__name__)
+__all__ = ["IndexReport", "KnowledgeBase", "NeedsBuild"]
 ENCODE_BATCH = 64
-COMPACT_AFTER = 50  # logged changes a loading process replays before the writer saves the whole index
-LOCK_FILE = ".index.lock"
 Progress = Callable[[int, int], None]
-
-
-class NeedsBuild(RuntimeError):
-    """The store has parts without vectors for the configured model: run ``kb build``."""
 
 
 @dataclass
@@ -59,15 +49,35 @@ class KnowledgeBase:
         self.readonly = readonly
         self.store = Store(self.index_dir / config.DB_FILE, readonly=readonly)
         self.encoder = encoder or Encoder(model)
-        self._index: VectorIndex | None = None
-        self._index_version = -1
-        self._saved_version = -1
-        self._file_seen: tuple[int, int] | None = None  # the index file pair last loaded or saved here
-        self._compaction: threading.Thread | None = None
+        self.keeper = IndexKeeper(self.store.path, self.index_dir, self.encoder, readonly=readonly)
+        self._local = threading.local()  # each thread's read connection and searcher
+        self._readers: list[Store] = []
+        self._readers_lock = threading.Lock()
 
     def close(self) -> None:
-        self.flush()
+        self.keeper.close()
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self.store.close()
+
+    def flush(self) -> None:
+        """Wait until a background save of the index is over."""
+        self.keeper.flush()
+
+    def reader(self) -> Store:
+        """This thread's read-only connection: threads read side by side, never through the writer."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.store.path, readonly=True)
+            with self._readers_lock:
+                self._readers.append(store)
+        return store
+
+    def current_index(self) -> VectorIndex:
+        """The FAISS index, brought up to date with the store (see ``IndexKeeper.current``)."""
+        return self.keeper.current()
 
     # -- building ------------------------------------------------------------------------------
     def import_practices(self, directory: str | os.PathLike[str] | None = None) -> ImportReport:
@@ -93,7 +103,7 @@ class KnowledgeBase:
             done += len(batch)
             if progress:
                 progress(done, len(missing))
-        index = self._build_index()
+        index = self.keeper.rebuild()
         return IndexReport(len(missing), total_parts - len(missing), dropped, len(index))
 
     # -- incremental writes (web contributions and moderation) ------------------------------
@@ -140,160 +150,17 @@ class KnowledgeBase:
             if also:
                 also()
             self.store.log_index_change(before, sheet_id, removed)
-        self.index  # noqa: B018 - patched from the log, like any other process's
-        if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
-            self._compact()
-
-    def _compact(self) -> None:
-        """Fold the logged changes into a new index file, in a thread, from a snapshot of the
-        changes: at 100,000 sheets it takes a second or two, which the change that triggers it
-        does not wait for."""
-        if self._compaction is not None and self._compaction.is_alive():
-            return
-        self._compaction = threading.Thread(
-            target=self._save_snapshot, args=(self.index.detached(), self._index_version), name="kb-compact"
-        )
-        self._compaction.start()
-
-    def _save_snapshot(self, snapshot: VectorIndex, version: int) -> None:
-        """Write ``snapshot`` (the index at ``version``) unless a newer file is there, then prune
-        the log through a connection of its own (the store's serves requests meanwhile). Every
-        process, this one included, maps the new file at its next search."""
-        try:
-            with self._saving():
-                if self._saved_file_version() < version:
-                    manifest = Manifest(self.encoder.model_id, self.encoder.dim, len(snapshot), version)
-                    snapshot.save(self.index_dir, manifest, remap=False)
-            store = Store(self.store.path)
-            try:
-                store.prune_index_log(version)
-            finally:
-                store.close()
-            self._saved_version = version
-        except Exception:  # e.g. a full disk: the log keeps every change, the next one retries
-            log.exception("saving the index in the background failed")
-
-    def _saved_file_version(self) -> int:
-        try:
-            return read_manifest(self.index_dir).vectors_version
-        except IndexMismatch:
-            return -1
-
-    def flush(self) -> None:
-        """Wait until a background save of the index is over."""
-        if self._compaction is not None:
-            self._compaction.join()
-
-    # -- the index: loaded, patched from the log, or rebuilt ----------------------------------
-    @contextmanager
-    def _saving(self) -> Iterator[None]:
-        """One process at a time writes the index files (a lock file beside them)."""
-        with (self.index_dir / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
-
-    def _save(self, index: VectorIndex) -> None:
-        """Write the whole index (after a build, or when the log grew long), then drop the log
-        entries it now contains. The manifest records the version the index holds, which the
-        store may have passed since: readers replay the rest from the log. Callers hold ``_saving``."""
-        self.store.db.conn.commit()
-        manifest = Manifest(self.encoder.model_id, self.encoder.dim, len(index), self._index_version)
-        index.save(self.index_dir, manifest)
-        self._file_seen = self._file_state()
-        self._saved_version = self._index_version
-        self.store.prune_index_log(self._saved_version)
-
-    def _build_index(self) -> VectorIndex:
-        """The index from the stored vectors (no encoding); saved unless read-only."""
-        if self.store.parts_missing_vectors(self.encoder.model_id, status="published"):
-            raise NeedsBuild(f"some sheets have no vectors for the model {self.encoder.model_id}; run 'kb build'")
-        ids, matrix = self.store.vectors(self.encoder.model_id)
-        index = VectorIndex.from_vectors(ids, matrix, self.encoder.dim)
-        del matrix
-        self._index, self._index_version = index, self.store.vectors_version
-        if not self.readonly:
-            with self._saving():
-                self._save(index)
-        return index
-
-    def _catch_up(self, index: VectorIndex, version: int, target: int) -> bool:
-        """Replay the logged changes from ``version`` to ``target`` on ``index``; False when the
-        log does not cover that span (a bulk change happened), so the caller reloads instead."""
-        changes = self.store.index_changes(version)
-        expected = version
-        for before, after, _, _ in changes:
-            if before != expected:
-                return False
-            expected = after
-        if expected != target:
-            return False
-        touched = list(dict.fromkeys(sheet_id for _, _, sheet_id, _ in changes))
-        removed = {pid for _, _, _, ids in changes for pid in ids}
-        removed.update(self.store.part_ids(touched).tolist())
-        index.remove(np.fromiter(removed, dtype=np.int64, count=len(removed)))
-        ids, matrix = self.store.vectors(self.encoder.model_id, sheet_ids=touched)
-        if len(ids):
-            index.add(ids, matrix)
-        self._index_version = target
-        return True
-
-    def _file_state(self) -> tuple[int, int] | None:
-        """Identifies the saved index pair: it changes when any process saves a new one."""
-        try:
-            found = os.stat(self.index_dir / MANIFEST_FILE)
-        except OSError:
-            return None
-        return found.st_ino, found.st_mtime_ns
-
-    @property
-    def index(self) -> VectorIndex:
-        """The FAISS index matching the store now: patched from the change log, loaded from disk
-        (then patched), or rebuilt from the stored vectors. Never by re-encoding.
-
-        When another process has saved a newer file, it is mapped in place of ours, so that all
-        processes keep sharing one file's pages."""
-        version = self.store.vectors_version
-        file = self._file_state()
-        if (
-            self._index is not None
-            and file == self._file_seen
-            and (self._index_version == version or self._catch_up(self._index, self._index_version, version))
-        ):
-            return self._index
-        self._file_seen = file
-        try:
-            index, manifest = VectorIndex.load(self.index_dir, self.encoder.model_id, self.encoder.dim)
-            self._index, self._index_version, self._saved_version = (
-                index,
-                manifest.vectors_version,
-                manifest.vectors_version,
-            )
-            if manifest.vectors_version == version or self._catch_up(index, manifest.vectors_version, version):
-                return index
-        except IndexMismatch:
-            pass
-        return self._build_index()
-
-    def _vector_count(self) -> int:
-        return int(
-            self.store.db.execute(
-                """SELECT count(*) FROM vectors v JOIN parts p ON p.id = v.part_id JOIN sheets s ON s.id = p.sheet_id
-               WHERE v.model = ? AND v.passage_hash = p.passage_hash AND s.status = 'published'""",
-                [self.encoder.model_id],
-            ).fetchone()[0]
-        )
+        self.keeper.changed()
 
     # -- searching ---------------------------------------------------------------------------
-    @cached_property
-    def searcher(self) -> Searcher:
-        return Searcher(self.store, None, self.encoder)
-
-    def _fresh_searcher(self, mode: Mode = "hybrid") -> Searcher:
-        """The searcher, with the index brought up to date unless the search is keyword-only
-        (which then needs neither the index nor the model: the web app answers so while they load)."""
-        searcher = self.searcher
+    def searcher(self, mode: Mode = "hybrid") -> Searcher:
+        """This thread's searcher on its read connection, with the index brought up to date unless
+        the search is keyword-only (which needs neither the index nor the model)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = Searcher(self.reader(), None, self.encoder)
         if mode != "keyword":
-            searcher.index = self.index
+            searcher.index = self.current_index()
         return searcher
 
     def search(
@@ -304,13 +171,13 @@ class KnowledgeBase:
         offset: int = 0,
         mode: Mode = "hybrid",
     ) -> Results:
-        return self._fresh_searcher(mode).search(query, filters, limit, offset, mode)
+        return self.searcher(mode).search(query, filters, limit, offset, mode)
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
-        return self._fresh_searcher().similar(sheet_id, limit)
+        return self.searcher().similar(sheet_id, limit)
 
     def nearest_sheets(self, vector: Any, limit: int = 5, exclude: str | None = None) -> list[tuple[Sheet, float]]:
-        return self._fresh_searcher().nearest_sheets(vector, limit, exclude)
+        return self.searcher().nearest_sheets(vector, limit, exclude)
 
     def stats(self) -> dict[str, Any]:
         store = self.store
@@ -321,7 +188,7 @@ class KnowledgeBase:
             "sheets_all_statuses": store.count(None),
             "parts": len(store.parts()),
             "model": self.encoder.model_id,
-            "vectors": self._vector_count(),
+            "vectors": store.vector_count(self.encoder.model_id),
             "vectors_version": store.vectors_version,
             "database_bytes": _size(Path(store.path)),
         }

@@ -15,11 +15,9 @@ half of the topic's sheets are the same.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import faiss
 import numpy as np
@@ -252,7 +250,7 @@ def topics(store: Store, model: str, max_topics: int = 12, regroup: bool = False
     document_frequency: Counter[str] = Counter()
     for stems, _ in per_sheet.values():
         document_frequency.update(stems.keys())
-    named = _names(store)
+    named = store.topic_names()
     row = {sid: i for i, sid in enumerate(sheet_ids)}
     groups: dict[str, list[str]] = {}
     for sid in sheet_ids:
@@ -284,11 +282,6 @@ def topics(store: Store, model: str, max_topics: int = 12, regroup: bool = False
     return out
 
 
-def _names(store: Store) -> list[tuple[str, set[str]]]:
-    rows = store.db.execute("SELECT name, members FROM topic_names ORDER BY id DESC").fetchall()
-    return [(name, set(json.loads(members))) for name, members in rows]
-
-
 def _match_name(named: list[tuple[str, set[str]]], members: set[str]) -> str | None:
     """The latest name whose members overlap this topic's by half or more."""
     for name, old in named:
@@ -301,8 +294,4 @@ def rename(store: Store, members: list[str], name: str, user: str) -> None:
     name = " ".join(name.split())[:120]
     if not name:
         raise ValueError("empty name")
-    with store.transaction():
-        store.db.execute(
-            "INSERT INTO topic_names (name, members, named_by, named_at) VALUES (?, ?, ?, ?)",
-            [name, json.dumps(sorted(members)), user, datetime.now(UTC).isoformat(timespec="seconds")],
-        )
+    store.add_topic_name(name, members, user)

@@ -165,7 +165,7 @@ def test_contribute_moderate_publish_search(page, writable_app, writable_url: st
     page.get_by_label("Votre adresse e-mail").fill("camille@example.org")
     page.get_by_label("J'accepte").check()
     page.get_by_role("button", name="Prévisualiser et vérifier les doublons").click()
-    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci ?").is_visible()
+    assert page.get_by_role("heading", name="Votre pratique est-elle l'une de celles-ci").is_visible()
     assert page.locator(".duplicates li").count() == 3
     shot(page, "1-preview")
     page.get_by_role("button", name="Envoyer ma fiche").click()
@@ -214,5 +214,5 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
     page.goto(base_url + "/ateliers/planifier?sujet=la+mobilisation+des+publics+f%C3%A9minins&region=Grand+Est")
     assert page.locator("#bloc").input_value().startswith("Atelier A) La mobilisation des publics féminins")
     page.emulate_media(media="print")
-    assert page.locator("pre.print-only").is_visible() and not page.locator("form.planner").is_visible()
+    assert page.locator("article.programme").is_visible() and not page.locator("form.planner").is_visible()
     shot(page, "planner-print")

@@ -40,14 +40,14 @@ def test_submit_is_pending_until_published_then_searchable(writable_kb: Knowledg
     sheet = draft()
     sheet.id = contributions.new_sheet_id(writable_kb.store, sheet.title)
     token = contributions.submit(writable_kb, sheet, "Jeanne Martin", "jeanne@example.org")
-    found = contributions.submission(writable_kb.store, token)
+    found = writable_kb.store.submission(token)
     assert found is not None and found.contact_email == "jeanne@example.org"
     assert len(found.similar) == 3 and found.similar[0]["id"] == "creativ-dijon-demarche-territoriale"
     assert sheet.id not in [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=20).hits]
     contributions.publish(writable_kb, sheet.id, "alice")
     hits = [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=3).hits]
     assert sheet.id in hits  # searchable at once, no rebuild
-    assert [e["action"] for e in contributions.audit_log(writable_kb.store)][:2] == ["publish", "submit"]
+    assert [e["action"] for e in writable_kb.store.audit_entries()][:2] == ["publish", "submit"]
     contributions.unpublish(writable_kb, sheet.id, "alice")
     assert sheet.id not in [h.sheet.id for h in writable_kb.search("publics féminins chantiers", limit=20).hits]
 
@@ -56,9 +56,9 @@ def test_publish_updates_the_index_incrementally_and_other_processes_see_it(writ
     sheet = draft("Une pratique pour tester l'index incrémental")
     sheet.id = "test-index-incremental"
     contributions.submit(writable_kb, sheet, "X", "x@example.org")
-    before = len(writable_kb.index)
+    before = len(writable_kb.current_index())
     contributions.publish(writable_kb, sheet.id, "alice")
-    assert len(writable_kb.index) == before + len(sheet.parts())
+    assert len(writable_kb.current_index()) == before + len(sheet.parts())
     other = KnowledgeBase(writable_kb.index_dir, encoder=writable_kb.encoder, readonly=True)
     assert "test-index-incremental" in [h.sheet.id for h in other.search("tester l'index incrémental", limit=3).hits]
     other.close()
@@ -75,12 +75,12 @@ def test_edit_reject_merge_and_audit(writable_kb: KnowledgeBase) -> None:
     contributions.edit(writable_kb, edited, "alice")
     contributions.reject(writable_kb, "premiere", "alice", "Hors sujet")
     assert writable_kb.store.record("premiere").status == "rejected"  # type: ignore[union-attr]
-    assert contributions.submission_for(writable_kb.store, "premiere").reason == "Hors sujet"  # type: ignore[union-attr]
+    assert writable_kb.store.submission_for("premiere").reason == "Hors sujet"  # type: ignore[union-attr]
     merged = contributions.merge(writable_kb, "seconde", "anar-usine-de-tri-sieen", "alice")
     assert "Association Exemple" in merged.organisations
     assert merged.sections["context"].endswith("Peu de femmes bénéficient de la clause sociale.")
     assert writable_kb.store.record("seconde").status == "merged"  # type: ignore[union-attr]
-    log = contributions.audit_log(writable_kb.store)
+    log = writable_kb.store.audit_entries()
     edit_entry = next(e for e in log if e["action"] == "edit")
     assert json.loads(edit_entry["before"])["sections"]["advice"] == ""
     assert json.loads(edit_entry["after"])["sections"]["advice"].startswith("Un conseil")

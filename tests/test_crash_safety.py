@@ -44,7 +44,7 @@ def integrity(folder: Path) -> str:
 def index_agrees(kb: KnowledgeBase) -> None:
     """The FAISS index holds exactly the published parts' vectors of the database."""
     ids, _ = kb.store.vectors(kb.encoder.model_id)
-    index = kb.index
+    index = kb.current_index()
     assert len(index) == len(ids)
     assert index.ids().tolist() == sorted(ids.tolist())
 

@@ -25,7 +25,7 @@ def _build(kb: KnowledgeBase, practices: Path) -> None:
 def test_first_build_encodes_every_part_once(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
     _build(counting_kb, practices_copy)
     parts = len(counting_kb.store.parts())
-    assert len(counting_kb.encoder.encoded) == parts == len(counting_kb.index)
+    assert len(counting_kb.encoder.encoded) == parts == len(counting_kb.current_index())
     manifest = json.loads((counting_kb.index_dir / MANIFEST_FILE).read_text())
     assert manifest["model"] == "test-double/hash-64" and manifest["dim"] == 64 and manifest["count"] == parts
 
@@ -148,43 +148,45 @@ def test_other_processes_patch_their_index_from_the_change_log(tmp_path: Path, p
     writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     _build(writer, practices_copy)
     reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
-    before = len(reader.index)
+    first = reader.current_index()
+    before = len(first)
     saved = (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns
     sheet = Sheet(
         id="nouvelle", title="Nouvelle pratique", sections={**dict.fromkeys(SECTIONS, ""), "context": "Texte."}
     )
     contributions.submit(writer, sheet, "A", "a@example.org")
     contributions.publish(writer, "nouvelle", "alice")
-    index = reader.index
-    assert len(index) == before + 2 and index is reader._index  # patched in place
+    index = reader.current_index()
+    assert len(index) == before + 2 and index.base is first.base  # patched from the log, not reloaded
+    assert len(first) == before  # a copy is patched: a search still running on the old one is undisturbed
     assert (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns == saved  # no full rewrite per change
     contributions.unpublish(writer, "nouvelle", "alice")
-    assert len(reader.index) == before
+    assert len(reader.current_index()) == before
     assert "nouvelle" not in [h.sheet.id for h in reader.search("Nouvelle pratique", limit=20).hits]
     # after a bulk change (a build) the log no longer covers the span: the reader reloads
     (practices_copy / "anar-usine-de-tri-sieen.md").unlink()
     _build(writer, practices_copy)
-    assert len(reader.index) == len(writer.index)
+    assert len(reader.current_index()) == len(writer.current_index())
     writer.close()
     reader.close()
 
 
 def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy: Path) -> None:
     from kb import contributions
-    from kb.knowledge_base import COMPACT_AFTER
+    from kb.index_keeper import COMPACT_AFTER
 
     writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     _build(writer, practices_copy)
     for _ in range(COMPACT_AFTER // 2 + 1):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
-    assert writer._compaction is not None  # the index file is written in a thread, not by the change
+    assert writer.keeper._compaction is not None  # the index file is written in a thread, not by the change
     writer.flush()
     assert len(writer.store.index_changes(-1)) < COMPACT_AFTER
     manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text())
     assert manifest["vectors_version"] > 12
     fresh = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
-    assert len(fresh.index) == len(writer.index)
+    assert len(fresh.current_index()) == len(writer.current_index())
     writer.close()
     fresh.close()
 
@@ -193,25 +195,27 @@ def test_processes_share_the_saved_file_and_map_a_newer_one(tmp_path: Path, prac
     """Every process searches the memory-mapped file; when one saves a new file (compaction),
     the others map it instead of growing their own delta."""
     from kb import contributions
-    from kb.knowledge_base import COMPACT_AFTER
+    from kb.index_keeper import COMPACT_AFTER
 
     writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     _build(writer, practices_copy)
     reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
-    first = reader.index
-    assert first.mapped and writer.index.mapped
+    first = reader.current_index()
+    assert first.mapped and writer.current_index().mapped
     contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
-    assert reader.index is first and first.delta.ntotal == 0 and len(first) < len(first.base_ids)  # tombstones
+    now = reader.current_index()
+    assert now.base is first.base and now.delta.ntotal == 0 and len(now) < len(now.base_ids)  # tombstones
     contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
-    assert reader.index is first and first.delta.ntotal > 0
+    now = reader.current_index()
+    assert now.base is first.base and now.delta.ntotal > 0
     for _ in range(COMPACT_AFTER // 2):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
     writer.flush()  # the index file is written in the background
-    remapped = reader.index
-    assert remapped is not first and remapped.mapped  # the new file, plus the changes made after it
+    remapped = reader.current_index()
+    assert remapped.base is not first.base and remapped.mapped  # the new file, plus the changes made after it
     stored = sorted(writer.store.vectors(writer.encoder.model_id)[0].tolist())
-    assert remapped.ids().tolist() == writer.index.ids().tolist() == stored
+    assert remapped.ids().tolist() == writer.current_index().ids().tolist() == stored
     writer.close()
     reader.close()
 
@@ -270,7 +274,7 @@ def test_knowledge_base_switches_to_ivf_above_the_threshold(tmp_path: Path, prac
     monkeypatch.setattr(vector_index, "IVF_THRESHOLD", 20)
     kb = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
     _build(kb, practices_copy)
-    assert kb.index.kind.startswith("IVF")
+    assert kb.current_index().kind.startswith("IVF")
     sheet = Sheet(
         id="ivf-ajout", title="Ajout dans un index IVF", sections={**dict.fromkeys(SECTIONS, ""), "context": "x"}
     )
@@ -278,5 +282,5 @@ def test_knowledge_base_switches_to_ivf_above_the_threshold(tmp_path: Path, prac
     contributions.publish(kb, "ivf-ajout", "alice")
     assert "ivf-ajout" in [h.sheet.id for h in kb.search("Ajout dans un index IVF", limit=3, mode="keyword").hits]
     ids, _ = kb.store.vectors(kb.encoder.model_id)
-    assert len(kb.index) == len(ids)
+    assert len(kb.current_index()) == len(ids)
     kb.close()

@@ -175,7 +175,7 @@ def test_planner_page(client: FlaskClient, query: str) -> None:
 
 
 def test_planner_download_and_rename_need_the_form_token(client: FlaskClient) -> None:
-    assert client.post("/ateliers/planifier.md", data={"bloc": "x"}).status_code == 400
+    assert client.post("/ateliers/planifier", data={"bloc": "x", "action": "markdown"}).status_code == 400
     assert client.post("/ateliers/themes/x/renommer", data={"name": "x"}).status_code == 400
     token = re.search(
         r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/contribuer").get_data(as_text=True)

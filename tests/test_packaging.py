@@ -68,9 +68,13 @@ print(recueil.get_data(as_text=True))
 def test_a_wheel_installed_outside_the_checkout_builds_and_serves(tmp_path: Path) -> None:
     """``pip install`` of the wheel (not editable): templates, static files and the library's data
     come with it, and the index and practices folders default to the working directory."""
-    wheels = tmp_path / "wheels"
+    source, wheels = tmp_path / "source", tmp_path / "wheels"
+    # built from a copy: setuptools writes build/ and *.egg-info/ beside the sources
+    shutil.copytree(
+        ROOT, source, ignore=shutil.ignore_patterns(".*", "index", "build", "dist", "*.egg-info", "tests", "cache")
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, ROOT],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source],
         cwd=tmp_path,
         capture_output=True,
         check=True,

@@ -10,7 +10,8 @@ import pytest
 from kb import contact, contributions
 from kb.knowledge_base import KnowledgeBase
 from kb.markdown_io import read_sheet
-from kb.store import MIGRATIONS, Store
+from kb.store import Store
+from kb.store.schema import _migrate_9
 from kb.summary import extract_summary, is_extract_of, plain_text, sentences
 
 DIJON = "creativ-dijon-demarche-territoriale"
@@ -51,7 +52,7 @@ def test_dates_summary_and_publication_kept_across_saves(counting_kb: KnowledgeB
     assert after.summary == chosen and after.summary_edited  # a moderator's text survives an edit
     assert after.published_at == first.published_at  # first publication is kept
     assert after.updated_at >= first.updated_at
-    log = contributions.audit_log(store)
+    log = store.audit_entries()
     assert log[0]["action"] == "summary" and chosen[:30] in log[0]["note"]
     contributions.edit_summary(store, DIJON, "", "alice")  # blank: back to the automatic extract
     assert store.publication(DIJON).summary == extract_summary(sheet)  # type: ignore[union-attr]
@@ -76,21 +77,19 @@ def test_contact_requests_are_stored_listed_and_closed_with_audit(
     assert contact.mark_handled(store, first, "alice") is None  # already closed
     assert [r.id for r in store.contact_requests(handled=False)] == [second]
     assert [r.id for r in store.contact_requests(handled=True)] == [first]
-    entry = contributions.audit_log(store)[0]
+    entry = store.audit_entries()[0]
     assert entry["action"] == "contact-handled" and entry["sheet_id"] == DIJON and entry["user"] == "alice"
 
 
-def test_migration_from_schema_8_fills_dates_and_summaries(
-    tmp_path: Path, counting_kb: KnowledgeBase, practices_copy: Path
-) -> None:
+def test_migration_9_fills_dates_and_summaries(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
     counting_kb.import_practices(practices_copy)
     path = counting_kb.store.path
     counting_kb.close()
-    conn = sqlite3.connect(path)  # undo migration 9 by hand: a database as schema 8 left it
+    conn = sqlite3.connect(path)  # the sheets as schema 8 left them, then migration 9 alone
     for column in ("presented_on", "published_at", "summary", "summary_edited"):
         conn.execute(f"ALTER TABLE sheets DROP COLUMN {column}")
     conn.execute("DROP TABLE contact_requests")
-    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    _migrate_9(conn)
     conn.commit()
     conn.close()
     store = Store(path)

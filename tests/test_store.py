@@ -31,7 +31,7 @@ def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     s = Store(tmp_path / "kb.sqlite")
     assert s.schema_version == SCHEMA_VERSION
     assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"sheets", "parts", "vectors", "sheet_tags", "parts_fts"} <= set(s.db.table_names())
+    assert {"sheets", "parts", "vectors", "sheet_tags", "parts_fts"} <= set(s.table_names())
     s.close()
     again = Store(tmp_path / "kb.sqlite")  # reopening runs no migration twice
     assert again.schema_version == SCHEMA_VERSION
@@ -139,6 +139,8 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     conn = sqlite3.connect(path)  # back to schema 1, as a database made by the first release
     for table in ("parts_vocab", "submissions", "users", "audit_log", "index_log", "topic_names"):
         conn.execute(f"DROP TABLE {table}")
+    for table in ("topic_map", "topic_labels"):  # schema 11
+        conn.execute(f"DROP TABLE {table}")
     for index in ("sheets_status_region_id", "sheets_status_event_id", "sheets_status_year_id", "sheet_tags_value"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("DROP INDEX sheets_id_status")
@@ -150,4 +152,4 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
     with pytest.raises(StoreError, match="run 'kb build' to migrate it"):
         Store(path, readonly=True)
     writer = Store(path)
-    assert writer.schema_version == SCHEMA_VERSION and "parts_vocab" in writer.db.table_names()
+    assert writer.schema_version == SCHEMA_VERSION and "parts_vocab" in writer.table_names()

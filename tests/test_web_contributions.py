@@ -61,7 +61,7 @@ def test_form_preview_shows_the_closest_sheets_then_submit_gives_a_private_link(
     preview = post(client, BASE, action="apercu")
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "Votre pratique est-elle l'une de celles-ci ?" in html
+    assert "Votre pratique est-elle l'une de celles-ci" in html
     assert html.count('target="_blank" rel="noopener"') == 3
     assert "<strong>publics féminins</strong>" in html  # the Markdown preview
     assert 'value="envoyer"' in html
@@ -79,7 +79,8 @@ def test_validation_messages_are_french_and_the_form_keeps_what_was_typed(client
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in html and "Adresse e-mail invalide." in html
-    assert "Votre accord est nécessaire" in html and "20 000 caractères au plus ; votre texte en compte 20 001." in html
+    text = html.replace("\u202f", " ")  # French spacing: narrow no-break spaces
+    assert "Votre accord est nécessaire" in html and "20 000 caractères au plus ; votre texte en compte 20 001." in text
     assert "Association Exemple" in html and 'value="pas-une-adresse"' in html  # kept
 
 

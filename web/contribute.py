@@ -13,7 +13,7 @@ from kb.validation import problems
 from kb.vocabulary import meetings
 from web.errors import FORM_KEEPERS
 from web.extensions import configured_limit, limiter
-from web.forms import ContributionForm, french_number, sheet_date
+from web.forms import ContributionForm
 from web.knowledge import shared
 from web.urls import absolute_url
 
@@ -27,8 +27,6 @@ def quoted(title: str) -> str:
 
 
 bp.add_app_template_filter(quoted, "quoted")
-bp.add_app_template_filter(french_number, "french_number")
-bp.add_app_template_filter(sheet_date, "sheet_date")
 bp.add_app_template_filter(contributions.duplicate_label, "duplicate_label")
 
 
@@ -87,7 +85,7 @@ def submission_page(template: str, token: str, **extra: object) -> str:
     """The contributor's private pages: their submission, its sheet's title and status."""
     state = shared()
     with state.lock:
-        found = contributions.submission(state.kb.store, token)
+        found = state.kb.store.submission(token)
         record = state.kb.store.record(found.sheet_id) if found else None
         target = state.kb.store.record(found.target_id) if found and found.target_id else None
     if found is None or record is None:

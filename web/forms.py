@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kb.french import format_number as french_number
+from kb.french import format_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.validation import MAX_FIELD, MAX_SECTION
 from kb.vocabulary import FACET_LABELS, meetings, vocabulary
@@ -39,15 +39,6 @@ MONTHS = (
 )
 
 
-def sheet_date(date: str) -> str:
-    """A sheet's date as precisely as it is known: « 2022 », « mai 2022 », « 10 mai 2022 »."""
-    parts = date.split("-")
-    if len(parts) == 1:
-        return date
-    month = f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    return f"{int(parts[2])} {month}" if len(parts) == 3 else month
-
-
 class MaxLength:
     """A length limit the contributor sees (a counter, no ``maxlength`` that would silently cut a
     pasted text) and that says by how much a text is too long."""
@@ -60,7 +51,7 @@ class MaxLength:
         length = len(field.data or "")
         if length > self.limit:
             raise ValidationError(
-                f"{french_number(self.limit)} caractères au plus ; votre texte en compte {french_number(length)}."
+                f"{format_number(self.limit)} caractères au plus ; votre texte en compte {format_number(length)}."
             )
 
 

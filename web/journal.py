@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from kb.french import format_datetime
 from kb.sheet import SECTIONS
 
-PARIS = ZoneInfo("Europe/Paris")
 # Audit action -> what happened to the sheet, as a moderator says it.
 ACTIONS = {
     "submit": "envoyée par un·e contributeur·rice",
@@ -42,21 +40,6 @@ FIELDS = {
 }
 
 
-def french_datetime(iso: str) -> str:
-    """« 23 novembre 2026 à 05 h 41 », Paris time, from a stored UTC ISO timestamp."""
-    from babel.dates import format_datetime
-
-    moment = datetime.fromisoformat(iso)
-    return format_datetime(moment, "d MMMM y 'à' HH 'h' mm", tzinfo=PARIS, locale="fr_FR")
-
-
-def french_date(iso: str) -> str:
-    """« 23 novembre 2026 », Paris time, from a stored UTC ISO timestamp."""
-    from babel.dates import format_datetime
-
-    return format_datetime(datetime.fromisoformat(iso), "d MMMM y", tzinfo=PARIS, locale="fr_FR")
-
-
 def flatten(data: dict[str, Any] | None) -> dict[str, Any]:
     """A stored sheet with its sections as fields of their own."""
     data = dict(data or {})
@@ -77,7 +60,7 @@ def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     before, after = (json.loads(entry[k]) if entry[k] else None for k in ("before", "after"))
     return {
         **entry,
-        "when": french_datetime(entry["at"]),
+        "when": format_datetime(entry["at"]),
         "what": ACTIONS.get(entry["action"], entry["action"]),
         "title": (after or before or {}).get("title") or entry["sheet_id"],
         "changed": changed_fields(before, after),

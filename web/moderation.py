@@ -14,12 +14,11 @@ from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields, SummaryForm
-from web.journal import differences, entry_view, french_date
+from web.journal import differences, entry_view
 from web.knowledge import shared
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
-bp.add_app_template_filter(french_date, "french_date")
 
 
 class Moderator(UserMixin):
@@ -90,7 +89,7 @@ def published() -> str:
 def journal() -> str:
     state = shared()
     with state.lock:
-        entries = contributions.audit_log(state.kb.store)
+        entries = state.kb.store.audit_entries()
     return render_template("moderation/journal.html", entries=[entry_view(e) for e in entries])
 
 
@@ -103,7 +102,7 @@ def review_context(
         if record is None:
             abort(404)
         publication = state.kb.store.publication(sheet_id)
-        submission = contributions.submission_for(state.kb.store, sheet_id)
+        submission = state.kb.store.submission_for(sheet_id)
         published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
         target = state.kb.store.get_sheet(submission.target_id) if submission and submission.target_id else None
     if edit_form is None:

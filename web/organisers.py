@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.coverage import Coverage, coverage
-from kb.planner import plan, workshop_block
+from kb.planner import Proposal, candidates, choose, read_block, workshop_block
+from kb.sheet import SHEET_ID
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
@@ -18,6 +21,8 @@ from web.knowledge import shared
 
 bp = Blueprint("organisers", __name__, url_prefix="/ateliers")
 MAX_SPEAKERS = 8
+MORE_CANDIDATES = 5
+MAX_BLOCK = 20_000
 
 
 def current_topics() -> tuple[list[Topic], Coverage]:
@@ -26,10 +31,10 @@ def current_topics() -> tuple[list[Topic], Coverage]:
     with state.lock:
         key = (
             state.kb.store.vectors_version,
-            state.kb.store.db.execute("SELECT count(*) FROM topic_names").fetchone()[0],
+            state.kb.store.topic_name_count(),
         )
         if state.topics is None or state.topics[0] != key:
-            state.kb.index  # noqa: B018 - bring the stored vectors up to date first
+            state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
             state.topics = (key, found, coverage(state.kb.store, state.kb.encoder, found))
         return state.topics[1], state.topics[2]
@@ -94,7 +99,33 @@ def rename_topic(key: str) -> WerkzeugResponse:
     return redirect(url_for("organisers.overview") + "#sujets", 303)
 
 
-def planner_args() -> tuple[str, str | None, int, bool, str]:
+@dataclass
+class PlannerArgs:
+    """The planner's state, all in the URL (or in the programme form's hidden fields)."""
+
+    topic: str
+    region: str | None
+    speakers: int
+    same: bool
+    letter: str
+    excluded: list[str]
+    pinned: list[str]
+
+    def query(self, **changes: object) -> dict[str, object]:
+        """URL arguments for this state with some changed (for « Retirer », « Remplacer », « Ajouter »)."""
+        values = {**asdict(self), **changes}
+        return {
+            "sujet": values["topic"],
+            "region": values["region"] or "",
+            "intervenants": values["speakers"],
+            "lettre": values["letter"],
+            "meme_structure": "1" if values["same"] else "",
+            "exclure": values["excluded"],
+            "ajouter": values["pinned"],
+        }
+
+
+def planner_args() -> PlannerArgs:
     topic = " ".join(request.values.get("sujet", "").split())[:300]
     region = request.values.get("region") or None
     if region not in (None, *vocabulary().regions):
@@ -104,40 +135,63 @@ def planner_args() -> tuple[str, str | None, int, bool, str]:
     except ValueError:
         speakers = 3
     letter = request.values.get("lettre", "A").strip()[:3] or "A"
-    return topic, region, speakers, request.values.get("meme_structure") == "1", letter
+    ids = [[i for i in request.values.getlist(name) if SHEET_ID.match(i)][:50] for name in ("exclure", "ajouter")]
+    return PlannerArgs(topic, region, speakers, request.values.get("meme_structure") == "1", letter, *ids)
 
 
-@bp.get("/planifier")
-def planner() -> str:
-    topic, region, speakers, same, letter = planner_args()
-    proposals, block = [], ""
-    if topic:
+def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200) -> tuple[str, int]:
+    """The planner: proposals for the topic, more candidates, and the programme (``block`` when
+    the organiser edited it, else the one made from the proposals)."""
+    proposals: list[Proposal] = []
+    more: list[Proposal] = []
+    if args.topic:
         state = shared()
         with state.lock:
-            proposals = plan(state.kb, topic, region, speakers, same)
-        block = workshop_block(topic, proposals, letter) if proposals else ""
-    return render_template(
+            ranked = candidates(state.kb, args.topic, args.region)
+        proposals, more = choose(ranked, args.speakers, args.same, args.excluded, args.pinned)
+    if block is None:
+        block = workshop_block(args.topic, proposals, args.letter) if proposals else ""
+    html = render_template(
         "organisers/planner.html",
-        topic=topic,
-        region=region,
-        speakers=speakers,
-        same=same,
-        letter=letter,
+        args=args,
         proposals=proposals,
+        more=more[:MORE_CANDIDATES],
         block=block,
+        programme=read_block(block) if block.strip() else None,
+        edited=request.method == "POST",
         regions=vocabulary().regions,
         action=ActionForm(),
     )
+    return html, status
 
 
-@bp.post("/planifier.md")
-def planner_markdown() -> Response:
-    """The (edited) workshop block as a Markdown file."""
+@bp.get("/planifier")
+def planner() -> tuple[str, int]:
+    return planner_page(planner_args())
+
+
+@bp.post("/planifier")
+def programme() -> tuple[str, int] | Response:
+    """The edited programme: its preview (what prints), or downloaded as Markdown or PDF."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    text = request.form.get("bloc", "")[:20_000].replace("\r\n", "\n")
-    return Response(
-        text,
-        mimetype="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="atelier.md"'},
-    )
+    block = request.form.get("bloc", "")[:MAX_BLOCK].replace("\r\n", "\n")
+    args = planner_args()
+    what = request.form.get("action", "apercu")
+    if what == "apercu" or not block.strip():
+        return planner_page(args, block, 200 if block.strip() else 400)
+    found = read_block(block)
+    if what == "pdf":
+        from kb.pdf import render_pdf
+
+        html = render_template("organisers/programme_pdf.html", programme=found)
+        css = (Path(current_app.static_folder or "") / "programme.css").read_text(encoding="utf-8")
+        data = render_pdf(
+            html, request.url_root, header=f"{found.label} — {found.title}".strip(" —"), stylesheets=[css]
+        )
+        return Response(data, mimetype="application/pdf", headers=attachment(f"{found.filename}.pdf"))
+    return Response(block, mimetype="text/markdown; charset=utf-8", headers=attachment(f"{found.filename}.md"))
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -1,0 +1,128 @@
+"""Searchable parts (title and sections) and their French keyword index (FTS5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kb.sheet import SECTIONS, Sheet
+from kb.store.base import IN_JSON, Database, json_list
+from kb.text import terms
+
+
+def passage_text(sheet: Sheet, section: str) -> str:
+    """What the encoder reads for one part: the part, prefixed by the title for context."""
+    if section == "title":
+        return sheet.title
+    return f"{sheet.title}. {SECTIONS[section]} : {sheet.sections[section]}"
+
+
+# Id lists travel as one JSON parameter: no limit on their length (SQLite caps '?' parameters).
+# Queries given such a list write "+status" so the planner looks the ids up by key instead of
+
+
+def passage_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Part:
+    id: int
+    sheet_id: str
+    section: str
+    text: str
+
+
+class Parts(Database):
+    def _save_parts(self, sheet: Sheet) -> None:
+        existing = {
+            section: (part_id, passage_hash)
+            for part_id, section, passage_hash in self.db.execute(
+                "SELECT id, section, passage_hash FROM parts WHERE sheet_id = ?", [sheet.id]
+            ).fetchall()
+        }
+        parts = sheet.parts()
+        changed = False
+        for section, (part_id, _) in existing.items():
+            if section not in parts:
+                self.db.execute("DELETE FROM parts_fts WHERE rowid = ?", [part_id])
+                self.db.execute("DELETE FROM parts WHERE id = ?", [part_id])
+                changed = True
+        for section, text in parts.items():
+            new_hash = passage_hash(passage_text(sheet, section))
+            index_terms = " ".join(terms(text))
+            if section in existing:
+                part_id, old_hash = existing[section]
+                self.db.execute("UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, new_hash, part_id])
+                self.db.execute("DELETE FROM parts_fts WHERE rowid = ?", [part_id])
+                changed |= old_hash != new_hash
+            else:
+                part_id = self.db.execute(
+                    "INSERT INTO parts (sheet_id, section, text, passage_hash) VALUES (?, ?, ?, ?)",
+                    [sheet.id, section, text, new_hash],
+                ).lastrowid
+                changed = True
+            self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
+        if changed:
+            self._bump_vectors_version()
+
+    # -- parts, keywords and vectors ---------------------------------------------------------
+    def parts(self, sheet_ids: Sequence[str] | None = None, status: str | None = None) -> list[Part]:
+        sql = "SELECT p.id, p.sheet_id, p.section, p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE 1"
+        params: list[Any] = []
+        if sheet_ids is not None:
+            sql += f" AND p.sheet_id IN {IN_JSON}"
+            params.append(json_list(sheet_ids))
+        if status is not None:
+            sql += " AND +s.status = ?" if sheet_ids is not None else " AND s.status = ?"
+            params.append(status)
+        return [Part(*row) for row in self.db.execute(sql + " ORDER BY p.id", params)]
+
+    def part_ids(self, sheet_ids: Sequence[str]) -> np.ndarray:
+        rows = self.db.execute(f"SELECT id FROM parts WHERE sheet_id IN {IN_JSON}", [json_list(sheet_ids)]).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def keyword_search(self, query_terms: Sequence[str], limit: int = 400) -> list[tuple[int, float]]:
+        """(part id, BM25 score, higher is better) of the best parts matching any term, any status.
+
+        The terms are analysed words (letters and digits only); each is quoted, so FTS5 operators in
+        a user's query are plain words here.
+        """
+        unique = [t for t in dict.fromkeys(query_terms) if t and '"' not in t]
+        if not unique:
+            return []
+        match = " OR ".join(f'"{t}"' for t in unique)
+        rows = self.db.execute(
+            "SELECT rowid, -rank FROM parts_fts WHERE parts_fts MATCH ? ORDER BY rank LIMIT ?", [match, limit]
+        ).fetchall()
+        return [(int(a), float(b)) for a, b in rows]
+
+    def term_counts(self, query_terms: Sequence[str]) -> dict[str, int]:
+        """How many parts hold each term."""
+        unique = list(dict.fromkeys(query_terms))
+        rows = self.db.execute(f"SELECT term, doc FROM parts_vocab WHERE term IN {IN_JSON}", [json_list(unique)])
+        return dict(rows.fetchall())
+
+    def part_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
+
+    def known_terms(self, candidates: Sequence[str]) -> set[str]:
+        """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""
+        return {
+            r[0]
+            for r in self.db.execute(f"SELECT term FROM parts_vocab WHERE term IN {IN_JSON}", [json_list(candidates)])
+        }
+
+    def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """Part id -> (sheet id, section), for the given parts of published sheets only."""
+        rows = self.db.execute(
+            f"""SELECT p.id, p.sheet_id, p.section FROM parts p JOIN sheets s ON s.id = p.sheet_id
+                WHERE p.id IN {IN_JSON} AND +s.status = 'published'""",
+            [json.dumps([int(i) for i in part_ids])],
+        ).fetchall()
+        return {int(a): (b, c) for a, b, c in rows}
