@@ -97,7 +97,7 @@ def test_search_facet_sheet_similar_print(page, base_url: str) -> None:  # type:
 
     # open the sheet, then follow a similar practice
     page.locator("ol.cards > li h3 a").first.click()
-    page.wait_for_url("**/fiches/creativ-dijon-demarche-territoriale")
+    page.wait_for_url("**/fiches/creativ-dijon-demarche-territoriale?retour=**")  # keeps the way back
     assert page.locator("h1").inner_text().startswith("La démarche du territoire de Dijon")
     headings = page.locator("section.part h2").all_inner_texts()
     assert headings == ["Contexte", "Actions menées"]  # the parts the source leaves empty fold into one line
