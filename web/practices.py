@@ -87,7 +87,6 @@ def helpers() -> dict[str, Any]:
         "meetings": meetings(),
         "sections": SECTIONS,
         "facet_labels": FACET_LABELS,
-        "source_name": source_name,
     }
 
 
