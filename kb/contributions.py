@@ -16,6 +16,7 @@ import numpy as np
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.knowledge_base import KnowledgeBase
+from kb.search import similar_to_json
 from kb.sheet import SECTIONS, Sheet
 from kb.store import PUBLISHED, Store, Submission
 from kb.text import slugify
@@ -82,15 +83,13 @@ def similar_published(kb: KnowledgeBase, sheet: Sheet, limit: int = 3) -> list[t
     return kb.nearest_sheets(draft_vector(kb, sheet), limit, exclude=sheet.id)
 
 
-def submit(
-    kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: str, target_id: str | None = None
-) -> str:
+def submit(kb: KnowledgeBase, sheet: Sheet, contact_name: str, contact_email: str, target_id: str | None = None) -> str:
     """Store a sheet as pending with its private contact and its duplicate candidates; the token
     is the contributor's private link. With ``target_id`` it is a proposed update of that
     published sheet, applied to it when a moderator publishes it."""
     if target_id is not None:
         _require(kb, target_id, PUBLISHED)
-    similar = [{"id": s.id, "title": s.title, "score": round(score, 4)} for s, score in similar_published(kb, sheet)]
+    similar = similar_to_json(similar_published(kb, sheet))
     tokens: list[str] = []
 
     def record() -> None:
@@ -146,6 +145,26 @@ def check_user(store: Store, name: str, password: str) -> bool:
 
 def user_exists(store: Store, name: str) -> bool:
     return store.password_hash(name) is not None
+
+
+def session_id(store: Store, name: str) -> str:
+    """What a moderator's session carries: the name and the current session version."""
+    return f"{name}:{store.session_version(name)}"
+
+
+def session_user(store: Store, session: str) -> str | None:
+    """The moderator a session id belongs to, or None once it was ended (sign-out, new password)."""
+    name, _, version = session.rpartition(":")
+    current = store.session_version(name)
+    return name if current is not None and version == str(current) else None
+
+
+def change_password(store: Store, name: str, password: str) -> None:
+    """A new password; every session of this moderator ends."""
+    if len(password) < 10:
+        raise UserError("the password must have at least 10 characters")
+    if not store.end_sessions(name, generate_password_hash(password)):
+        raise UserError(f"no moderator named {name!r}")
 
 
 # -- audit and moderation actions -------------------------------------------------------------------

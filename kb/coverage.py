@@ -1,15 +1,29 @@
-"""Coverage for organisers: themes and topics by region, what each workshop covered, the gaps."""
+"""Coverage for organisers: themes by region, what each session of the meetings treated, and the
+real gaps.
+
+A session treats the themes its entry in ``kb/data/meetings.yaml`` names (``themes:``, given
+where the session's title names its subject): one method for every session, no guessing. Two
+kinds of gap are highlighted:
+
+- **à documenter**: a theme a session of this region's meeting treated that no sheet of the
+  region documents (e.g. « La formation comme levier d'insertion », Hauts-de-France's workshop
+  n°2, which no sheet documents at all);
+- **à développer**: a theme documented in other regions but not in this one, for regions that
+  have sheets (a region with none is said once, not flagged in every cell).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kb.encoder import Encoder
 from kb.store import Store
-from kb.text import terms
-from kb.topics import GENERIC, Topic
+from kb.topics import Topic
 from kb.vocabulary import meetings, vocabulary
+
+WORKSHOP_KINDS = ("atelier", "table ronde")  # listed even when their title names no theme
+UNDOCUMENTED = "à documenter"
+ELSEWHERE = "à développer"
 
 
 @dataclass
@@ -24,68 +38,61 @@ class WorkshopCoverage:
 
 
 @dataclass
+class Cell:
+    """One theme in one region."""
+
+    count: int  # published sheets
+    sessions: list[str] = field(default_factory=list)  # labels of the region's sessions that treated it
+    gap: str | None = None  # UNDOCUMENTED, ELSEWHERE or None
+
+
+@dataclass
 class Coverage:
     regions: list[str]
     themes: dict[str, Counter[str]]  # theme -> region -> published sheets
     topics: list[tuple[Topic, Counter[str]]]
     workshops: list[WorkshopCoverage]
-    gaps: dict[str, list[str]] = field(default_factory=dict)  # region -> themes with practices elsewhere, none here
-    no_workshop: dict[str, list[str]] = field(
-        default_factory=dict
-    )  # region -> themes with practices, no workshop there
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (theme, region)
+    without_sheets: list[str] = field(default_factory=list)  # regions with no published sheet
+
+    def gaps(self, region: str, kind: str) -> list[str]:
+        return [t for t in self.themes if self.cells[(t, region)].gap == kind]
 
 
-def workshop_themes(encoder: Encoder, titles: list[str]) -> list[list[str]]:
-    """The vocabulary themes a workshop title names: by shared word stems first, the embedding
-    breaking ties and deciding when no word is shared; a second theme only when it shares as
-    many words as the first (a conservative reading of titles that join two subjects)."""
-    labels = vocabulary().terms["themes"]
-    keys = list(labels)
-    if not titles:
-        return []
-    theme_vectors = encoder.encode_passages([labels[k] for k in keys])
-    title_vectors = encoder.encode_queries(titles)
-    label_stems = [set(terms(labels[k])) - GENERIC for k in keys]
-    out = []
-    for title, similarities in zip(titles, title_vectors @ theme_vectors.T, strict=True):
-        stems = set(terms(title)) - GENERIC
-        overlap = [len(stems & ls) for ls in label_stems]
-        order = sorted(range(len(keys)), key=lambda i: (-overlap[i], -similarities[i]))
-        chosen = [keys[order[0]]]
-        if overlap[order[1]] >= 1 and overlap[order[1]] == overlap[order[0]]:
-            chosen.append(keys[order[1]])
-        out.append(chosen)
-    return out
-
-
-def coverage(store: Store, encoder: Encoder, topic_list: list[Topic]) -> Coverage:
+def coverage(store: Store, topic_list: list[Topic]) -> Coverage:
     sheets = store.sheets()
-    theme_keys = list(vocabulary().terms["themes"])
-    themes: dict[str, Counter[str]] = {k: Counter() for k in theme_keys}
+    themes: dict[str, Counter[str]] = {k: Counter() for k in vocabulary().terms["themes"]}
     for sheet in sheets:
         for theme in sheet.themes:
             themes.setdefault(theme, Counter())[sheet.region or "—"] += 1
-    sessions = [(m, s) for m in meetings().values() for s in m.sessions if s.kind in ("atelier", "table ronde")]
-    nearest = workshop_themes(encoder, [s.title for _, s in sessions])
     workshops = []
-    for (meeting, session), near in zip(sessions, nearest, strict=True):
-        presented = [s for s in sheets if s.event == meeting.id and s.workshop == session.id]
-        covered = list(dict.fromkeys([*near, *(t for s in presented for t in s.themes)]))
-        workshops.append(
-            WorkshopCoverage(
-                meeting.id,
-                meeting.title,
-                meeting.region,
-                session.label,
-                session.title,
-                covered,
-                [s.id for s in presented],
+    for meeting in meetings().values():
+        for session in meeting.sessions:
+            if not session.themes and session.kind not in WORKSHOP_KINDS:
+                continue
+            presented = [s.id for s in sheets if s.event == meeting.id and s.workshop == session.id]
+            workshops.append(
+                WorkshopCoverage(
+                    meeting.id,
+                    meeting.title,
+                    meeting.region,
+                    session.label,
+                    session.title,
+                    list(session.themes),
+                    presented,
+                )
             )
-        )
     regions = sorted({s.region for s in sheets if s.region} | {m.region for m in meetings().values()})
+    documented = {s.region for s in sheets if s.region}
     out = Coverage(regions, themes, [(t, t.regions) for t in topic_list], workshops)
+    out.without_sheets = [r for r in regions if r not in documented]
     for region in regions:
-        out.gaps[region] = [t for t, counts in themes.items() if sum(counts.values()) and not counts.get(region)]
-        done = {t for w in workshops if w.region == region for t in w.themes}
-        out.no_workshop[region] = [t for t, counts in themes.items() if sum(counts.values()) and t not in done]
+        for theme, counts in themes.items():
+            treated = [w.session_label for w in workshops if w.region == region and theme in w.themes]
+            cell = Cell(counts.get(region, 0), treated)
+            if treated and not cell.count:
+                cell.gap = UNDOCUMENTED
+            elif region in documented and not cell.count and sum(counts.values()):
+                cell.gap = ELSEWHERE
+            out.cells[(theme, region)] = cell
     return out

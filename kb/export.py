@@ -8,23 +8,31 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from kb.files import write_atomic
+from kb.files import FileRefused, read_limited, write_atomic
+from kb.glossary import explain_acronyms
 from kb.markdown_io import SheetError, write_sheet
 from kb.rendering import render_markdown
-from kb.sheet import SECTIONS, Sheet
+from kb.sheet import SECTIONS, Sheet, sheet_from_json
 from kb.survey_csv import write_csv
 from kb.validation import problems
 from kb.vocabulary import meetings, source_name, vocabulary
 
 FORMATS = ("json", "csv", "markdown", "recueil")
-TEMPLATES = Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@cache
+def templates() -> Any:
+    """The library's Jinja templates (imported when a compendium is rendered: the CLI starts without)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("kb", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def to_json(sheets: Sequence[Sheet]) -> str:
@@ -32,20 +40,27 @@ def to_json(sheets: Sequence[Sheet]) -> str:
 
 
 def from_json(path: str | os.PathLike[str]) -> tuple[list[Sheet], list[SheetError]]:
-    """Sheets from a JSON export; each invalid item is reported with its position."""
+    """Sheets from a JSON export; each invalid item is reported with its position and reason.
+
+    A file that cannot be read or parsed gives no sheet at all (so the import writes nothing).
+    """
     try:
-        items = json.loads(Path(path).read_text(encoding="utf-8"))
+        items = json.loads(read_limited(path, "json").decode("utf-8"))
+    except FileRefused as exc:
+        return [], [SheetError(path, exc.reason)]
     except (UnicodeDecodeError, ValueError) as exc:
         return [], [SheetError(path, f"not a JSON export ({exc})")]
+    except RecursionError:
+        return [], [SheetError(path, "not a JSON export (values nested too deeply)")]
     if not isinstance(items, list):
         return [], [SheetError(path, "a JSON export is a list of sheets")]
     sheets, errors = [], []
     for n, item in enumerate(items, 1):
         try:
-            sheet = Sheet.from_dict(item)
+            sheet = sheet_from_json(item)
             reasons = problems(sheet)
-        except (TypeError, AttributeError, ValueError) as exc:
-            reasons = [f"not a sheet ({exc})"]
+        except ValueError as exc:
+            reasons = [f"not a sheet: {exc}"]
         if reasons:
             errors.append(SheetError(f"{path}[{n}]", "; ".join(reasons)))
         else:
@@ -100,10 +115,12 @@ def render_compendium_body(
     says which search or filters chose the sheets (« le recueil de ces 4 fiches »). The table of
     contents' links carry ``page-ref``: in a PDF (``kb.pdf``) each shows its page number."""
     return Markup(
-        TEMPLATES.get_template("_compendium_body.html").render(
+        templates()
+        .get_template("_compendium_body.html")
+        .render(
             groups=compendium(sheets),
             sections=SECTIONS,
-            render=render_markdown,
+            render=lambda text: explain_acronyms(render_markdown(text)),
             meetings=meetings(),
             source_name=source_name,
             count=len(sheets),
@@ -118,7 +135,7 @@ def render_recueil(sheets: Sequence[Sheet], **options: Any) -> str:
     """The compendium as one self-contained HTML file (``kb export --format recueil``, the PDF);
     ``options`` are those of ``render_compendium_body``."""
     body = render_compendium_body(sheets, **options)
-    return TEMPLATES.get_template("compendium.html").render(body=body, css=compendium_css())
+    return templates().get_template("compendium.html").render(body=body, css=compendium_css())
 
 
 def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:
@@ -126,7 +143,8 @@ def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> s
     if fmt == "markdown":
         count = to_markdown_dir(sheets, dest)
         return f"{count} Markdown files in {dest}"
-    text = {"json": to_json, "csv": to_csv, "recueil": render_recueil}[fmt](sheets)
+    writers: dict[str, Callable[[Sequence[Sheet]], str]] = {"json": to_json, "csv": to_csv, "recueil": render_recueil}
+    text = writers[fmt](sheets)
     if str(dest) == "-":
         return text
     write_atomic(dest, text.encode("utf-8"))

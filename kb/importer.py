@@ -12,10 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.markdown_io import SheetError, dump_sheet, load_directory
-from kb.sheet import Sheet
+from kb.sheet import Sheet, without_controls
 from kb.store import PUBLISHED, Store
 
 ORIGIN = "practices"
+PENDING_CAP = 1_000  # new sheets one import may add to the moderators' queue (more: --force)
+
+
+class TooManyNewSheets(ValueError):
+    """An import would add more sheets than its cap; nothing was written."""
 
 
 @dataclass
@@ -39,13 +44,26 @@ def content_hash(sheet: Sheet) -> str:
 
 
 def apply_import(
-    store: Store, sheets: Sequence[Sheet], origin: str, new_status: str, report: ImportReport | None = None
+    store: Store,
+    sheets: Sequence[Sheet],
+    origin: str,
+    new_status: str,
+    report: ImportReport | None = None,
+    max_new: int | None = None,
 ) -> ImportReport:
     """Add new sheets (with ``new_status``), update those unchanged on the web since their last
-    import, and report the others as conflicts, keeping the web version."""
+    import, and report the others as conflicts, keeping the web version. With ``max_new``, an
+    import that would add more new sheets writes nothing and raises ``TooManyNewSheets``."""
     report = report or ImportReport()
+    if max_new is not None:
+        new = {s.id for s in sheets} - set(store.existing_ids([s.id for s in sheets]))
+        if len(new) > max_new:
+            raise TooManyNewSheets(
+                f"this import would add {len(new):,} new sheets, over the cap of {max_new:,} per import; "
+                "nothing was imported (check the file, or use --force if you mean it)"
+            )
     seen: set[str] = set()
-    for sheet in sheets:
+    for sheet in map(without_controls, sheets):
         if sheet.id in seen:
             report.failed.append(SheetError(sheet.id, "duplicate id in this import; the first one was kept"))
             continue

@@ -81,7 +81,13 @@ class IndexKeeper:
         of another model. The one place where ``IndexMismatch`` is handled."""
         try:
             index, manifest = VectorIndex.load(self.index_dir, self.model_id, self.dim)
-        except IndexMismatch:
+        except IndexMismatch as exc:
+            if (self.index_dir / MANIFEST_FILE).exists():  # not a first build: damaged or replaced files
+                log.warning(
+                    "the index in %s was unusable (%s): rebuilt from the stored vectors, nothing re-encoded",
+                    self.index_dir,
+                    exc,
+                )
             return None
         self._index = index
         self._index_version = self._saved_version = manifest.vectors_version

@@ -19,9 +19,10 @@ from kb import config
 from kb.encoder import Encoder
 from kb.importer import ImportReport, import_directory
 from kb.index_keeper import IndexKeeper, NeedsBuild
+from kb.passages import indexed_parts, passage_text
 from kb.search import Mode, Results, Searcher
 from kb.sheet import Sheet
-from kb.store import Store, passage_hash, passage_text
+from kb.store import Store, passage_hash
 from kb.vector_index import VectorIndex
 
 __all__ = ["IndexReport", "KnowledgeBase", "NeedsBuild"]
@@ -115,7 +116,7 @@ class KnowledgeBase:
         before the transaction, so it stays short."""
         model = self.encoder.model_id
         have = self.store.part_hashes(sheet.id, model)
-        wanted = {section: passage_text(sheet, section) for section in sheet.parts()}
+        wanted = {section: passage_text(sheet, section) for section in indexed_parts(sheet)}
         todo = {sec: text for sec, text in wanted.items() if have.get(sec) != passage_hash(text)}
         vectors = self.encoder.encode_passages(list(todo.values()))
 
@@ -133,7 +134,7 @@ class KnowledgeBase:
         if record is None:
             raise KeyError(sheet_id)
         if self.store.part_hashes(sheet_id, self.encoder.model_id) != {
-            section: passage_hash(passage_text(record.sheet, section)) for section in record.sheet.parts()
+            section: passage_hash(passage_text(record.sheet, section)) for section in indexed_parts(record.sheet)
         }:  # e.g. imported without vectors: encode now, same path as an edit
             self.save_sheet(record.sheet, status=record.status, origin=record.origin)
         self._change(sheet_id, lambda: self.store.set_status(sheet_id, status), also)
@@ -161,6 +162,12 @@ class KnowledgeBase:
             searcher = self._local.searcher = Searcher(self.reader(), None, self.encoder)
         if mode != "keyword":
             searcher.index = self.current_index()
+        return searcher
+
+    def searcher_for_fitting(self) -> Searcher:
+        """A searcher that marks nothing strong and keeps each hit's raw evidence (``kb calibrate``)."""
+        searcher = Searcher(self.reader(), self.current_index(), self.encoder)
+        searcher.calibration = None
         return searcher
 
     def search(

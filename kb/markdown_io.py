@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from kb.files import write_atomic
+from kb.files import FileRefused, read_limited, write_atomic
 from kb.sheet import METADATA_KEYS, SECTIONS, Sheet, Speaker
 from kb.validation import problems
 
-MAX_FILE_BYTES = 1_000_000
 _HEADINGS = {heading.casefold(): key for key, heading in SECTIONS.items()}
 _LIST_KEYS = ("organisations", "themes", "publics", "market_types", "actor_types")
 _TEXT_KEYS = ("title", "region", "territory", "event", "workshop", "source")
@@ -143,16 +142,13 @@ def _split_sections(content: str, path: str | os.PathLike[str]) -> dict[str, str
     return sections
 
 
-def read_sheet(path: str | os.PathLike[str]) -> Sheet:
-    """Read one sheet file; the file stem is the sheet id."""
+def read_sheet(path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Sheet:
+    """Read one sheet file (inside ``folder`` when given); the file stem is the sheet id."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SheetError(path, f"file too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SheetError(path, f"cannot read: {exc.strerror or exc}") from None
+        data = read_limited(path, "markdown", folder)
+    except FileRefused as exc:
+        raise SheetError(path, exc.reason) from None
     if b"\x00" in data:
         raise SheetError(path, "binary content (NUL byte), not a Markdown sheet")
     try:
@@ -171,7 +167,7 @@ def load_directory(directory: str | os.PathLike[str]) -> LoadReport:
     report = LoadReport([], [])
     for path in sheet_files(directory):
         try:
-            report.sheets.append(read_sheet(path))
+            report.sheets.append(read_sheet(path, directory))
         except SheetError as exc:
             report.errors.append(exc)
     return report

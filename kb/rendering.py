@@ -10,7 +10,15 @@ ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "br", "blo
 
 
 def render_markdown(text: str) -> Markup:
-    html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
+    """Every stored word stays visible: raw HTML in the text is shown as text, never parsed.
+
+    Parsed, an unclosed ``<style>``, ``<script>``, ``<textarea>`` or ``<iframe>`` swallowed all
+    the text after it: hidden from the moderator's review, yet stored, indexed and exported.
+    """
+    md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    md.preprocessors.deregister("html_block")  # raw HTML blocks and inline tags become text
+    md.inlinePatterns.deregister("html")
+    html = md.convert(text or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.files import FileRefused, read_limited
 from kb.markdown_io import SheetError
 from kb.sheet import SECTIONS, Sheet, Speaker
 from kb.text import fold, slugify
@@ -149,7 +150,10 @@ def parse_report(text: str, source: str) -> ReportResult:
 
 def read_report(path: str | os.PathLike[str]) -> ReportResult:
     path = Path(path)
-    data = path.read_bytes()
+    try:
+        data = read_limited(path, "report")
+    except FileRefused as exc:
+        return ReportResult(errors=[SheetError(path, exc.reason)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -10,23 +10,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from kb import calibration
 from kb.encoder import Encoder
+from kb.glossary import QueryVocabulary, read_query, tag_label
+from kb.language import detect_language
+from kb.passages import indexed_parts, section_of
+from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, make_snippet
+from kb.snippets import Snippet, best_sentences, make_snippet, matched_stems
+from kb.spelling import Speller
 from kb.store import Store
-from kb.text import detect_language, fold, stem, terms, words
+from kb.text import fold, stem, terms, words
 from kb.vector_index import VectorIndex
+from kb.vocabulary import vocabulary
 
-Mode = Literal["hybrid", "dense", "keyword"]
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
 DENSE_CANDIDATES = 200  # parts fetched from FAISS before grouping by sheet (dozens of sheets)
 KEYWORD_CANDIDATES = 200  # best BM25 parts
@@ -39,17 +46,6 @@ COMMON_TERM = 0.2
 # thousands of sheets reach it (see docs/PERFORMANCE.md).
 BM25_POSTINGS = 6_000
 FILTER_CACHE_SIZE = 64
-FILTERS = ("region", "theme", "public", "market_type", "actor_type", "event", "year")
-# URL/CLI filter name -> store facet name
-FILTER_FACETS = {
-    "region": "region",
-    "theme": "themes",
-    "public": "publics",
-    "market_type": "market_types",
-    "actor_type": "actor_types",
-    "event": "event",
-    "year": "year",
-}
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,24 @@ class Weights:
     keyword_en: float = 0.2
 
 
+def similar_to_json(pairs: list[tuple[Sheet, float]]) -> list[dict[str, Any]]:
+    """Similar sheets as the CLI, the API and a submission's record give them."""
+    return [{"id": sheet.id, "title": sheet.title, "score": round(score, 4)} for sheet, score in pairs]
+
+
+Match = Literal["strong", "weak"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a card matched: ``kind`` is words (in common), glossary (a term of the field the query
+    names, found in the sheet), tag (the sheet carries a tag the query names) or meaning (close
+    by meaning alone); ``text`` says it in French."""
+
+    kind: Literal["words", "glossary", "tag", "meaning"]
+    text: str
+
+
 @dataclass
 class Hit:
     sheet: Sheet
@@ -73,6 +87,10 @@ class Hit:
     snippet: Snippet
     dense: float | None = None
     keyword: float | None = None
+    match: Match | None = None
+    probability: float | None = None
+    reasons: tuple[Reason, ...] = ()
+    features: np.ndarray | None = None
 
     def to_json(self) -> dict[str, Any]:
         s = self.sheet
@@ -80,6 +98,9 @@ class Hit:
             "id": s.id,
             "title": s.title,
             "score": round(self.score, 4),
+            "match": self.match,
+            "probability": None if self.probability is None else round(self.probability, 3),
+            "reasons": [{"kind": r.kind, "text": r.text} for r in self.reasons],
             "section": self.section,
             "section_label": PART_LABELS.get(self.section or "", None),
             "snippet": self.snippet.text,
@@ -98,6 +119,16 @@ class Hit:
         }
 
 
+@dataclass(frozen=True)
+class FilterSuggestion:
+    """A filter the query names: « Filtrer : <label> — <count> fiches »."""
+
+    name: str  # URL/CLI filter name (theme, public, market_type, actor_type)
+    value: str
+    label: str
+    count: int
+
+
 @dataclass
 class Results:
     query: str
@@ -107,6 +138,12 @@ class Results:
     filters: dict[str, list[str]] = field(default_factory=dict)
     ids: list[str] = field(default_factory=list)  # every matching sheet id, ranked (for facets)
     mode: Mode = "hybrid"
+    strong: int | None = None  # how many hits match strongly (None when browsing)
+    suggestion: str | None = None  # the query spelt with the corpus's words, when that differs
+    corrected_from: str | None = None  # the query typed, when the results are for ``suggestion``
+    filter_suggestions: list[FilterSuggestion] = field(default_factory=list)
+    glossary: list[tuple[str, str]] = field(default_factory=list)  # (words of the query, glossary term)
+    closest_themes: list[FilterSuggestion] = field(default_factory=list)  # when nothing matches strongly
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +151,11 @@ class Results:
             "language": self.language,
             "mode": self.mode,
             "total": self.total,
+            "strong": self.strong,
+            "suggestion": self.suggestion,
+            "corrected_from": self.corrected_from,
+            "filter_suggestions": [asdict(f) for f in self.filter_suggestions],
+            "closest_themes": [asdict(f) for f in self.closest_themes],
             "filters": self.filters,
             "hits": [h.to_json() for h in self.hits],
         }
@@ -157,6 +199,10 @@ class Searcher:
         self._keyword_thread = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
+        self.spelling = Speller(store)
+        self._last_vector: np.ndarray | None = None  # the query vector of the current search
+        self._theme_vectors: np.ndarray | None = None
+        self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
         self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray]] = OrderedDict()
 
@@ -178,7 +224,7 @@ class Searcher:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
         version = self.store.vectors_version
         if self._count is None or self._count[0] != version:
-            self._count = (version, self.store.part_count())
+            self._count = (version, self.store.keyword_part_count())
         return self._count[1]
 
     def language(self, query: str) -> str:
@@ -195,7 +241,9 @@ class Searcher:
         offset: int = 0,
         mode: Mode = "hybrid",
     ) -> Results:
-        """Ranked sheets for a query; an empty query lists the filtered sheets by title."""
+        """Ranked sheets for a query, strong matches first; an empty query lists the filtered
+        sheets by title. A query with no strong match is tried once more spelt with the corpus's
+        words (``suggestion``), and that answer is kept if it has strong matches."""
         query = clean_query(query)
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 1_000_000))
@@ -205,28 +253,118 @@ class Searcher:
         )
         if not query:
             return self._browse(allowed, limit, offset, filters)
+        results = self._answer(query, filters, allowed, allowed_parts, limit, offset, mode)
+        suggestion = self.spelling.correct(query) if results.language == "fr" else None
+        if suggestion and not results.strong and mode == "hybrid":
+            corrected = self._answer(suggestion, filters, allowed, allowed_parts, limit, offset, mode)
+            if corrected.strong:
+                corrected.corrected_from = query
+                results = corrected
+        results.suggestion = suggestion
+        return results
+
+    def _answer(
+        self,
+        query: str,
+        filters: dict[str, list[str]],
+        allowed: list[str] | None,
+        allowed_parts: np.ndarray | None,
+        limit: int,
+        offset: int,
+        mode: Mode,
+    ) -> Results:
+        named = read_query(query)
         language = self.language(query)
-        query_terms = terms(query)
-        candidates = self._score(query, query_terms, allowed, allowed_parts, language, mode)
-        ranked = sorted(candidates.items(), key=lambda item: (-item[1]["score"], item[0]))
+        self._last_vector = None
+        query_terms = terms(named.expanded(query))
+        candidates = self._score(named.expanded(query), query_terms, allowed, allowed_parts, language, mode)
+        ids = sorted(candidates)
+        tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
+        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", bool(named.tags or named.entries))
+        model = self.calibration if mode == "hybrid" else None
+        if model is not None and len(ids):
+            for sid, p, z in zip(ids, model.probability(rows), model.logit(rows), strict=True):
+                candidates[sid].update(probability=float(p), match="strong" if p >= model.threshold else "weak")
+                candidates[sid]["score"] = float(z)
+        for sid, row in zip(ids, rows, strict=True):
+            candidates[sid]["features"] = row
+        ranked = sorted(
+            candidates.items(), key=lambda item: (item[1].get("match") != "strong", -item[1]["score"], item[0])
+        )
         page = ranked[offset : offset + limit]
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
-        stems = set(query_terms)
+        own, expansion = set(terms(query)), set(query_terms) - set(terms(query))
         hits = []
         for sheet_id, info in page:
             sheet = sheets[sheet_id]
-            text = sheet.title if info["section"] == "title" else sheet.sections.get(info["section"], "")
+            section, snippet, reasons = explain(
+                sheet, info, own, expansion, named, {k for k, v in tagged.items() if sheet_id in v}
+            )
             hits.append(
                 Hit(
                     sheet,
                     info["score"],
-                    info["section"],
-                    make_snippet(text, stems),
+                    section,
+                    snippet,
                     info.get("dense"),
                     info.get("keyword"),
+                    info.get("match"),
+                    info.get("probability"),
+                    reasons,
+                    info["features"],
                 )
             )
-        return Results(query, language, len(ranked), hits, filters, [sid for sid, _ in ranked], mode)
+        strong = sum(info.get("match") == "strong" for _, info in ranked) if model is not None else None
+        return Results(
+            query,
+            language,
+            len(ranked),
+            hits,
+            filters,
+            [sid for sid, _ in ranked],
+            mode,
+            strong=strong,
+            filter_suggestions=[
+                FilterSuggestion(name, key, label, len(tagged[key]))
+                for key, (name, label) in _tag_filters(named.tags).items()
+                if tagged.get(key) and key not in filters.get(name, [])
+            ],
+            glossary=[(words, entry.term) for words, entry in named.entries],
+            closest_themes=self.closest_themes() if model is not None and not strong else [],
+        )
+
+    def closest_themes(self, limit: int = 3) -> list[FilterSuggestion]:
+        """The themes with published sheets nearest by meaning to the query just searched, for a
+        page with no strong match; their labels are encoded once per process."""
+        if self._last_vector is None:
+            return []
+        labels = vocabulary().terms["themes"]
+        keys = list(labels)
+        if self._theme_vectors is None:
+            self._theme_vectors = self.encoder.encode_passages([labels[k] for k in keys])
+        counts = {k: len(self._filtered({"themes": [k]})[0]) for k in keys}
+        order = [keys[i] for i in np.argsort(-(self._theme_vectors @ self._last_vector)) if counts[keys[i]]]
+        return [FilterSuggestion("theme", k, labels[k], counts[k]) for k in order[:limit]]
+
+    def _features(
+        self,
+        ids: list[str],
+        candidates: dict[str, dict[str, Any]],
+        query_terms: list[str],
+        tagged: dict[str, set[str]],
+        french: bool,
+        named: bool,
+    ) -> np.ndarray:
+        """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet."""
+        if not ids:
+            return np.zeros((0, len(calibration.FEATURES)))
+        wanted = set(query_terms)
+        held = self.store.sheet_terms(ids) if wanted else {}
+        dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
+        keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
+        coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
+        carries = np.array([any(s in sheets for sheets in tagged.values()) for s in ids])
+        return calibration.features(dense, keyword, coverage, carries, french, named)
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         """Nearest published sheets to a sheet: the mean of its part vectors against every part."""
@@ -304,6 +442,7 @@ class Searcher:
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
                 qvec = self.encoder.encode_queries([query])[0]
+                self._last_vector = qvec
                 scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
                 part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         finally:  # the store's connection is free again only once the keyword search is over
@@ -311,6 +450,9 @@ class Searcher:
         for pid, bm25 in found:
             part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
         parts = self.store.part_owners(list(part_scores))  # published parts only
+        for pid, owner in parts.items():  # the bare title is ranked by its words only (kb.passages)
+            if owner[1] == "title":
+                part_scores[pid][0] = float("nan")
         part_scores = {
             pid: s
             for pid, s in part_scores.items()
@@ -362,14 +504,88 @@ def _fuse(
     sheet_score = (1 - weight) * dense_norm(sheet_dense) + weight * sheet_keyword / kw_max
     part_score = (1 - weight) * dense_norm(dense) + weight * keyword / kw_max
     best_part: dict[int, int] = {}
-    for row in np.argsort(-part_score, kind="stable").tolist():
-        best_part.setdefault(int(owner[row]), row)
+    best_dense: dict[int, int] = {}
+    best_keyword: dict[int, int] = {}
+    for best, values in ((best_part, part_score), (best_dense, dense), (best_keyword, keyword)):
+        for row in np.argsort(-values, kind="stable").tolist():
+            best.setdefault(int(owner[row]), row)
     return {
         str(sheet_id): {
             "score": float(sheet_score[i]),
             "dense": float(sheet_dense[i]) if has_dense[i] else None,
             "keyword": float(sheet_keyword[i]),
-            "section": parts[pids[best_part[i]]][1],
+            "section": section_of(parts[pids[best_part[i]]][1]),
+            "dense_part": parts[pids[best_dense[i]]][1] if has_dense[i] else None,
+            "keyword_part": parts[pids[best_keyword[i]]][1] if sheet_keyword[i] > 0 else None,
         }
         for i, sheet_id in enumerate(sheet_ids.tolist())
     }
+
+
+def _tag_facets(tags: Mapping[str, str]) -> dict[str, str]:
+    """Vocabulary key -> its store facet (themes, publics…), for the keys the query names."""
+    return {key: found[0] for key in tags if (found := tag_label(key))}
+
+
+def _tag_filters(tags: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Vocabulary key -> (filter name, French label), for the filters a page can offer."""
+    by_facet = {facet: name for name, facet in FILTER_FACETS.items()}
+    return {key: (by_facet[found[0]], found[1]) for key in tags if (found := tag_label(key))}
+
+
+MEANING_WORDS = 60  # a two-sentence window, whole
+FACET_LABELS = {"themes": "Thème", "publics": "Public", "market_types": "Type de marché", "actor_types": "Acteur"}
+
+
+def explain(
+    sheet: Sheet,
+    info: Mapping[str, Any],
+    own: set[str],
+    expansion: set[str],
+    named: QueryVocabulary,
+    tags: set[str],
+) -> tuple[str | None, Snippet, tuple[Reason, ...]]:
+    """(section, snippet, reasons) of a hit: the sentences of the section sharing the most words
+    with the query (glossary expansion included), else the passage closest by meaning."""
+    stems = own | expansion
+    reasons = [
+        Reason("tag", f"{FACET_LABELS[found[0]]} : {found[1]}") for key in sorted(tags) if (found := tag_label(key))
+    ]
+    sections = {k: v for k, v in sheet.sections.items() if v.strip()}
+    held = {k: matched_stems(v, stems) for k, v in sections.items()} if stems else {}
+    section = max(held, key=lambda k: (len(held[k]), k == info.get("section")), default=None)
+    if section is not None and held[section]:
+        snippet = best_sentences(sections[section], stems)
+        found = matched_stems(snippet.text, stems)
+        glossed = [f"{words} → {phrase}" for words, phrase in _named_phrases(named) if set(terms(phrase)) <= found]
+        if found & own:
+            reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
+        if glossed:
+            reasons.append(Reason("glossary", " ; ".join(dict.fromkeys(glossed))))
+        if found & own or glossed:
+            return section, snippet, tuple(reasons)
+    key = info.get("dense_part") or info.get("section")
+    if key is None or key == "title" or section_of(key) not in sections:
+        key = next(iter(sections), None)
+    text = indexed_parts(sheet).get(key, "") if key else sheet.title
+    reasons.append(Reason("meaning", "Proche par le sens"))
+    # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
+    return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
+
+
+def _named_phrases(named: QueryVocabulary) -> list[tuple[str, str]]:
+    """(words of the query, a French phrase they stand for): glossary forms and tag labels."""
+    out = []
+    for said, entry in named.entries:
+        out.extend(
+            (said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said
+        )
+    for key, said in named.tags.items():
+        if found := tag_label(key):
+            out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
+    return [(w, p) for w, p in out if terms(p)]
+
+
+def _surface(snippet: Snippet, stems: set[str]) -> list[str]:
+    """The marked words of a snippet whose stems are in ``stems``, as written, once each."""
+    return list(dict.fromkeys(w for w in snippet.matched if matched_stems(w, stems)))

@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from kb.text import strip_controls
+
 # Section key -> the French heading used in the Markdown files and the interface.
 SECTIONS: dict[str, str] = {
     "context": "Contexte",
@@ -79,6 +81,68 @@ class Sheet:
         values["speakers"] = [Speaker(**sp) for sp in values.get("speakers") or []]
         values["sections"] = {key: (data.get("sections") or {}).get(key, "") for key in SECTIONS}
         return cls(**values)
+
+
+def without_controls(sheet: Sheet) -> Sheet:
+    """The sheet with control characters removed from every text (what every import stores)."""
+    return Sheet.from_dict(_cleaned(sheet.to_dict()))
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
+_LIST_FIELDS = ("organisations", "themes", "publics", "market_types", "actor_types")
+_OPTIONAL_FIELDS = ("region", "territory", "event", "workshop", "date", "source")
+_SPEAKER_KEYS = {"name", "role", "organisation"}
+
+
+def sheet_from_json(item: object) -> Sheet:
+    """A sheet from one item of a JSON file (untrusted): every field of the right type, no
+    unknown key; else ``ValueError`` saying which field and why. Values are not judged here
+    (vocabulary, lengths: ``kb.validation.problems``)."""
+    if not isinstance(item, dict):
+        raise ValueError(f"an item is an object, not {_json_type(item)}")
+    unknown = sorted(set(item) - {f.name for f in fields(Sheet)})
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(map(repr, unknown))}")
+    for key in ("id", "title"):
+        if not isinstance(item.get(key), str):
+            raise ValueError(f"'{key}' must be a string, not {_json_type(item.get(key))}")
+    for key in _OPTIONAL_FIELDS:
+        if not isinstance(item.get(key), str | None):
+            raise ValueError(f"'{key}' must be a string or null, not {_json_type(item[key])}")
+    for key in _LIST_FIELDS:
+        values = item.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"'{key}' must be a list of strings")
+    speakers = item.get("speakers", [])
+    if not isinstance(speakers, list) or not all(
+        isinstance(sp, dict)
+        and set(sp) <= _SPEAKER_KEYS
+        and isinstance(sp.get("name"), str)
+        and all(isinstance(sp.get(k), str | None) for k in ("role", "organisation"))
+        for sp in speakers
+    ):
+        raise ValueError("'speakers' must be a list of objects with a string 'name', optional 'role', 'organisation'")
+    sections = item.get("sections", {})
+    if not isinstance(sections, dict) or not set(sections) <= set(SECTIONS):
+        raise ValueError(f"'sections' must be an object with keys among {', '.join(SECTIONS)}")
+    if not all(isinstance(text, str) for text in sections.values()):
+        raise ValueError("every section must be a string")
+    return Sheet.from_dict(item)
+
+
+def _json_type(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
 
 
 METADATA_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Sheet) if f.name not in ("id", "sections"))

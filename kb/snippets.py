@@ -1,4 +1,4 @@
-"""Snippets: the passage of a part that best shows why it matched, with the query's words marked."""
+"""Snippets: the sentence or two of a part that best show why it matched, the query's words marked."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from kb.text import FRENCH_STOPWORDS, fold, stem
 
 _TOKEN = re.compile(r"\w+(?:[.·'’-]\w+)*", re.UNICODE)
 _MARKDOWN = re.compile(r"(\*\*|__|`|^\s*[-*+]\s+|^#+\s*)", re.MULTILINE)
+# A sentence ends at . ! ? ; before a capital or a digit; decimals (400.000) and "etc." do not split.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[«\"(]?[A-ZÀ-ÖØ-Þ0-9])")
+_LIST_ITEM = re.compile(r"^\s*[-*+]\s+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,29 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
     if end < len(tokens):
         segments.append((" …", False))
     return Snippet(tuple(segments))
+
+
+def sentences(markdown_text: str) -> list[str]:
+    """The sentences of a Markdown text (each list item at least one), as plain text."""
+    out = []
+    for chunk in re.split(r"\n\s*\n|\n(?=\s*[-*+]\s)", markdown_text):
+        out.extend(s.strip() for s in _SENTENCE_END.split(plain(chunk)))
+    return [s for s in out if len(s) > 3]
+
+
+def matched_stems(text: str, query_stems: Collection[str]) -> set[str]:
+    """Which of the query's stems a text holds."""
+    return {stem for t in _TOKEN.finditer(plain(text)) if (stem := _stem_of(t.group(0))) in query_stems}
+
+
+def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: int = 45) -> Snippet:
+    """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
+    on a tie; the first sentence when none does), its matches marked; cut around the matches
+    when longer than ``max_words``."""
+    found = sentences(markdown_text)
+    if not found:
+        return make_snippet(markdown_text, query_stems, max_words)
+    runs = [(i, i + 1) for i in range(len(found))] + [(i, i + 2) for i in range(len(found) - 1)]
+    held = [matched_stems(s, query_stems) for s in found]
+    best = max(runs, key=lambda r: (len(set().union(*held[r[0] : r[1]])), r[0] - r[1], -r[0]))
+    return make_snippet(" ".join(found[best[0] : best[1]]), query_stems, max_words)

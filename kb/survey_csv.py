@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.markdown_io import MAX_FILE_BYTES, SheetError
+from kb.csv_cells import neutralise, restore
+from kb.files import FileRefused, read_limited
+from kb.markdown_io import SheetError
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.text import fold, slugify
 from kb.validation import problems
@@ -100,9 +102,10 @@ def read_csv(path: str | os.PathLike[str]) -> CsvReport:
     """Rows that make valid sheets, and a reason with its line number for every other row."""
     path = Path(path)
     report = CsvReport()
-    data = path.read_bytes()
-    if len(data) > 20 * MAX_FILE_BYTES:
-        report.errors.append(SheetError(path, f"file too large ({len(data):,} bytes)"))
+    try:
+        data = read_limited(path, "csv")
+    except FileRefused as exc:
+        report.errors.append(SheetError(path, exc.reason))
         return report
     if b"\x00" in data:
         report.errors.append(SheetError(path, "binary content (NUL byte), not a CSV file"))
@@ -138,7 +141,7 @@ def read_csv(path: str | os.PathLike[str]) -> CsvReport:
             report.errors.append(SheetError(f"{path}:{line}", f"malformed CSV ({exc})"))
             continue
         line = reader.line_num
-        row = {key: (cells[i].strip() if i < len(cells) else "") for key, i in columns.items()}
+        row = {key: (restore(cells[i]).strip() if i < len(cells) else "") for key, i in columns.items()}
         if not any(row.values()):
             report.errors.append(SheetError(f"{path}:{line}", "empty row, skipped"))
             continue
@@ -189,21 +192,21 @@ def _row(row: dict[str, str], line: int, source: str) -> CsvRow:
 
 
 def write_csv(sheets: list[Sheet], handle: io.TextIOBase) -> None:
-    """The survey's columns (without the private contact), UTF-8, comma-separated."""
+    """The survey's columns (without the private contact), UTF-8, comma-separated; no cell is
+    a formula (``kb.csv_cells``)."""
     writer = csv.writer(handle)
     writer.writerow(EXPORT_HEADERS.values())
     vocab = vocabulary()
     for s in sheets:
-        writer.writerow(
-            [
-                s.id,
-                s.title,
-                "; ".join(s.organisations),
-                "; ".join(format_speaker(sp) for sp in s.speakers),
-                s.region or "",
-                s.territory or "",
-                *("; ".join(vocab.label(f, k) for k in getattr(s, f)) for f in FACETS),
-                s.date or "",
-                *(s.sections[k] for k in SECTIONS),
-            ]
+        cells = (
+            s.id,
+            s.title,
+            "; ".join(s.organisations),
+            "; ".join(format_speaker(sp) for sp in s.speakers),
+            s.region or "",
+            s.territory or "",
+            *("; ".join(vocab.label(f, k) for k in getattr(s, f)) for f in FACETS),
+            s.date or "",
+            *(s.sections[k] for k in SECTIONS),
         )
+        writer.writerow([neutralise(cell) for cell in cells])

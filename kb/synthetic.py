@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.passages import WINDOW_MARK, WINDOW_SENTENCES, is_window, section_of
 from kb.sheet import SECTIONS, Sheet
 from kb.store import Store
 from kb.vocabulary import vocabulary
@@ -201,8 +202,12 @@ def populate(
                 item = by_sheet.get(sheet_id)
                 if item is None:
                     continue
-                kind = section
-                v = vectors[kind][item.sentences[section]].mean(axis=0)
+                kind = section_of(section)
+                picks = item.sentences[kind]
+                if is_window(section):  # a window of two pool sentences, from the n-th (kb.passages)
+                    n = int(section.split(WINDOW_MARK)[1])
+                    picks = picks[n : n + WINDOW_SENTENCES] or picks
+                v = vectors[kind][picks].mean(axis=0)
                 rows.append((part_id, passage_hash, v / (np.linalg.norm(v) or 1.0)))
             store.save_vectors(model_id, rows)
         if progress:

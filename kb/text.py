@@ -17,6 +17,11 @@ _STEMMER = Stemmer.Stemmer("french")
 # A word: letters/digits, with inner apostrophes split off (l'emploi -> emploi) and inner points
 # of inclusive writing kept together (facilitateur.rice.s -> facilitateur).
 _WORD = re.compile(r"\w+(?:[.·]\w+)*", re.UNICODE)
+# Characters that never belong in a sheet and that a terminal or a reader obeys: C0 controls (NUL,
+# BEL, ESC sequences) but tab, newline and carriage return; DEL and the C1 controls; the
+# bidirectional embeddings, overrides and isolates (U+202E shows "fdp.exe" as "exe.pdf"); lone
+# surrogates (JSON's "\\ud800" decodes to one, and no encoder, SQLite's included, accepts it).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ENGLISH_SHAPE = re.compile(r"(?:ing|ship|ness|ful|wh|th|w|ck|ee|oo)(?:s)?$|^(?:wh|th)|w")
 
 FRENCH_STOPWORDS = frozenset(
@@ -191,6 +196,17 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (newlines and tabs kept): for every text coming in."""
+    return _CONTROLS.sub("", text)
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters shown as ``\\uXXXX`` (valid in JSON strings too), so
+    that printing stored text never drives the operator's terminal."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Économie" -> "economie"); length may change."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -223,7 +239,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
-def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
+def english_shape(folded_word: str) -> bool:
+    """Whether a word looks English (-ing, -ship, wh-, th-, w…): French words rarely do."""
+    return bool(_ENGLISH_SHAPE.search(folded_word))
+
+
+def _old_detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr' or 'en', from stop words, accents and English word shapes.
 
     When these cues tie (short queries such as "mobilising women"), the query is French if most of

@@ -85,10 +85,6 @@ class VectorIndex:
         self._live_base: faiss.IDSelector | None = None  # selector of the base ids not removed
 
     @classmethod
-    def flat(cls, dim: int) -> VectorIndex:
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
-
-    @classmethod
     def ivf(cls, ids: np.ndarray, matrix: np.ndarray, nlist: int | None = None) -> VectorIndex:
         """An IVF-SQ8 index trained on (a sample of) these vectors, holding them."""
         dim = matrix.shape[1]

@@ -40,6 +40,9 @@ class Session:
     label: str
     title: str
     speakers: tuple[Speaker, ...] = ()
+    time: str | None = None  # the time slot as printed, e.g. "10h15-10h30"
+    themes: tuple[str, ...] = ()  # vocabulary themes the title itself names
+    notes: str | None = None  # where another source disagrees with the programme, each source named
 
     @property
     def heading(self) -> str:
@@ -62,10 +65,6 @@ class Meeting:
     online: bool
     sources: tuple[str, ...]
     sessions: tuple[Session, ...] = field(default=())
-
-    @property
-    def year(self) -> int | None:
-        return int(self.date[:4]) if self.date else None
 
     def session(self, session_id: str | None) -> Session | None:
         return next((s for s in self.sessions if s.id == session_id), None)
@@ -102,6 +101,9 @@ def meetings() -> dict[str, Meeting]:
                 label=s["label"],
                 title=s["title"],
                 speakers=tuple(Speaker(**sp) for sp in s.get("speakers") or ()),
+                time=s.get("time"),
+                themes=tuple(s.get("themes") or ()),
+                notes=" ".join(str(s["notes"]).split()) if s.get("notes") else None,
             )
             for s in m["sessions"]
         )

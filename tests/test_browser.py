@@ -216,3 +216,72 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
     page.emulate_media(media="print")
     assert page.locator("article.programme").is_visible() and not page.locator("form.planner").is_visible()
     shot(page, "planner-print")
+
+
+def test_strong_matches_first_then_the_others_apart(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/?q=économie+circulaire")
+    heading = page.locator("h2.count").inner_text()
+    assert heading.endswith("fiches correspondent à votre recherche") and int(heading.split()[0]) >= 2
+    strong = page.locator("ol.cards.strong > li")
+    assert strong.count() == int(heading.split()[0])
+    assert page.locator("#autres").inner_text() == "Autres fiches qui pourraient vous intéresser"
+    weak = page.locator("section.weak ol.cards > li")
+    assert weak.count() >= 1
+    # the others are visibly secondary: below the strong cards, in smaller titles
+    assert weak.first.bounding_box()["y"] > strong.last.bounding_box()["y"]
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    assert weak.first.locator("h3").evaluate(size) < strong.first.locator("h3").evaluate(size)
+    shot(page, "strong-weak")
+
+
+def test_an_offtopic_query_says_nothing_matches_and_offers_themes(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/?q=recette+de+la+pizza")
+    box = page.locator(".no-strong")
+    assert box.locator("h2").inner_text() == "Aucune fiche ne correspond vraiment à « recette de la pizza »"
+    themes = box.locator("li", has_text="Thème proche")
+    assert themes.count() >= 1 and "fiche" in themes.first.inner_text()
+    assert page.locator("ol.cards.strong").count() == 0
+    shot(page, "offtopic")
+    themes.first.locator("a").click()
+    page.wait_for_url("**theme=*")
+    assert page.locator("ol.cards > li").count() >= 1
+
+
+def test_a_query_naming_a_theme_offers_its_filter(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/?q=ANRU")
+    suggestion = page.locator(".filter-suggestion")
+    assert suggestion.inner_text() == "Filtrer : Renouvellement urbain (ANRU, NPNRU) — 2 fiches"
+    first = page.locator("ol.cards > li").first
+    assert "Thème : Renouvellement urbain (ANRU, NPNRU)" in first.locator(".reasons").inner_text()
+    assert "ANRU → " in first.locator(".reasons").inner_text()
+    shot(page, "filter-suggestion")
+    suggestion.locator("a").click()
+    page.wait_for_url("**theme=renouvellement-urbain*")
+    assert page.locator("ol.cards > li").count() == 2
+
+
+def test_a_card_close_by_meaning_shows_the_closest_sentences(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/?q=open-air+museum+maintained+by+a+work-integration+enterprise")
+    first = page.locator("ol.cards > li").first
+    assert first.locator(".reason.meaning").inner_text() == "Proche par le sens"
+    snippet = first.locator(".why").inner_text()
+    title = first.locator("h3").inner_text()
+    assert "musée de plein air" in snippet and title not in snippet
+    assert not snippet.split(" ", 1)[1].startswith("La SDAT travaille")  # not merely the part's first sentence
+    shot(page, "meaning")
+
+
+def test_glossary_page_and_acronyms_explained(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base_url + "/glossaire")
+    assert page.locator("h1").inner_text() == "Glossaire"
+    entry = page.locator("#anru")
+    assert "Agence nationale pour la rénovation urbaine" in entry.inner_text()
+    assert "national agency for urban renewal" in entry.locator(".english").inner_text()
+    assert entry.locator(".source").inner_text().startswith("Source : Loi")
+    shot(page, "glossary")
+    entry.get_by_role("link", name="Rechercher « ANRU » dans les fiches").click()
+    page.wait_for_url("**/?q=ANRU")
+    assert page.locator("ol.cards > li").count() >= 2
+    page.goto(base_url + "/fiches/anar-usine-de-tri-sieen")
+    abbr = page.locator("abbr", has_text="PMSMP").first
+    assert abbr.get_attribute("title") == "Période de mise en situation en milieu professionnel"

@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from tests.conftest import DEV_QUERIES
+from kb.markdown_io import load_directory
+from kb.passages import indexed_parts
+from tests.conftest import DEV_QUERIES, PRACTICES
 
 
 @pytest.fixture
@@ -113,8 +115,29 @@ def test_build_reports_counts_and_failures(
     assert result.exit_code == 1  # a failed file makes the exit code say so
     assert "sheets: 11 added, 0 updated, 0 unchanged, 0 removed, 1 failed, 0 conflicts" in result.output
     assert "cassee.md: invalid YAML front matter" in result.output
-    assert "vectors: 58 encoded" in result.output
+    passages = sum(len(indexed_parts(sheet)) for sheet in load_directory(PRACTICES).sheets)
+    assert passages > 11 * 3 and f"vectors: {passages} encoded" in result.output  # parts and windows
     (practices_copy / "cassee.md").unlink()
     again = runner.invoke(main, ["build", str(practices_copy), "--index-dir", str(tmp_path / "idx")])
     assert again.exit_code == 0 and "11 unchanged" in again.output and "0 encoded" in again.output
     shutil.rmtree(tmp_path / "idx")
+
+
+def test_cli_output_escapes_control_characters(runner: CliRunner, writable_kb) -> None:  # type: ignore[no-untyped-def]
+    """Text stored before control characters were stripped on the way in never drives the terminal."""
+    from kb.sheet import SECTIONS, Sheet
+
+    hostile = "Titre \x1b]0;pwned\x07 \x1b[2J\u202eélbisiv"
+    sheet = Sheet(id="fiche-terminal", title=hostile, sections={**dict.fromkeys(SECTIONS, ""), "context": hostile})
+    writable_kb.store.save_sheet(sheet, status="published", origin="web")
+    folder = ["--index-dir", str(writable_kb.index_dir)]
+    outputs = [
+        invoke(runner, "show", "fiche-terminal", *folder).output,
+        invoke(runner, "show", "fiche-terminal", "--json", *folder).output,
+        invoke(runner, "search", "pwned", "--mode", "keyword", *folder).output,
+        invoke(runner, "search", "pwned", "--mode", "keyword", "--json", *folder).output,
+    ]
+    for output in outputs:
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+        assert "\\u001b]0;pwned\\u0007" in output
+    assert json.loads(outputs[1])["title"] == hostile  # the JSON stays valid and exact

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from kb import contributions, export
 from kb.cli import main
 from kb.knowledge_base import KnowledgeBase
+from kb.passages import indexed_parts
 from kb.report_parser import read_report
 from kb.sheet import SECTIONS, Sheet
 from kb.survey_csv import read_csv
@@ -58,7 +59,7 @@ def test_publish_updates_the_index_incrementally_and_other_processes_see_it(writ
     contributions.submit(writable_kb, sheet, "X", "x@example.org")
     before = len(writable_kb.current_index())
     contributions.publish(writable_kb, sheet.id, "alice")
-    assert len(writable_kb.current_index()) == before + len(sheet.parts())
+    assert len(writable_kb.current_index()) == before + len(indexed_parts(sheet))
     other = KnowledgeBase(writable_kb.index_dir, encoder=writable_kb.encoder, readonly=True)
     assert "test-index-incremental" in [h.sheet.id for h in other.search("tester l'index incrémental", limit=3).hits]
     other.close()

@@ -198,3 +198,22 @@ def test_backup_while_writing_then_restore(writable_kb: KnowledgeBase, tmp_path:
     kb.close()
     refused = kb_cli("restore", str(backup), "--index-dir", str(restored), timeout=120)
     assert refused.returncode == 1 and "use --force" in refused.stderr
+
+
+def test_restore_over_a_base_in_use_keeps_it_consistent(writable_kb: KnowledgeBase, tmp_path: Path) -> None:
+    """--force replaces a base another process has open (its write-ahead log holding changes):
+    through SQLite's backup API, that process then reads the restored content, nothing half."""
+    from kb.restore import RestoreError, restore
+
+    backup = tmp_path / "sauvegarde.sqlite"
+    writable_kb.store.backup(backup)
+    sheet = Sheet(
+        id="apres", title="Après la sauvegarde", sections={**dict.fromkeys(SECTIONS, ""), "context": "Texte."}
+    )
+    contributions.submit(writable_kb, sheet, "A", "a@example.org")
+    assert writable_kb.store.count(None) == 12
+    with pytest.raises(RestoreError, match="--force"):
+        restore(backup, writable_kb.index_dir, force=False)
+    assert restore(backup, writable_kb.index_dir, force=True)[0] == 11
+    assert writable_kb.reader().count(None) == 11 and writable_kb.store.record("apres") is None
+    assert writable_kb.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from kb.cli import main
-from kb.coverage import coverage
+from kb.coverage import ELSEWHERE, UNDOCUMENTED, coverage
 from kb.knowledge_base import KnowledgeBase
 from kb.planner import plan, workshop_block
 from kb.topics import rename, topics
-from kb.vocabulary import vocabulary
+from kb.vocabulary import meetings, vocabulary
 from tests.conftest import ROOT
 
 
@@ -59,14 +59,14 @@ def test_a_topic_keeps_its_name_while_it_persists(writable_kb: KnowledgeBase) ->
 
 
 def test_coverage_counts_match_the_sheets(kb: KnowledgeBase) -> None:
-    report = coverage(kb.store, kb.encoder, topics(kb.store, kb.encoder.model_id))
+    report = coverage(kb.store, topics(kb.store, kb.encoder.model_id))
     sheets = kb.store.sheets()
     for theme, counts in report.themes.items():
         expected = Counter(s.region for s in sheets if theme in s.themes)
         assert dict(counts) == dict(expected), theme
     assert {"Bourgogne-Franche-Comté", "Grand Est", "Hauts-de-France"} <= set(report.regions)
     ge = [w for w in report.workshops if w.region == "Grand Est" and w.session_label.startswith("Atelier")]
-    assert len(ge) == 3 and ge[0].themes[0] == "mobilisation-publics"
+    assert len(ge) == 3 and ge[0].themes == ["mobilisation-publics", "formation"]
     bfc_a = next(
         w for w in report.workshops if w.region == "Bourgogne-Franche-Comté" and w.session_label == "Atelier A"
     )
@@ -74,9 +74,48 @@ def test_coverage_counts_match_the_sheets(kb: KnowledgeBase) -> None:
         "rectorat-besancon-economie-circulaire",
         "sdat-economie-circulaire-rives-de-saone",
     ]
-    # every theme with practices is a gap in Grand Est, which has none
-    assert set(report.gaps["Grand Est"]) == {t for t, c in report.themes.items() if sum(c.values())}
-    assert report.gaps["Bourgogne-Franche-Comté"] == []
+    # every session is mapped by its own tags in meetings.yaml, nothing else
+    sessions = {(m.id, s.label, s.title): list(s.themes) for m in meetings().values() for s in m.sessions}
+    assert all(w.themes == sessions[(w.meeting_id, w.session_label, w.session_title)] for w in report.workshops)
+    assert {k for k, v in sessions.items() if v} <= {
+        (w.meeting_id, w.session_label, w.session_title) for w in report.workshops
+    }
+
+
+def test_coverage_highlights_real_gaps_only(kb: KnowledgeBase) -> None:
+    report = coverage(kb.store, topics(kb.store, kb.encoder.model_id))
+    # « La formation comme levier d'insertion »: Hauts-de-France's workshop n°2 and part of Grand Est's
+    # workshop A, and no sheet documents it
+    assert "formation" in report.gaps("Hauts-de-France", UNDOCUMENTED)
+    assert "formation" in report.gaps("Grand Est", UNDOCUMENTED)
+    assert report.cells[("formation", "Hauts-de-France")].sessions == ["Atelier n°2"]
+    # regions without sheets are said once, not flagged in every cell
+    assert report.without_sheets == ["Grand Est", "Hauts-de-France"]
+    assert report.gaps("Grand Est", ELSEWHERE) == [] and report.gaps("Hauts-de-France", ELSEWHERE) == []
+    themes_treated_in_ge = {t for w in report.workshops if w.region == "Grand Est" for t in w.themes}
+    assert set(report.gaps("Grand Est", UNDOCUMENTED)) == themes_treated_in_ge
+    assert report.gaps("Bourgogne-Franche-Comté", ELSEWHERE) == []  # every documented theme has a BFC sheet
+
+
+def test_a_region_with_sheets_shows_themes_documented_elsewhere(writable_kb: KnowledgeBase) -> None:
+    sheet = writable_kb.store.get_sheet("tapaj-c3b-nettoyage-chantiers-jeunes")
+    assert sheet is not None
+    sheet.id, sheet.region, sheet.event, sheet.workshop = "tapaj-copie-hdf", "Hauts-de-France", None, None
+    writable_kb.save_sheet(sheet, status="published", origin="web")
+    report = coverage(writable_kb.store, topics(writable_kb.store, writable_kb.encoder.model_id))
+    elsewhere = report.gaps("Hauts-de-France", ELSEWHERE)
+    assert "economie-circulaire" in elsewhere and "mobilisation-publics" not in elsewhere
+    assert "Hauts-de-France" not in report.without_sheets
+
+
+def test_overview_says_coverage_in_words(client: FlaskClient) -> None:
+    html = client.get("/ateliers").get_data(as_text=True)
+    table = html[html.index('class="table coverage"') : html.index("</table>", html.index('class="table coverage"'))]
+    assert "†" not in table and "aucune fiche" in table and "À documenter" in table
+    assert 'data-theme="formation" data-region="Hauts-de-France"' in table
+    cell = table[table.index('data-theme="formation" data-region="Hauts-de-France"') :]
+    assert "traité\u00a0: Atelier n°2" in cell[: cell.index("</td>")]
+    assert html.count("<summary>Voir les données</summary>") == 4
 
 
 def test_planner_distinct_organisations_and_region(kb: KnowledgeBase) -> None:

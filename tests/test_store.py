@@ -141,6 +141,8 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
         conn.execute(f"DROP TABLE {table}")
     for table in ("topic_map", "topic_labels"):  # schema 11
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP INDEX sheets_status_title")  # schema 12
+    conn.execute("ALTER TABLE sheets DROP COLUMN title_key")
     for index in ("sheets_status_region_id", "sheets_status_event_id", "sheets_status_year_id", "sheet_tags_value"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("DROP INDEX sheets_id_status")

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb import config
+from web import rate_storage
 from web.secret import persistent_secret_key
 
 WEAK_KEYS = {"dev", "devel", "secret", "changeme", "change-me", "default", "test", "tests", "password"}
@@ -58,9 +60,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if hasattr(app.config.get("KNOWLEDGE_BASE"), "index_dir") and "INDEX_DIR" not in (test_config or {}):
         app.config["INDEX_DIR"] = str(app.config["KNOWLEDGE_BASE"].index_dir)
+    # Rate-limit counters shared by every worker and kept across restarts (web/rate_storage.py).
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI",
+        os.environ.get("RECUEIL_RATELIMIT_STORAGE_URI") or rate_storage.storage_uri(app.config["INDEX_DIR"]),
+    )
     if not app.config["SECRET_KEY"]:  # kept in the index folder, so a restart keeps sessions and forms
         app.config["SECRET_KEY"] = persistent_secret_key(Path(app.config["INDEX_DIR"]))
     check_secret_key(app)
+    proxies = os.environ.get("RECUEIL_TRUSTED_PROXIES", "0") or "0"
+    if not proxies.isdigit():
+        raise ConfigurationError(f"RECUEIL_TRUSTED_PROXIES is the number of reverse proxies in front, not {proxies!r}")
+    if (proxies := int(proxies)) > 0:  # behind N proxies: client address, scheme, host, prefix from their headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -70,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         contribute,
         errors,
         formatting,
+        glossary,
         knowledge,
         moderation,
         organisers,
@@ -92,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(organisers.bp)
+    glossary.init_app(app)
     csrf.exempt(api.bp)  # read-only GET routes, no cookie-based state
     knowledge.init_app(app)
     return app

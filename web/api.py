@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from kb.search import FILTERS
+from kb.search import similar_to_json
+from kb.search_options import FILTERS
 from web.errors import bad_request
-from web.extensions import configured_limit, limiter
-from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, run_search, shared
+from web.extensions import search_budget, vector_budget
+from web.knowledge import MAX_FILTER_VALUES, facets_view, filters_from, published_or_404, reader, run_search, shared
 from web.openapi import spec
 from web.urls import site_root
 
@@ -45,7 +46,7 @@ def query_arg() -> str:
 
 
 @bp.get("/search")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> Response:
     limit = int_arg("limit", 10, 1, 100)
     offset = int_arg("offset", 0, 0, 1_000_000)
@@ -73,17 +74,18 @@ def practice(sheet_id: str) -> Response:
 
 
 @bp.get("/practices/<sheet_id>/similar")
+@vector_budget
 def similar(sheet_id: str) -> Response:
     limit = int_arg("limit", 5, 1, 50)
     state = shared()
-    with state.lock:
-        if state.kb.store.get_sheet(sheet_id) is None:
-            abort(404)
-        pairs = state.kb.similar(sheet_id, limit)
-    return jsonify(similar=[{"id": s.id, "title": s.title, "score": round(x, 4)} for s, x in pairs])
+    if reader().get_sheet(sheet_id) is None:
+        abort(404)
+    pairs = state.kb.similar(sheet_id, limit)
+    return jsonify(similar=similar_to_json(pairs))
 
 
 @bp.get("/facets")
+@search_budget
 def facets() -> Response:
     filters = filters_arg()
     results = run_search(query_arg(), filters, 0, 0)

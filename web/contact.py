@@ -21,9 +21,7 @@ def request_contact(sheet_id: str) -> tuple[str, int] | Response:
     form = ContactRequestForm()
     if not form.validate_on_submit():
         return render_sheet(found, form), 400
-    state = shared()
-    with state.lock:
-        contact.request_contact(state.kb.store, found.id, form.name.data, form.email.data, form.message.data)
+    contact.request_contact(shared().kb.store, found.id, form.name.data, form.email.data, form.message.data)
     flash(
         "Merci, votre demande a bien été reçue. L'équipe de Recueil la transmettra aux personnes "
         "qui ont présenté cette pratique et vous répondra par e-mail."

@@ -14,7 +14,7 @@ from kb.vocabulary import meetings
 from web.errors import FORM_KEEPERS
 from web.extensions import configured_limit, limiter
 from web.forms import ContributionForm
-from web.knowledge import shared
+from web.knowledge import reader, shared
 from web.urls import absolute_url
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribuer")
@@ -64,30 +64,27 @@ def form() -> tuple[str, int] | Response:
         return page(form, 400)
     action = request.form.get("action", "")
     state = shared()
-    with state.lock:
-        sheet = form.to_sheet(contributions.new_sheet_id(state.kb.store, form.title.data))
-        reasons = problems(sheet)
-        if reasons:  # cannot happen through the form's own choices; a crafted request gets a message
-            return page(form, 400, "La fiche n'est pas valide : " + "; ".join(reasons))
-        target = action.removeprefix(UPDATE) if action.startswith(UPDATE) else None
-        if target is not None and state.kb.store.get_sheet(target) is None:
-            return page(form, 400, "La fiche à mettre à jour n'est pas (ou plus) publiée.")
-        if action != "envoyer" and target is None:
-            similar = contributions.similar_published(state.kb, sheet)
-            return page(form, similar=similar, **preview_context(sheet))
-        token = contributions.submit(
-            state.kb, sheet, form.contact_name.data.strip(), form.contact_email.data.strip(), target_id=target
-        )
+    sheet = form.to_sheet(contributions.new_sheet_id(reader(), form.title.data))
+    reasons = problems(sheet)
+    if reasons:  # cannot happen through the form's own choices; a crafted request gets a message
+        return page(form, 400, "La fiche n'est pas valide : " + "; ".join(reasons))
+    target = action.removeprefix(UPDATE) if action.startswith(UPDATE) else None
+    if target is not None and reader().get_sheet(target) is None:
+        return page(form, 400, "La fiche à mettre à jour n'est pas (ou plus) publiée.")
+    if action != "envoyer" and target is None:
+        similar = contributions.similar_published(state.kb, sheet)
+        return page(form, similar=similar, **preview_context(sheet))
+    token = contributions.submit(
+        state.kb, sheet, form.contact_name.data.strip(), form.contact_email.data.strip(), target_id=target
+    )
     return redirect(url_for("contribute.receipt", token=token), 303)
 
 
 def submission_page(template: str, token: str, **extra: object) -> str:
     """The contributor's private pages: their submission, its sheet's title and status."""
-    state = shared()
-    with state.lock:
-        found = state.kb.store.submission(token)
-        record = state.kb.store.record(found.sheet_id) if found else None
-        target = state.kb.store.record(found.target_id) if found and found.target_id else None
+    found = reader().submission(token)
+    record = reader().record(found.sheet_id) if found else None
+    target = reader().record(found.target_id) if found and found.target_id else None
     if found is None or record is None:
         abort(404)
     return render_template(

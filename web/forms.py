@@ -18,10 +18,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.french import format_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
+from kb.text import strip_controls
 from kb.validation import MAX_FIELD, MAX_SECTION
 from kb.vocabulary import FACET_LABELS, meetings, vocabulary
+from web.errors import bad_request
 
 REQUIRED = "Ce champ est obligatoire."
+NOT_TEXT = "Ce formulaire n'accepte que du texte dans ses champs (pas de fichier joint) : envoyez-le depuis la page."
 MAX_ORGANISATIONS = 10
 MONTHS = (
     "janvier",
@@ -71,7 +74,31 @@ def _workshop_choices() -> list[SelectChoice]:
     return out
 
 
-class SheetFields(FlaskForm):
+class Form(FlaskForm):
+    """Every form's base: text fields lose control characters (a terminal or a Markdown reader
+    would obey them), and a file sent where text is expected is a 400, not a 500."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):  # type: ignore[no-untyped-def]
+            try:  # a JSON body is accepted too: it may hold a list, objects, numbers
+                data = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):
+                raise bad_request(NOT_TEXT) from None
+            if data is not None and any(not isinstance(v, str) for _, values in data.lists() for v in values):
+                raise bad_request(NOT_TEXT)  # a file part, or a JSON value that is not a string
+            return data
+
+        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+            if issubclass(unbound_field.field_class, StringField):
+                options = {**options, "filters": (*unbound_field.kwargs.get("filters", ()), _without_controls)}
+            return super().bind_field(form, unbound_field, options)
+
+
+def _without_controls(value: object) -> object:
+    return strip_controls(value) if isinstance(value, str) else value
+
+
+class SheetFields(Form):
     """The sheet itself, shared by the survey form and the moderators' editor."""
 
     title = StringField(
@@ -202,7 +229,7 @@ class ContributionForm(SheetFields):
     )
 
 
-class ContactRequestForm(FlaskForm):
+class ContactRequestForm(Form):
     """« Demander une mise en relation »: read by moderators only, who answer by their own means."""
 
     name = name_field()
@@ -218,7 +245,7 @@ class ContactRequestForm(FlaskForm):
     )
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(Form):
     summary = TextAreaField(
         "En bref",
         description="Deux ou trois phrases recopiées de la fiche, telles qu'elles y sont écrites. "
@@ -227,20 +254,20 @@ class SummaryForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     name = StringField("Identifiant", validators=[DataRequired(REQUIRED), Length(max=40)])
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField("Motif du refus", validators=[DataRequired("Indiquez un motif."), Length(max=2000)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     target = SelectField("Fusionner dans la fiche publiée", validators=[DataRequired(REQUIRED)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only its CSRF token."""
 
 

@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from flask import Flask, abort, current_app
 from werkzeug.datastructures import MultiDict
 
 from kb.encoder import EncoderError
 from kb.knowledge_base import KnowledgeBase
-from kb.search import FILTERS, Results
+from kb.search import Results
+from kb.search_options import FILTER_GROUPS, FILTER_LABELS, FILTERS
 from kb.sheet import Sheet
-from kb.vocabulary import FACET_LABELS, FACETS, meetings, vocabulary
+from kb.store import Store
+from kb.vocabulary import FACETS, meetings, vocabulary
 
-# URL filter name -> (facet key in store counts, French label)
-FILTER_LABELS = {
-    "region": ("region", "Région"),
-    "theme": ("themes", "Thème"),
-    "public": ("publics", "Public"),
-    "market_type": ("market_types", "Type de marché"),
-    "actor_type": ("actor_types", "Type d'acteur"),
-    "event": ("event", "Rencontre"),
-    "year": ("year", "Année"),
-}
-# URL filter name -> heading of its group of facets (the tag facets' names are the vocabulary's)
-GROUP_LABELS = {
-    "region": "Régions",
-    "theme": FACET_LABELS["themes"],
-    "public": FACET_LABELS["publics"],
-    "market_type": FACET_LABELS["market_types"],
-    "actor_type": FACET_LABELS["actor_types"],
-    "event": "Rencontres",
-    "year": "Années",
-}
 MAX_FILTER_VALUES = 20
 
 
@@ -45,10 +26,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Shared:
+    """What a worker keeps between requests: what is costly to load (the knowledge base's encoder
+    and FAISS index, its writer connection) and the organisers' computed topics. Requests read
+    through their thread's own connection (``reader()``), side by side."""
+
     kb: KnowledgeBase
-    lock: threading.Lock
+    topics_lock: threading.Lock = field(default_factory=threading.Lock)  # one thread computes them
     model_error: str | None = None  # the model could not be loaded: searches answer by keywords only
-    theme_vectors: np.ndarray | None = None
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
 
     @property
@@ -65,9 +49,9 @@ def init_app(app: Flask) -> None:
     that cannot be loaded (a wrong ``KB_MODEL``) is logged and leaves keyword search working;
     what needs the model answers 503 with a French message.
     """
-    # One writer connection per process: moderation publishes through it; requests take turns.
+    # One writer connection per process (its transactions take turns); each thread reads through its own.
     kb = app.config.get("KNOWLEDGE_BASE") or KnowledgeBase(app.config["INDEX_DIR"])
-    state = Shared(kb, threading.Lock())
+    state = Shared(kb)
     app.extensions["recueil"] = state
     try:
         kb.encoder.load()
@@ -78,6 +62,11 @@ def init_app(app: Flask) -> None:
 
 def shared() -> Shared:
     return current_app.extensions["recueil"]
+
+
+def reader() -> Store:
+    """This request thread's read connection (per-thread readers beside one writer, as Datasette)."""
+    return shared().kb.reader()
 
 
 def filters_from(args: MultiDict[str, str]) -> dict[str, list[str]]:
@@ -94,14 +83,11 @@ def run_search(query: str, filters: dict[str, list[str]], limit: int, offset: in
     """Hybrid search, or keyword-only when the model could not be loaded."""
     state = shared()
     mode = "hybrid" if state.ready else "keyword"
-    with state.lock:  # one SQLite connection and one encoder per process: requests take turns
-        return state.kb.search(query, filters, limit=limit, offset=offset, mode=mode)
+    return state.kb.search(query, filters, limit=limit, offset=offset, mode=mode)
 
 
 def facet_counts(ids: list[str]) -> dict[str, dict[str, int]]:
-    state = shared()
-    with state.lock:
-        return state.kb.store.facet_counts(ids)
+    return reader().facet_counts(ids)
 
 
 def value_label(name: str, value: str) -> str:
@@ -127,32 +113,13 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
         for v in active.get(name, []):  # a selected value with no match still shows, to be removable
             if v not in counts[facet]:
                 values.append({"value": v, "label": value_label(name, v), "count": 0, "selected": True})
-        out.append({"name": name, "label": GROUP_LABELS[name], "values": values})
+        out.append({"name": name, "label": FILTER_GROUPS[name], "values": values})
     return out
-
-
-def closest_themes(query: str, limit: int = 3) -> list[tuple[str, str]]:
-    """The vocabulary themes nearest to a query (by embedding), for the empty state."""
-    state = shared()
-    if not state.ready:
-        return []
-    labels = vocabulary().terms["themes"]
-    keys = list(labels)
-    with state.lock:
-        if state.theme_vectors is None:
-            state.theme_vectors = state.kb.encoder.encode_passages([labels[k] for k in keys])
-        if not query.strip():
-            return []
-        qvec = state.kb.encoder.encode_queries([query])[0]
-    order = np.argsort(-(state.theme_vectors @ qvec))[:limit]
-    return [(keys[i], labels[keys[i]]) for i in order]
 
 
 def published_or_404(sheet_id: str) -> Sheet:
     """A published sheet, or the 404 page (or JSON error under /api)."""
-    state = shared()
-    with state.lock:
-        sheet = state.kb.store.get_sheet(sheet_id)
+    sheet = reader().get_sheet(sheet_id)
     if sheet is None:
         abort(404)
     return sheet

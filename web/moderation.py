@@ -15,22 +15,28 @@ from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
 from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields, SummaryForm
 from web.journal import differences, entry_view
-from web.knowledge import shared
+from web.knowledge import reader, shared
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PUBLISHABLE = (contributions.PENDING, contributions.UNPUBLISHED)
 
 
 class Moderator(UserMixin):
-    def __init__(self, name: str) -> None:
+    """``id`` is the name; the session stores ``session`` (name and session version) instead."""
+
+    def __init__(self, name: str, session: str) -> None:
         self.id = name
+        self.session = session
+
+    def get_id(self) -> str:
+        return self.session
 
 
 @login_manager.user_loader
-def load_user(name: str) -> Moderator | None:
-    state = shared()
-    with state.lock:
-        return Moderator(name) if contributions.user_exists(state.kb.store, name) else None
+def load_user(session: str) -> Moderator | None:
+    """Checked on every request: a session ended by sign-out or a new password loads no one."""
+    name = contributions.session_user(reader(), session)
+    return Moderator(name, session) if name else None
 
 
 @bp.before_request
@@ -46,11 +52,9 @@ def only_moderators() -> Response | None:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        state = shared()
-        with state.lock:
-            valid = contributions.check_user(state.kb.store, form.name.data, form.password.data)
+        valid = contributions.check_user(reader(), form.name.data, form.password.data)
         if valid:
-            login_user(Moderator(form.name.data))
+            login_user(Moderator(form.name.data, contributions.session_id(reader(), form.name.data)))
             session.pop("_flashes", None)  # « Connectez-vous… » was for before signing in
             target = request.args.get("next", "")
             local = target.startswith("/moderation") and "//" not in target and "\\" not in target
@@ -63,48 +67,41 @@ def login() -> str | Response:
 @bp.post("/deconnexion")
 def logout() -> Response:
     if ActionForm().validate_on_submit():
+        shared().kb.store.end_sessions(current_user.id)  # every copy of the session cookie stops working too
         logout_user()
     return redirect(url_for("practices.search"), 303)
 
 
 @bp.get("")
 def queue() -> str:
-    state = shared()
-    with state.lock:
-        pending = contributions.queue(state.kb.store)
-        targets = [sub.target_id for _, sub in pending if sub and sub.target_id]
-        titles = {s.id: s.title for s in state.kb.store.sheets(targets)}
+    pending = contributions.queue(reader())
+    targets = [sub.target_id for _, sub in pending if sub and sub.target_id]
+    titles = {s.id: s.title for s in reader().sheets(targets)}
     return render_template("moderation/queue.html", pending=pending, titles=titles, action=ActionForm())
 
 
 @bp.get("/publiees")
 def published() -> str:
-    state = shared()
-    with state.lock:
-        sheets = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
+    sheets = sorted(reader().sheets(), key=lambda s: s.title.casefold())
     return render_template("moderation/published.html", sheets=sheets, action=ActionForm())
 
 
 @bp.get("/journal")
 def journal() -> str:
-    state = shared()
-    with state.lock:
-        entries = state.kb.store.audit_entries()
+    entries = reader().audit_entries()
     return render_template("moderation/journal.html", entries=[entry_view(e) for e in entries])
 
 
 def review_context(
     sheet_id: str, edit_form: SheetFields | None = None, summary_form: SummaryForm | None = None
 ) -> dict[str, Any]:
-    state = shared()
-    with state.lock:
-        record = state.kb.store.record(sheet_id)
-        if record is None:
-            abort(404)
-        publication = state.kb.store.publication(sheet_id)
-        submission = state.kb.store.submission_for(sheet_id)
-        published = sorted(state.kb.store.sheets(), key=lambda s: s.title.casefold())
-        target = state.kb.store.get_sheet(submission.target_id) if submission and submission.target_id else None
+    record = reader().record(sheet_id)
+    if record is None:
+        abort(404)
+    publication = reader().publication(sheet_id)
+    submission = reader().submission_for(sheet_id)
+    published = sorted(reader().sheets(), key=lambda s: s.title.casefold())
+    target = reader().get_sheet(submission.target_id) if submission and submission.target_id else None
     if edit_form is None:
         edit_form = SheetFields()
         edit_form.fill_from(record.sheet)
@@ -145,21 +142,20 @@ def edit(sheet_id: str) -> str | Response:
     form = SheetFields()
     if form.validate_on_submit():
         state = shared()
-        with state.lock:
-            record = state.kb.store.record(sheet_id)
-            if record is None:
-                abort(404)
-            sheet = form.to_sheet(sheet_id)
-            sheet.source = record.sheet.source
-            reasons = problems(sheet)
-            if not reasons:
-                contributions.edit(state.kb, sheet, current_user.id)
-                if request.form.get("then") == "publier" and record.status in PUBLISHABLE:
-                    contributions.publish(state.kb, sheet_id, current_user.id)
-                    flash("Fiche enregistrée et publiée : elle est visible dans la recherche.")
-                else:
-                    flash("Fiche enregistrée.")
-                return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
+        record = reader().record(sheet_id)
+        if record is None:
+            abort(404)
+        sheet = form.to_sheet(sheet_id)
+        sheet.source = record.sheet.source
+        reasons = problems(sheet)
+        if not reasons:
+            contributions.edit(state.kb, sheet, current_user.id)
+            if request.form.get("then") == "publier" and record.status in PUBLISHABLE:
+                contributions.publish(state.kb, sheet_id, current_user.id)
+                flash("Fiche enregistrée et publiée : elle est visible dans la recherche.")
+            else:
+                flash("Fiche enregistrée.")
+            return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
         form.title.errors = [*form.title.errors, "; ".join(reasons)]
     return render_template("moderation/review.html", **review_context(sheet_id, form)), 400  # type: ignore[return-value]
 
@@ -168,11 +164,10 @@ def act(sheet_id: str, do: Any, done: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     state = shared()
-    with state.lock:
-        try:
-            do(state.kb)
-        except KeyError:
-            abort(409 if state.kb.store.record(sheet_id) else 404)
+    try:
+        do(state.kb)
+    except KeyError:
+        abort(409 if reader().record(sheet_id) else 404)
     flash(done)
     return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
 
@@ -216,18 +211,16 @@ def merge(sheet_id: str) -> str | Response:
         abort(400)
     context = review_context(sheet_id)
     state = shared()
-    with state.lock:
-        chosen = state.kb.store.get_sheet(target) if target else None
+    chosen = reader().get_sheet(target) if target else None
     if chosen is None:
         context["merge_form"].target.errors = ["Choisissez la fiche publiée dans laquelle fusionner."]
         return render_template("moderation/review.html", **context), 400  # type: ignore[return-value]
     if request.form.get("confirm") != "1":
         return render_template("moderation/confirm.html", kind="fusion", chosen=chosen, **context)
-    with state.lock:
-        try:
-            contributions.merge(state.kb, sheet_id, target, current_user.id)
-        except KeyError:
-            abort(409)
+    try:
+        contributions.merge(state.kb, sheet_id, target, current_user.id)
+    except KeyError:
+        abort(409)
     flash("Fiche fusionnée dans la fiche publiée.")
     return redirect(url_for("moderation.review", sheet_id=target), 303)
 
@@ -237,31 +230,26 @@ def edit_summary(sheet_id: str) -> str | Response:
     """« En bref »: sentences copied from the sheet (blank: the automatic extract)."""
     form = SummaryForm()
     if form.validate_on_submit():
-        state = shared()
-        with state.lock:
-            try:
-                contributions.edit_summary(state.kb.store, sheet_id, form.summary.data or "", current_user.id)
-            except KeyError:
-                abort(404)
-            except ValueError:
-                form.summary.errors = [
-                    "Chaque phrase doit être recopiée de la fiche telle qu'elle y est écrite : « En bref » "
-                    "n'invente rien."
-                ]
-            else:
-                flash("« En bref » enregistré.")
-                return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
+        try:
+            contributions.edit_summary(shared().kb.store, sheet_id, form.summary.data or "", current_user.id)
+        except KeyError:
+            abort(404)
+        except ValueError:
+            form.summary.errors = [
+                "Chaque phrase doit être recopiée de la fiche telle qu'elle y est écrite : « En bref » n'invente rien."
+            ]
+        else:
+            flash("« En bref » enregistré.")
+            return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
     return render_template("moderation/review.html", **review_context(sheet_id, summary_form=form)), 400  # type: ignore[return-value]
 
 
 @bp.get("/mises-en-relation")
 def contact_requests() -> str:
     """Requests to be put in touch: open ones first, then the handled ones."""
-    state = shared()
-    with state.lock:
-        store = state.kb.store
-        open_requests, handled = store.contact_requests(handled=False), store.contact_requests(handled=True)
-        titles = {s.id: s.title for s in store.sheets({r.sheet_id for r in open_requests + handled}, status=None)}
+    store = reader()
+    open_requests, handled = store.contact_requests(handled=False), store.contact_requests(handled=True)
+    titles = {s.id: s.title for s in store.sheets({r.sheet_id for r in open_requests + handled}, status=None)}
     return render_template(
         "moderation/contact_requests.html",
         open_requests=open_requests,
@@ -275,9 +263,7 @@ def contact_requests() -> str:
 def contact_handled(request_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
-    state = shared()
-    with state.lock:
-        closed = contact.mark_handled(state.kb.store, request_id, current_user.id)
+    closed = contact.mark_handled(shared().kb.store, request_id, current_user.id)
     if closed is None:
         abort(404)
     flash(f"Demande de {closed.name} marquée comme traitée.")

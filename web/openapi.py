@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.search import FILTERS
+from kb.search_options import FILTERS
 
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 FILTER_PARAMS = [
@@ -86,7 +86,7 @@ def spec(server: str = "") -> dict[str, Any]:
         "paths": {
             "/api/search": {
                 "get": {
-                    "summary": "Hybrid search (rate-limited per client: 429 past the limit)",
+                    "summary": "Hybrid search (one search budget per client with facets and similar: 429 past it)",
                     "parameters": [Q, _int("limit", 1, 100, 10), _int("offset", 0, 1_000_000, 0), *FILTER_PARAMS],
                     "responses": {**_ok("SearchResults"), "429": ERROR},
                 }
@@ -103,16 +103,16 @@ def spec(server: str = "") -> dict[str, Any]:
             },
             "/api/practices/{sheet_id}/similar": {
                 "get": {
-                    "summary": "Nearest sheets",
+                    "summary": "Nearest sheets (counts in the client's search budget: 429 past it)",
                     "parameters": [ID, _int("limit", 1, 50, 5)],
-                    "responses": {**_ok("SimilarList"), "404": ERROR, "503": ERROR},  # 503: model not loaded
+                    "responses": {**_ok("SimilarList"), "404": ERROR, "429": ERROR, "503": ERROR},  # 503: no model
                 }
             },
             "/api/facets": {
                 "get": {
-                    "summary": "Facet counts for a query and filters",
+                    "summary": "Facet counts for a query and filters (a query counts in the search budget: 429)",
                     "parameters": [Q, *FILTER_PARAMS],
-                    "responses": _ok("Facets"),
+                    "responses": {**_ok("Facets"), "429": ERROR},
                 }
             },
         },
@@ -135,12 +135,48 @@ def spec(server: str = "") -> dict[str, Any]:
                     "properties": {
                         **SUMMARY_PROPS,
                         "score": {"type": "number"},
+                        "match": {
+                            "type": "string",
+                            "enum": ["strong", "weak"],
+                            "nullable": True,
+                            "description": "strong: the sheet answers the query (calibrated probability above the "
+                            "threshold); weak: other sheets that may interest; null when browsing without a query. "
+                            "Strong hits always come first.",
+                        },
+                        "probability": {
+                            "type": "number",
+                            "nullable": True,
+                            "description": "calibrated probability that the sheet answers the query",
+                        },
+                        "reasons": {
+                            "type": "array",
+                            "description": "why the sheet matched: words in common, a glossary term, a tag, or "
+                            "close by meaning alone",
+                            "items": {
+                                "type": "object",
+                                "required": ["kind", "text"],
+                                "properties": {
+                                    "kind": {"type": "string", "enum": ["words", "glossary", "tag", "meaning"]},
+                                    "text": {"type": "string"},
+                                },
+                            },
+                        },
                         "section": {"type": "string", "nullable": True},
                         "section_label": {"type": "string", "nullable": True},
                         "snippet": {"type": "string"},
                         "snippet_html": {"type": "string"},
                         "matched_terms": STRING_LIST,
                         "year": {"type": "integer", "nullable": True},
+                    },
+                },
+                "FilterSuggestion": {
+                    "type": "object",
+                    "required": ["name", "value", "label", "count"],
+                    "properties": {
+                        "name": {"type": "string", "description": "filter parameter (theme, public…)"},
+                        "value": {"type": "string"},
+                        "label": {"type": "string"},
+                        "count": {"type": "integer", "description": "published sheets carrying it"},
                     },
                 },
                 "SearchResults": {
@@ -154,7 +190,32 @@ def spec(server: str = "") -> dict[str, Any]:
                             "enum": ["hybrid", "keyword"],
                             "description": "keyword when the embedding model could not be loaded",
                         },
-                        "total": {"type": "integer"},
+                        "total": {"type": "integer", "description": "every listed hit, strong and weak"},
+                        "strong": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "how many hits match strongly (null when browsing without a query)",
+                        },
+                        "suggestion": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "the query spelt with the corpus's words, when that differs",
+                        },
+                        "corrected_from": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "the query as typed, when the results are for the suggestion (it had "
+                            "no strong match)",
+                        },
+                        "filter_suggestions": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/FilterSuggestion"},
+                        },
+                        "closest_themes": {
+                            "type": "array",
+                            "description": "themes with sheets nearest to the query, when nothing matches strongly",
+                            "items": {"$ref": "#/components/schemas/FilterSuggestion"},
+                        },
                         "filters": {"type": "object"},
                         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                     },

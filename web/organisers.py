@@ -12,12 +12,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.coverage import Coverage, coverage
 from kb.planner import Proposal, candidates, choose, read_block, workshop_block
+from kb.sessions import search_sessions
 from kb.sheet import SHEET_ID
+from kb.text import strip_controls
 from kb.topics import Topic, rename, topics
 from kb.vocabulary import FACETS, meetings, vocabulary
 from web.charts import bar_chart
+from web.extensions import search_budget
 from web.forms import ActionForm
-from web.knowledge import shared
+from web.knowledge import reader, shared
 
 bp = Blueprint("organisers", __name__, url_prefix="/ateliers")
 MAX_SPEAKERS = 8
@@ -28,22 +31,18 @@ MAX_BLOCK = 20_000
 def current_topics() -> tuple[list[Topic], Coverage]:
     """Topics and coverage for the corpus as it is now, computed once per change of the corpus."""
     state = shared()
-    with state.lock:
-        key = (
-            state.kb.store.vectors_version,
-            state.kb.store.topic_name_count(),
-        )
+    with state.topics_lock:  # computed by one thread (it may save the topic map), the others wait
+        key = (reader().vectors_version, reader().topic_state)
         if state.topics is None or state.topics[0] != key:
             state.kb.current_index()  # bring the stored vectors up to date first
             found = topics(state.kb.store, state.kb.encoder.model_id)
-            state.topics = (key, found, coverage(state.kb.store, state.kb.encoder, found))
+            key = (reader().vectors_version, reader().topic_state)  # the map may just have been saved
+            state.topics = (key, found, coverage(reader(), found))
         return state.topics[1], state.topics[2]
 
 
 def chart_data() -> list[dict[str, object]]:
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     vocab = vocabulary()
     charts = []
     for facet, title in (("themes", "Pratiques par thème"), ("market_types", "Pratiques par type de marché")):
@@ -80,12 +79,27 @@ def overview() -> str:
     )
 
 
+@bp.post("/themes/regrouper")
+def regroup_topics() -> WerkzeugResponse:
+    """A moderator asks for the sheets to be grouped afresh (surviving topics keep their names)."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = shared()
+    with state.topics_lock:
+        topics(state.kb.store, state.kb.encoder.model_id, regroup=True)
+        state.topics = None
+    flash("Les fiches ont été regroupées à nouveau.")
+    return redirect(url_for("organisers.overview") + "#sujets", 303)
+
+
 @bp.post("/themes/<key>/renommer")
 def rename_topic(key: str) -> WerkzeugResponse:
     if not current_user.is_authenticated:
         abort(401)
     form = ActionForm()
-    name = " ".join(request.form.get("name", "").split())
+    name = " ".join(strip_controls(request.form.get("name", "")).split())
     if not form.validate_on_submit() or not 0 < len(name) <= 120:
         abort(400)
     found, _ = current_topics()
@@ -93,8 +107,7 @@ def rename_topic(key: str) -> WerkzeugResponse:
     if topic is None:
         abort(404)
     state = shared()
-    with state.lock:
-        rename(state.kb.store, topic.members, name, current_user.id)
+    rename(state.kb.store, topic.members, name, current_user.id)
     flash("Thème renommé.")
     return redirect(url_for("organisers.overview") + "#sujets", 303)
 
@@ -146,8 +159,7 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
     more: list[Proposal] = []
     if args.topic:
         state = shared()
-        with state.lock:
-            ranked = candidates(state.kb, args.topic, args.region)
+        ranked = candidates(state.kb, args.topic, args.region)
         proposals, more = choose(ranked, args.speakers, args.same, args.excluded, args.pinned)
     if block is None:
         block = workshop_block(args.topic, proposals, args.letter) if proposals else ""
@@ -158,6 +170,7 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
         more=more[:MORE_CANDIDATES],
         block=block,
         programme=read_block(block) if block.strip() else None,
+        matches=search_sessions(args.topic) if args.topic else [],
         edited=request.method == "POST",
         regions=vocabulary().regions,
         action=ActionForm(),
@@ -166,16 +179,18 @@ def planner_page(args: PlannerArgs, block: str | None = None, status: int = 200)
 
 
 @bp.get("/planifier")
+@search_budget
 def planner() -> tuple[str, int]:
     return planner_page(planner_args())
 
 
 @bp.post("/planifier")
+@search_budget
 def programme() -> tuple[str, int] | Response:
     """The edited programme: its preview (what prints), or downloaded as Markdown or PDF."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    block = request.form.get("bloc", "")[:MAX_BLOCK].replace("\r\n", "\n")
+    block = strip_controls(request.form.get("bloc", "")[:MAX_BLOCK]).replace("\r\n", "\n")
     args = planner_args()
     what = request.form.get("action", "apercu")
     if what == "apercu" or not block.strip():

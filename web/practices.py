@@ -12,18 +12,20 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from kb.french import format_date
 from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
-from kb.search import FILTERS
+from kb.search import normalise_filters
+from kb.search_options import FILTER_FACETS, FILTERS
+from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
 from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary
 from web.documents import pdf_response
-from web.extensions import configured_limit, limiter
+from web.extensions import search_budget
 from web.forms import ContactRequestForm
 from web.knowledge import (
     FILTER_LABELS,
-    closest_themes,
     facets_view,
     filters_from,
     published_or_404,
+    reader,
     run_search,
     shared,
     value_label,
@@ -32,11 +34,7 @@ from web.urls import absolute_url
 
 bp = Blueprint("practices", __name__)
 MAX_PAGE = 10_000
-SORTS = {
-    "title": ("Titre", lambda s: s.title.casefold()),
-    "region": ("Région", lambda s: ((s.region or "~").casefold(), s.title.casefold())),
-    "date": ("Date", lambda s: (s.date or "0000", s.title.casefold())),
-}
+SORT_LABELS = {"title": "Titre", "region": "Région", "date": "Date"}  # the keys of Store.browse's sorts
 
 
 def page_size() -> int:
@@ -78,6 +76,7 @@ def toggle(args: dict[str, list[str]], name: str, value: str) -> dict[str, list[
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     return {
+        "speaker_differences": speaker_differences,
         "url_with": url_with,
         "toggle": toggle,
         "value_label": value_label,
@@ -98,7 +97,7 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 
 @bp.get("/")
-@limiter.limit(configured_limit("SEARCH_RATE_LIMIT"))
+@search_budget
 def search() -> tuple[str, int] | str:
     """The home page without a query or filters; the results page with them (``/?q=…``)."""
     filters = filters_from(request.args)
@@ -109,7 +108,6 @@ def search() -> tuple[str, int] | str:
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
-    suggestions = closest_themes(query) if query and not results.total else []
     beyond = results.total > 0 and page > pages  # « page 99 » of a single page
     page_html = render_template(
         "search.html",
@@ -121,7 +119,6 @@ def search() -> tuple[str, int] | str:
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
-        suggestions=suggestions,
         endpoint="practices.search",
         back=request.full_path.rstrip("?"),
     )
@@ -130,12 +127,10 @@ def search() -> tuple[str, int] | str:
 
 def home() -> str:
     """What Recueil is, how many practices from which meetings, ways in, the latest sheets."""
-    state = shared()
-    with state.lock:
-        store = state.kb.store
-        ids = store.sheet_ids()
-        counts = store.facet_counts(ids)
-        latest = store.latest_published(5)
+    store = reader()
+    ids = store.sheet_ids()
+    counts = store.facet_counts(ids)
+    latest = store.latest_published(5)
     by_meeting = [(m, counts["event"].get(m.id, 0)) for m in meetings().values()]
 
     def entries(facet: str) -> list[tuple[str, str, int]]:
@@ -156,12 +151,12 @@ def home() -> str:
 def browse() -> str:
     filters = filters_from(request.args)
     sort = request.args.get("tri", "title")
-    sort = sort if sort in SORTS else "title"
+    sort = sort if sort in SORT_LABELS else "title"
     descending = request.args.get("ordre") == "desc"
-    everything = run_search("", filters, 100_000, 0)
-    sheets = sorted((h.sheet for h in everything.hits), key=SORTS[sort][1], reverse=descending)
+    wanted = {FILTER_FACETS[name]: values for name, values in normalise_filters(filters).items()}
+    ids = reader().filter_ids(wanted)  # every match: the total and the facets' counts
     size, page = page_size(), page_number()
-    pages = max(1, -(-len(sheets) // size))
+    pages = max(1, -(-len(ids) // size))
     args = current_args("", filters)
     if sort != "title":
         args["tri"] = [sort]
@@ -169,16 +164,16 @@ def browse() -> str:
         args["ordre"] = ["desc"]
     return render_template(
         "browse.html",
-        sheets=sheets[(page - 1) * size : page * size],
-        total=len(sheets),
+        sheets=reader().browse(wanted, sort, descending, size, (page - 1) * size),
+        total=len(ids),
         page=page,
         pages=pages,
-        facets=facets_view(everything.ids, filters),
+        facets=facets_view(ids, filters),
         filters=filters,
         args=args,
         sort=sort,
         descending=descending,
-        sorts={k: v[0] for k, v in SORTS.items()},
+        sorts=SORT_LABELS,
         endpoint="practices.browse",
         back=request.full_path.rstrip("?"),
     )
@@ -211,9 +206,7 @@ def mail_link(sheet: Sheet, summary: str, link: str) -> str:
 
 def sheet_context(found: Sheet) -> dict[str, Any]:
     """What the sheet's page and its PDF show besides the sheet itself."""
-    state = shared()
-    with state.lock:
-        publication = state.kb.store.publication(found.id)
+    publication = reader().publication(found.id)
     meeting = meetings().get(found.event or "")
     summary = publication.summary if publication else ""
     permalink = absolute_url("practices.sheet", sheet_id=found.id)
@@ -235,8 +228,7 @@ def render_sheet(found: Sheet, contact_form: ContactRequestForm | None = None) -
     state = shared()
     similar = []
     if state.ready:  # without the model, the page comes without its similar sheets
-        with state.lock:
-            similar = state.kb.similar(found.id, 5)
+        similar = state.kb.similar(found.id, 5)
     return render_template(
         "sheet.html",
         **sheet_context(found),
@@ -281,14 +273,19 @@ def sheet_json(sheet_id: str) -> Response:
 
 @bp.get("/rencontres")
 def meetings_page() -> str:
-    state = shared()
-    with state.lock:
-        sheets = state.kb.store.sheets()
+    sheets = reader().sheets()
     presented: dict[tuple[str, str], list[Sheet]] = {}
     for s in sheets:
         if s.event:
             presented.setdefault((s.event, s.workshop or ""), []).append(s)
-    return render_template("meetings.html", all_meetings=list(meetings().values()), presented=presented)
+    query = " ".join(request.args.get("q", "").split())[:300]
+    return render_template(
+        "meetings.html",
+        all_meetings=list(meetings().values()),
+        presented=presented,
+        query=query,
+        matches=search_sessions(query) if query else [],
+    )
 
 
 def selected_sheets() -> tuple[list[Sheet], str, dict[str, list[str]]]:
@@ -298,9 +295,7 @@ def selected_sheets() -> tuple[list[Sheet], str, dict[str, list[str]]]:
     filters = filters_from(request.args)
     if query or filters:
         return [hit.sheet for hit in run_search(query, filters, 100_000, 0).hits], query, filters
-    state = shared()
-    with state.lock:
-        return state.kb.store.sheets(), query, filters
+    return reader().sheets(), query, filters
 
 
 def selection_label(query: str, filters: dict[str, list[str]]) -> str:
@@ -312,9 +307,7 @@ def selection_label(query: str, filters: dict[str, list[str]]) -> str:
 
 def compendium_options(sheets: list[Sheet], query: str, filters: dict[str, list[str]]) -> dict[str, Any]:
     """What the compendium shows besides the sheets: their « En bref », the date, the selection."""
-    state = shared()
-    with state.lock:
-        summaries = state.kb.store.summaries([s.id for s in sheets])
+    summaries = reader().summaries([s.id for s in sheets])
     return {"summaries": summaries, "edited": format_date(date.today()), "selection": selection_label(query, filters)}
 
 

@@ -33,6 +33,19 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def copy_database(conn: sqlite3.Connection, destination: str | Path) -> None:
+    """Copy an open database to ``destination`` in one step (SQLite's online backup, then a rename)."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    target = sqlite3.connect(partial)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, destination)
+
+
 class Database:
     """One SQLite connection (``db``) to ``kb.sqlite``, migrated when opened for writing."""
 
@@ -65,15 +78,7 @@ class Database:
 
     def backup(self, destination: str | Path) -> None:
         """A consistent copy through SQLite's online backup: safe while others read and write."""
-        destination = Path(destination)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(destination.name + ".partial")
-        target = sqlite3.connect(partial)
-        try:
-            self.db.backup(target)
-        finally:
-            target.close()
-        os.replace(partial, destination)
+        copy_database(self.db, destination)
 
     # -- schema -------------------------------------------------------------------------------
     @property

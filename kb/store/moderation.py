@@ -82,8 +82,25 @@ class Moderation(Database):
         with self.transaction():
             if self.password_hash(name) is not None:
                 return False
-            self.db.execute("INSERT INTO users VALUES (?, ?, ?)", [name, password_hash, now()])
+            self.db.execute(
+                "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)", [name, password_hash, now()]
+            )
             return True
+
+    def session_version(self, user: str) -> int | None:
+        """The moderator's current session version (None: no such moderator)."""
+        row = self.db.execute("SELECT session_version FROM users WHERE name = ?", [user]).fetchone()
+        return None if row is None else int(row[0])
+
+    def end_sessions(self, user: str, password_hash: str | None = None) -> bool:
+        """Invalidate every session of the moderator (and set a new password hash when given)."""
+        with self.transaction():
+            changed = self.db.execute(
+                "UPDATE users SET session_version = session_version + 1, "
+                "password_hash = coalesce(?, password_hash) WHERE name = ?",
+                [password_hash, user],
+            ).rowcount
+        return bool(changed)
 
     # -- audit log -----------------------------------------------------------------------------
     def add_audit(
@@ -133,6 +150,16 @@ class Moderation(Database):
             self.db.executemany("INSERT INTO topic_map VALUES (?, ?)", sorted(members.items()))
             self.db.executemany("INSERT INTO topic_labels VALUES (?, ?)", sorted(labels.items()))
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('topic_model', ?)", [model])
+            self.db.execute(
+                "INSERT INTO meta VALUES ('topic_map_version', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+
+    @property
+    def topic_state(self) -> tuple[int, int]:
+        """Changes when the topic map is saved or a topic is named: other processes recompute."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'topic_map_version'").fetchone()
+        return int(row[0]) if row else 0, self.topic_name_count()
 
     # -- contact requests ------------------------------------------------------------------------
     def add_contact_request(self, sheet_id: str, name: str, email: str, message: str) -> int:

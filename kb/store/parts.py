@@ -1,26 +1,20 @@
-"""Searchable parts (title and sections) and their French keyword index (FTS5)."""
+"""Searchable parts (title, sections and their sentence windows: ``kb.passages``) and the French
+keyword index (FTS5) of the title and sections."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from kb.sheet import SECTIONS, Sheet
+from kb.passages import indexed_parts, is_window, passage_text
+from kb.sheet import Sheet
 from kb.store.base import IN_JSON, Database, json_list
 from kb.text import terms
-
-
-def passage_text(sheet: Sheet, section: str) -> str:
-    """What the encoder reads for one part: the part, prefixed by the title for context."""
-    if section == "title":
-        return sheet.title
-    return f"{sheet.title}. {SECTIONS[section]} : {sheet.sections[section]}"
-
 
 # Id lists travel as one JSON parameter: no limit on their length (SQLite caps '?' parameters).
 # Queries given such a list write "+status" so the planner looks the ids up by key instead of
@@ -46,7 +40,7 @@ class Parts(Database):
                 "SELECT id, section, passage_hash FROM parts WHERE sheet_id = ?", [sheet.id]
             ).fetchall()
         }
-        parts = sheet.parts()
+        parts = indexed_parts(sheet)
         changed = False
         for section, (part_id, _) in existing.items():
             if section not in parts:
@@ -55,7 +49,7 @@ class Parts(Database):
                 changed = True
         for section, text in parts.items():
             new_hash = passage_hash(passage_text(sheet, section))
-            index_terms = " ".join(terms(text))
+            index_terms = "" if is_window(section) else " ".join(terms(text))
             if section in existing:
                 part_id, old_hash = existing[section]
                 self.db.execute("UPDATE parts SET text = ?, passage_hash = ? WHERE id = ?", [text, new_hash, part_id])
@@ -67,7 +61,8 @@ class Parts(Database):
                     [sheet.id, section, text, new_hash],
                 ).lastrowid
                 changed = True
-            self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
+            if not is_window(section):  # windows repeat their section's words: dense side only
+                self.db.execute("INSERT INTO parts_fts (rowid, terms) VALUES (?, ?)", [part_id, index_terms])
         if changed:
             self._bump_vectors_version()
 
@@ -110,6 +105,31 @@ class Parts(Database):
 
     def part_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])
+
+    def keyword_part_count(self) -> int:
+        """Parts in the keyword index (the sentence windows are not)."""
+        return int(self.db.execute("SELECT count(*) FROM parts_fts").fetchone()[0])
+
+    def sheet_terms(self, sheet_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The analysed terms of each sheet's parts (its keyword index rows), for query coverage."""
+        out: dict[str, set[str]] = {sid: set() for sid in sheet_ids}
+        rows = self.db.execute(
+            f"""SELECT p.sheet_id, f.terms FROM parts p JOIN parts_fts f ON f.rowid = p.id
+                WHERE p.sheet_id IN {IN_JSON}""",
+            [json_list(sheet_ids)],
+        )
+        for sheet_id, text in rows:
+            out[sheet_id].update(text.split())
+        return out
+
+    def published_texts(self, limit: int) -> Iterator[str]:
+        """The text of published parts, the latest first, at most ``limit`` (the spelling dictionary's source)."""
+        for (text,) in self.db.execute(
+            "SELECT p.text FROM parts p JOIN sheets s ON s.id = p.sheet_id WHERE s.status = 'published'"
+            " AND instr(p.section, '~') = 0 ORDER BY p.id DESC LIMIT ?",
+            [limit],
+        ):
+            yield text
 
     def known_terms(self, candidates: Sequence[str]) -> set[str]:
         """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""

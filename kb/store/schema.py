@@ -13,6 +13,7 @@ import numpy as np
 
 from kb.sheet import Sheet
 from kb.summary import extract_summary
+from kb.text import fold
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -201,6 +202,37 @@ def _migrate_11(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE topic_labels (topic TEXT PRIMARY KEY, label TEXT NOT NULL)")
 
 
+def _migrate_12(db: sqlite3.Connection) -> None:
+    """/fiches sorts and pages in SQL: the title's sort key (accents and case folded), indexed."""
+    db.execute("ALTER TABLE sheets ADD COLUMN title_key TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT id, title FROM sheets").fetchall()
+    db.executemany("UPDATE sheets SET title_key = ? WHERE id = ?", [(fold(title), i) for i, title in rows])
+    db.execute("CREATE INDEX sheets_status_title ON sheets(status, title_key, id)")
+
+
+def _migrate_13(db: sqlite3.Connection) -> None:
+    """Sentence windows of the longer sections as passages of their own, for the dense side
+    (see ``kb.passages``); ``kb build`` encodes them."""
+    from kb.passages import indexed_parts, is_window, passage_text
+    from kb.store.parts import passage_hash
+
+    for sheet_id, data in db.execute("SELECT id, data FROM sheets").fetchall():
+        sheet = Sheet.from_dict(json.loads(data))
+        for key, text in indexed_parts(sheet).items():
+            if is_window(key):
+                db.execute(
+                    "INSERT OR IGNORE INTO parts (sheet_id, section, text, passage_hash) VALUES (?, ?, ?, ?)",
+                    [sheet_id, key, text, passage_hash(passage_text(sheet, key))],
+                )
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_version'")
+
+
+def _migrate_14(db: sqlite3.Connection) -> None:
+    """A moderator's session version, part of every session's user id: signing out or changing
+    the password bumps it, so copies of older session cookies stop working (server-side logout)."""
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_1,
     _migrate_2,
@@ -213,5 +245,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_9,
     _migrate_10,
     _migrate_11,
+    _migrate_12,
+    _migrate_13,
+    _migrate_14,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

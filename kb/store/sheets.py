@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kb.sheet import Sheet
 from kb.store.base import IN_JSON, PUBLISHED, json_list, now
 from kb.store.parts import Parts
 from kb.summary import extract_summary
+from kb.text import fold
 from kb.vocabulary import FACETS, meetings
 
 
@@ -40,6 +42,14 @@ class SheetRecord:
     updated_at: str
 
 
+# How /fiches sorts: title (accents and case folded), region then title, date presented then title.
+BROWSE_ORDERS: dict[str, tuple[str, ...]] = {
+    "title": ("title_key",),
+    "region": ("coalesce(region, '~') COLLATE NOCASE", "title_key"),
+    "date": ("coalesce(presented_on, '0000')", "title_key"),
+}
+
+
 class Sheets(Parts):
     # -- sheets -------------------------------------------------------------------------------
     def save_sheet(
@@ -67,9 +77,11 @@ class Sheets(Parts):
             at = now()
             self.db.execute(
                 """INSERT INTO sheets (id, title, data, region, event, year, status, origin, imported_hash,
-                                       edited_after_import, updated_at, presented_on, published_at, summary)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(id) DO UPDATE SET title = excluded.title, data = excluded.data,
+                                       edited_after_import, updated_at, presented_on, published_at, summary,
+                                       title_key)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET title = excluded.title, title_key = excluded.title_key,
+                     data = excluded.data,
                      region = excluded.region, event = excluded.event, year = excluded.year,
                      status = excluded.status, origin = excluded.origin,
                      imported_hash = excluded.imported_hash,
@@ -92,6 +104,7 @@ class Sheets(Parts):
                     presented_on(sheet),
                     at if status == PUBLISHED else None,
                     extract_summary(sheet),
+                    fold(sheet.title),
                 ],
             )
             self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
@@ -151,6 +164,10 @@ class Sheets(Parts):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
 
+    def existing_ids(self, ids: Sequence[str]) -> list[str]:
+        """Which of ``ids`` are sheets already, whatever their status."""
+        return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE id IN {IN_JSON}", [json_list(ids)])]
+
     def ids_by_update(self, status: str) -> list[str]:
         """Ids of the sheets with this status, the least recently changed first (a queue)."""
         rows = self.db.execute("SELECT id FROM sheets WHERE status = ? ORDER BY updated_at, id", [status])
@@ -164,6 +181,30 @@ class Sheets(Parts):
     # -- filters and facets --------------------------------------------------------------------
     def filter_ids(self, filters: dict[str, Sequence[str]], status: str = PUBLISHED) -> list[str]:
         """Ids of the sheets that match every filter (values of one filter are alternatives)."""
+        where, params = self._filter_where(filters, status)
+        return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE {where} ORDER BY id", params)]
+
+    def browse(
+        self,
+        filters: dict[str, Sequence[str]],
+        sort: str = "title",
+        descending: bool = False,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[Sheet]:
+        """One page of the published sheets matching the filters, sorted and cut in SQL (any number
+        of sheets); ``sort`` is a key of ``BROWSE_ORDERS``."""
+        where, params = self._filter_where(filters, PUBLISHED)
+        direction = " DESC" if descending else ""
+        order = ", ".join(term + direction for term in BROWSE_ORDERS[sort])
+        rows = self.db.execute(
+            f"SELECT data FROM sheets WHERE {where} ORDER BY {order}, id{direction} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [Sheet.from_dict(json.loads(data)) for (data,) in rows]
+
+    def _filter_where(self, filters: dict[str, Sequence[str]], status: str) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of the sheets with this status matching the filters."""
         clauses, params = ["status = ?"], [status]
         for name, given in filters.items():
             values: list[str | int] = [str(v) for v in given if str(v).strip()]
@@ -178,8 +219,7 @@ class Sheets(Parts):
                 clauses.append(f"id IN (SELECT sheet_id FROM sheet_tags WHERE facet = ? AND value IN ({marks}))")
                 params.append(name)
             params.extend(values)
-        sql = f"SELECT id FROM sheets WHERE {' AND '.join(clauses)} ORDER BY id"
-        return [r[0] for r in self.db.execute(sql, params)]
+        return " AND ".join(clauses), params
 
     def facet_counts(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
         """For each filter, how many of these sheets carry each value."""

@@ -76,10 +76,11 @@ class Vectors(Database):
         )
 
     def part_vectors(self, sheet_id: str, model: str) -> np.ndarray:
-        """The current vectors of one sheet's parts (rows), for one model."""
+        """The current vectors of one sheet's parts (rows), for one model; sentence windows left out."""
         rows = self.db.execute(
             """SELECT v.vector FROM vectors v JOIN parts p ON p.id = v.part_id
-               WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash ORDER BY p.id""",
+               WHERE p.sheet_id = ? AND v.model = ? AND v.passage_hash = p.passage_hash
+                 AND instr(p.section, '~') = 0 ORDER BY p.id""",
             [sheet_id, model],
         ).fetchall()
         if not rows:

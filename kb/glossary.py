@@ -1,0 +1,199 @@
+"""The field's vocabulary for search and for readers: glossary entries and the names of tags.
+
+``kb/data/glossary.yaml`` holds the terms and acronyms of the clause sociale (each with its full
+form, a French definition, English equivalents, synonyms, related vocabulary tags and the public
+text defining it) and other names of the vocabulary's entries. Search reads a query through it
+(``read_query``): which entries and tags the query names, and the French words to add to it so both
+retrievers see them; pages use ``explain_acronyms`` to explain acronyms with ``<abbr title>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from html import escape
+
+import yaml
+from markupsafe import Markup
+
+from kb.text import fold, terms
+from kb.vocabulary import DATA_DIR, FACETS, vocabulary
+
+_TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+_PARENS = re.compile(r"\(([^)]*)\)")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One glossary term; ``exact_case`` acronyms (AI, EA…) count only written in capitals."""
+
+    term: str
+    definition: str
+    source: str
+    full: str = ""
+    english: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    exact_case: bool = False
+
+    @property
+    def is_acronym(self) -> bool:
+        return self.term.isupper()
+
+    @property
+    def french(self) -> str:
+        """What the entry adds to a query: the term and its full form, in French."""
+        return f"{self.term} {self.full}".strip()
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", fold(self.term)).strip("-")
+
+
+@dataclass(frozen=True)
+class _Name:
+    stems: tuple[str, ...]
+    exact: str | None  # an acronym to find written exactly so
+    entry: Entry | None
+    tags: tuple[str, ...]
+    surface: str
+
+
+@dataclass
+class QueryVocabulary:
+    """What a query names: glossary entries (with the words found), tags, and the French expansion."""
+
+    entries: list[tuple[str, Entry]] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # vocabulary key -> words of the query naming it
+    expansion: str = ""
+
+    def expanded(self, query: str) -> str:
+        return f"{query} ({self.expansion})" if self.expansion else query
+
+
+@cache
+def entries() -> tuple[Entry, ...]:
+    data = yaml.safe_load((DATA_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        Entry(
+            term=item["term"],
+            definition=item["definition"],
+            source=item["source"],
+            full=item.get("full") or "",
+            english=tuple(item.get("english") or ()),
+            synonyms=tuple(item.get("synonyms") or ()),
+            tags=tuple(item.get("tags") or ()),
+            exact_case=bool(item.get("exact_case")),
+        )
+        for item in data["entries"]
+    )
+
+
+@cache
+def tag_names() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((DATA_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    return {key: tuple(names) for key, names in (data.get("tag_names") or {}).items()}
+
+
+def tag_label(key: str) -> tuple[str, str] | None:
+    """(facet, French label) of a vocabulary key, any facet."""
+    for facet in FACETS:
+        label = vocabulary().terms.get(facet, {}).get(key)
+        if label:
+            return facet, label
+    return None
+
+
+def _name(surface: str, entry: Entry | None, tags: tuple[str, ...]) -> _Name | None:
+    stems = tuple(terms(surface))
+    if not stems:
+        return None
+    exact = surface if entry is not None and entry.exact_case and surface == entry.term else None
+    return _Name(stems, exact, entry, tags, surface)
+
+
+@cache
+def _names() -> tuple[_Name, ...]:
+    """Every name search recognises, longest first (a longer name wins over one inside it)."""
+    found: list[_Name | None] = []
+    for entry in entries():
+        for surface in (entry.term, entry.full, *entry.english, *entry.synonyms):
+            for part in (p.strip() for p in surface.split(",")) if surface == entry.term else (surface,):
+                if part:
+                    found.append(_name(part, entry, entry.tags))
+    for facet in FACETS:
+        for key, label in vocabulary().terms[facet].items():
+            found.append(_name(_PARENS.sub("", label), None, (key,)))
+            for inner in _PARENS.findall(label):
+                found.extend(_name(a.strip(), None, (key,)) for a in inner.split(","))
+    for key, names in tag_names().items():
+        found.extend(_name(n, None, (key,)) for n in names)
+    unique = {(n.stems, n.exact, n.entry, n.tags): n for n in found if n is not None}
+    return tuple(sorted(unique.values(), key=lambda n: -len(n.stems)))
+
+
+def read_query(query: str) -> QueryVocabulary:
+    """The glossary entries and vocabulary tags a query names, and its French expansion.
+
+    Names match on analysed words (stems, accents folded) as a run of the query's words, the
+    longest first; an acronym that is also a word matches only written in capitals.
+    """
+    query_terms = terms(query)
+    surface = set(_TOKEN.findall(query))
+    used = [False] * len(query_terms)
+    out = QueryVocabulary()
+    seen: set[Entry] = set()
+    words: list[str] = []
+    for name in _names():
+        if name.exact is not None and name.exact not in surface:
+            continue
+        n = len(name.stems)
+        for start in range(len(query_terms) - n + 1):
+            if tuple(query_terms[start : start + n]) != name.stems or any(used[start : start + n]):
+                continue
+            used[start : start + n] = [True] * n
+            if name.entry is not None and name.entry not in seen:
+                seen.add(name.entry)
+                out.entries.append((name.surface, name.entry))
+                words.extend((name.entry.term, name.entry.full))
+            for key in name.tags:
+                out.tags.setdefault(key, name.surface)
+                label = tag_label(key)
+                if label:
+                    words.append(_PARENS.sub("", label[1]).strip())
+            break
+    out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in fold(query)))
+    return out
+
+
+@cache
+def _acronyms() -> tuple[re.Pattern[str], dict[str, Entry]]:
+    by_term = {e.term: e for e in entries() if e.is_acronym and e.full}
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(sorted(map(re.escape, by_term), key=len, reverse=True)) + r")(?![\w-])"
+    )
+    return pattern, by_term
+
+
+def explain_acronyms(text: str | Markup) -> Markup:
+    """Text (or safe HTML) with each glossary acronym in ``<abbr title="full form">``.
+
+    HTML tags are left alone: only the text between them is rewritten. Acronyms count only in
+    capitals, so "ai" or "ess" inside French words never do.
+    """
+    html = str(text) if isinstance(text, Markup) else escape(str(text), quote=False)
+    pattern, by_term = _acronyms()
+
+    def abbr(match: re.Match[str]) -> str:
+        entry = by_term[match.group(1)]
+        return f'<abbr title="{escape(entry.full)}">{match.group(1)}</abbr>'
+
+    pieces = re.split(r"(<[^>]*>)", html)
+    inside_abbr = False
+    for i, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            inside_abbr = piece.startswith("<abbr") or (inside_abbr and not piece.startswith("</abbr"))
+        elif not inside_abbr:
+            pieces[i] = pattern.sub(abbr, piece)
+    return Markup("".join(pieces))

@@ -1,0 +1,89 @@
+"""Spelling suggestions from the corpus's own words (« Essayez avec : … »).
+
+A query word the corpus does not hold, and that is neither a stop word nor a glossary name, is
+replaced by the corpus word nearest by optimal string alignment (a typo, a swap of two letters),
+within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
+rarely touch the first one), the commoner word on a tie. The
+dictionary is built on first use from the published parts (rapidfuzz is imported then) and rebuilt
+when the corpus changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold
+
+if TYPE_CHECKING:
+    from kb.store import Store
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+MIN_LENGTH = 4  # shorter words are acronyms or too ambiguous to correct
+# The dictionary reads at most this many parts, the latest: enough for a field's vocabulary, and
+# bounded on a corpus of 100,000 sheets (about a second and a few MB, once per corpus change).
+DICTIONARY_PARTS = 20_000
+
+
+class Speller:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._version = -1
+        self._counts: Counter[str] = Counter()
+        self._surface: dict[str, str] = {}
+
+    def _dictionary(self) -> Counter[str]:
+        version = self.store.vectors_version
+        if version != self._version:
+            counts: Counter[str] = Counter()
+            surface: dict[str, Counter[str]] = {}
+            for text in self.store.published_texts(DICTIONARY_PARTS):
+                for word in _WORD.findall(text):
+                    folded = fold(word)
+                    counts[folded] += 1
+                    surface.setdefault(folded, Counter())[word.lower()] += 1
+            self._counts, self._version = counts, version
+            self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
+        return self._counts
+
+    def known(self, word: str) -> bool:
+        return fold(word) in self._dictionary()
+
+    def nearest(self, word: str) -> str | None:
+        """The corpus word a typo most likely meant, or None."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        folded = fold(word)
+        counts = self._dictionary()
+        if len(folded) < MIN_LENGTH or folded in counts or folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS:
+            return None
+        limit = 1 if len(folded) <= 8 else 2
+        same_start = [w for w in counts if w[0] == folded[0]]
+        found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
+        if not found:
+            return None
+        best = min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))
+        return self._surface[best[0]]
+
+    def correct(self, query: str) -> str | None:
+        """The query with its unknown words corrected, or None when nothing changes."""
+        from kb.glossary import read_query
+
+        named = {fold(w) for surface, _ in read_query(query).entries for w in surface.split()}
+        changed = False
+
+        def fix(match: re.Match[str]) -> str:
+            nonlocal changed
+            word = match.group(0)
+            if fold(word) in named or word.isupper():
+                return word
+            better = self.nearest(word)
+            if better is None:
+                return word
+            changed = True
+            return better
+
+        corrected = _WORD.sub(fix, query)
+        return corrected if changed else None

@@ -1,0 +1,50 @@
+"""The strong/weak model: fitted offline, applied with numpy, stored beside the code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb import calibration
+
+
+def test_the_shipped_model_matches_the_features_computed_at_query_time() -> None:
+    model = calibration.load()
+    assert model is not None and model.features == calibration.FEATURES
+    assert len(model.coef) == len(model.mean) == len(model.scale) == len(calibration.FEATURES)
+    assert 0 < model.threshold < 1 and model.fitted_on["offtopic"] >= 40 and model.fitted_on["queries"] >= 60
+
+
+def test_features_are_relative_to_the_query_and_absolute() -> None:
+    rows = calibration.features(
+        np.array([0.85, 0.80, np.nan]),
+        np.array([4.0, 0.0, 2.0]),
+        np.array([1.0, 0.0, 0.5]),
+        np.array([True, False, False]),
+        french=True,
+        named=True,
+    )
+    assert rows.shape == (3, len(calibration.FEATURES))
+    col = {name: rows[:, i] for i, name in enumerate(calibration.FEATURES)}
+    assert col["dense"][2] == pytest.approx(0.80)  # no dense score: the query's lowest
+    assert col["dense_gap"][0] == 0 and col["keyword"][0] == 1.0 and col["tag"].tolist() == [1, 0, 0]
+
+
+def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(1)
+
+    def example(relevant: bool, offtopic: bool) -> calibration.Example:
+        rows = rng.normal(0, 0.1, (5, len(calibration.FEATURES)))
+        labels = np.zeros(5, dtype=bool)
+        if relevant:
+            rows[0] += 3.0
+            labels[0] = True
+        return calibration.Example("q", rows, labels, offtopic)
+
+    examples = [example(True, False) for _ in range(30)] + [example(False, True) for _ in range(30)]
+    report = calibration.fit(examples, folds=5)
+    assert report.cross_validated["r@1"] == 1.0 and report.cross_validated["strong_first"] == 1.0
+    assert report.cross_validated["offtopic_no_strong"] == 1.0
+    rows = np.vstack([e.rows for e in examples])
+    assert report.calibration.probability(rows[:1])[0] > report.calibration.threshold

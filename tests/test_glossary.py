@@ -1,0 +1,56 @@
+"""The glossary as data, read into queries, and acronyms explained in pages."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from kb.glossary import entries, explain_acronyms, read_query, tag_names
+from kb.vocabulary import FACETS, vocabulary
+
+
+def test_every_entry_is_defined_sourced_and_tagged_with_known_keys() -> None:
+    known = {key for facet in FACETS for key in vocabulary().terms[facet]}
+    terms = [e.term for e in entries()]
+    assert len(terms) == len(set(terms)) >= 40
+    for entry in entries():
+        assert entry.definition.endswith(".") and entry.source, entry.term
+        assert set(entry.tags) <= known, entry.term
+    assert set(tag_names()) <= known
+    wanted = {"SIAE", "IAE", "ACI", "AI", "EI", "ETTI", "EA", "ESAT", "GEIQ", "QPV", "ANRU", "NPNRU", "PNRU"}
+    assert wanted | {"ANCT", "PLIE", "MDE", "SPE", "ESS", "BTP", "HLM", "PMSMP", "SPASER", "VNF", "DCE"} <= set(terms)
+
+
+def test_an_acronym_names_its_entry_and_tag_and_expands_in_french() -> None:
+    named = read_query("ANRU")
+    assert [e.term for _, e in named.entries] == ["ANRU"]
+    assert named.tags == {"renouvellement-urbain": "ANRU"}
+    assert "Agence nationale pour la rénovation urbaine" in named.expanded("ANRU")
+    assert "Renouvellement urbain" in named.expansion
+
+
+def test_acronyms_that_are_words_count_only_in_capitals() -> None:
+    assert read_query("ai besoin d'aide").entries == []
+    assert [e.term for _, e in read_query("une AI du Doubs").entries] == ["AI"]
+    assert read_query("ess").entries == [] and read_query("ESS").entries
+
+
+def test_english_and_other_languages_reach_the_french_vocabulary() -> None:
+    landlords = read_query("social landlords")
+    assert "bailleurs-sociaux" in landlords.tags and "bailleur social" in landlords.expansion
+    assert "economie-circulaire" in read_query("Kreislaufwirtschaft").tags
+    assert read_query("women").tags == {"femmes": "women"}
+    assert "Publics féminins" in read_query("women").expansion
+
+
+def test_the_longest_name_wins() -> None:
+    assert set(read_query("jeunes diplômés").tags) == {"jeunes-diplomes"}
+    assert read_query("recette de la pizza").tags == {}
+
+
+def test_explain_acronyms_wraps_capitals_outside_tags_only() -> None:
+    html = explain_acronyms(Markup('<a href="/x?q=ANRU">ANRU</a> et les SIAE, mais ai et <abbr title="x">QPV</abbr>'))
+    assert 'href="/x?q=ANRU"' in html  # attribute untouched
+    assert '<abbr title="Agence nationale pour la rénovation urbaine">ANRU</abbr>' in html
+    assert '<abbr title="Structure d&#x27;insertion par l&#x27;activité économique">SIAE</abbr>' in html
+    assert " ai " in html and html.count("<abbr") == 3
+    assert "&lt;script&gt;" in explain_acronyms("<script>")  # plain text is escaped

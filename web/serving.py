@@ -1,0 +1,26 @@
+"""The gunicorn worker class of ``kb serve``: one that slow clients cannot exhaust.
+
+Measured with 50 connections sending a byte every 2 s (``benchmarks/bench_slow_clients.py``):
+sync workers and gthread (8 threads) answered nothing until the clients gave up; waitress (one
+process, buffering whole requests) and gevent workers kept answering. gevent keeps gunicorn's
+processes (the memory-mapped index shared by them, a killed worker replaced), so it is the one.
+
+gevent's own worker patches ``threading`` too, which would turn the background loading of the
+model (seconds of importing and computing, in ``web.knowledge``) and the index compaction into
+greenlets that hold the event loop: no answer until they finish. Here only the network is
+cooperative; those stay real threads, and the loop keeps serving while they run.
+"""
+
+from __future__ import annotations
+
+from gunicorn.workers.ggevent import GeventWorker
+
+
+class Worker(GeventWorker):
+    def patch(self) -> None:
+        from gevent import monkey
+
+        monkey.patch_all(thread=False, queue=False)  # real threads use the real queues
+        import socket
+
+        self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach()) for s in self.sockets]
