@@ -22,7 +22,7 @@ from kb.french import format_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.text import strip_controls
 from kb.validation import MAX_FIELD, MAX_SECTION
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, vocabulary
 from web.errors import bad_request
 
 REQUIRED = "Ce champ est obligatoire."
@@ -72,10 +72,7 @@ def _choices(facet: str) -> list[SelectChoice]:
 def _workshop_choices() -> list[SelectChoice]:
     out = [SelectChoice("", "Aucun")]
     for meeting in meetings().values():
-        out += [
-            SelectChoice(f"{meeting.id}/{s.id}", f"{s.label} : {s.title}", optgroup=meeting.title)
-            for s in meeting.sessions
-        ]
+        out += [SelectChoice(f"{meeting.id}/{s.id}", s.heading, optgroup=meeting.title) for s in meeting.sessions]
     return out
 
 
@@ -163,11 +160,11 @@ class SheetFields(Form):
     outlook = TextAreaField("Perspectives", validators=[Optional(), MaxLength(MAX_SECTION)])
 
     themes = MultiCheckbox(
-        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
+        FACET_LABELS["themes"], choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
     )
-    publics = MultiCheckbox("Publics", choices=_choices("publics"))
-    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
-    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
+    publics = MultiCheckbox(FACET_LABELS["publics"], choices=_choices("publics"))
+    market_types = MultiCheckbox(FACET_LABELS["market_types"], choices=_choices("market_types"))
+    actor_types = MultiCheckbox(FACET_LABELS["actor_types"], choices=_choices("actor_types"))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -223,22 +220,55 @@ class SheetFields(Form):
             getattr(self, key).data = sheet.sections[key]
 
 
-class ContributionForm(SheetFields):
-    contact_name = StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
-    contact_email = StringField(
+def name_field() -> StringField:
+    return StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
+
+
+def email_field(description: str) -> StringField:
+    return StringField(
         "Votre adresse e-mail",
-        description="Pour vous recontacter ; jamais publiée.",
+        description=description,
         validators=[
             DataRequired(REQUIRED),
             Email("Adresse e-mail invalide."),
             MaxLength(200),
         ],
     )
+
+
+class ContributionForm(SheetFields):
+    contact_name = name_field()
+    contact_email = email_field("Pour vous recontacter ; jamais publiée.")
     consent = BooleanField(
         "J'accepte que mon nom et mon adresse e-mail soient conservés par l'équipe de Recueil pour me recontacter "
         "au sujet de cette fiche. Ils ne sont jamais publiés.",
         validators=[DataRequired("Votre accord est nécessaire pour envoyer la fiche.")],
         render_kw={"data-summary": "Votre accord"},  # the error summary's name for this long label
+    )
+
+
+class ContactRequestForm(Form):
+    """« Demander une mise en relation »: read by moderators only, who answer by their own means."""
+
+    name = name_field()
+    email = email_field("Pour que l'équipe de Recueil vous réponde ; jamais publiée ni transmise sans votre accord.")
+    message = TextAreaField(
+        "Votre message",
+        description="Qui vous êtes, ce que vous aimeriez savoir sur cette pratique.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=10, message="10 caractères au moins."),
+            MaxLength(2000),
+        ],
+    )
+
+
+class SummaryForm(Form):
+    summary = TextAreaField(
+        "En bref",
+        description="Deux ou trois phrases recopiées de la fiche, telles qu'elles y sont écrites. "
+        "Vide : l'extrait automatique.",
+        validators=[MaxLength(800)],
     )
 
 
