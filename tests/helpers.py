@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -49,3 +50,8 @@ class CountingEncoder:
 
 
 KbFactory = Callable[..., KnowledgeBase]  # the make_kb fixture
+
+
+def card_ids(html: str) -> list[str]:
+    """The sheet ids of a page's result cards, in order (their links may carry « retour »)."""
+    return re.findall(r'<h3><a href="/fiches/([^"?]+)(?:\?[^"]*)?">', html)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
-from tests.helpers import CountingEncoder
+from tests.helpers import CountingEncoder, card_ids
 
 COUNT = 1_005  # more than the 1,000 results a search returns at most
 
@@ -32,10 +32,6 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     kb.close()
 
 
-def ids(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="/fiches/([^"]+)">', html)
-
-
 def count(html: str) -> int:
     return int(re.search(r'<h2 class="count">(\d+) fiche', html).group(1))  # type: ignore[union-attr]
 
@@ -43,8 +39,8 @@ def count(html: str) -> int:
 def test_the_last_page_holds_the_last_sheets(many: FlaskClient) -> None:
     html = many.get("/fiches?page=11").get_data(as_text=True)
     assert count(html) == COUNT
-    assert ids(html) == [f"f-{n:04d}" for n in range(1000, COUNT)]
-    assert ids(many.get("/fiches?ordre=desc").get_data(as_text=True))[:2] == ["f-1004", "f-1003"]
+    assert card_ids(html) == [f"f-{n:04d}" for n in range(1000, COUNT)]
+    assert card_ids(many.get("/fiches?ordre=desc").get_data(as_text=True))[:2] == ["f-1004", "f-1003"]
 
 
 def test_a_filter_pages_and_counts_like_its_facet(many: FlaskClient) -> None:
@@ -53,4 +49,4 @@ def test_a_filter_pages_and_counts_like_its_facet(many: FlaskClient) -> None:
     assert facet is not None and int(facet.group(1) or facet.group(2)) == 503
     filtered = many.get("/fiches?region=Occitanie&page=6").get_data(as_text=True)
     assert count(filtered) == 503
-    assert ids(filtered) == [f"f-{n:04d}" for n in range(1000, COUNT, 2)]  # 500 before: 5 pages of 100
+    assert card_ids(filtered) == [f"f-{n:04d}" for n in range(1000, COUNT, 2)]  # 500 before: 5 pages of 100
