@@ -26,7 +26,7 @@ def test_home_search_puts_the_expected_sheet_first_and_says_why(client: FlaskCli
     assert '<html lang="fr">' in html
     assert card_ids(html)[0] == "creativ-dijon-demarche-territoriale"
     assert '<span class="part">' in html and "<mark>" in html
-    assert "11 fiches pour «\u202fmobiliser les publics féminins\u202f»" in html  # French spacing
+    assert re.search(r"<h1 id=\"resultats\" class=\"count\">\d+ fiches? correspond(ent)? à votre recherche</h1>", html)
 
 
 def test_english_query_works_in_the_page(client: FlaskClient) -> None:
