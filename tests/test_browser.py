@@ -220,7 +220,7 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
 
 def test_strong_matches_first_then_the_others_apart(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/?q=économie+circulaire")
-    heading = page.locator("h2.count").inner_text()
+    heading = page.locator("h1.count").inner_text()
     assert heading.endswith("fiches correspondent à votre recherche") and int(heading.split()[0]) >= 2
     strong = page.locator("ol.cards.strong > li")
     assert strong.count() == int(heading.split()[0])
@@ -237,7 +237,7 @@ def test_strong_matches_first_then_the_others_apart(page, base_url: str) -> None
 def test_an_offtopic_query_says_nothing_matches_and_offers_themes(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/?q=recette+de+la+pizza")
     box = page.locator(".no-strong")
-    assert box.locator("h2").inner_text() == "Aucune fiche ne correspond vraiment à « recette de la pizza »"
+    assert box.locator("h1").inner_text() == "Aucune fiche ne correspond vraiment à «\u202frecette de la pizza\u202f»"
     themes = box.locator("li", has_text="Thème proche")
     assert themes.count() >= 1 and "fiche" in themes.first.inner_text()
     assert page.locator("ol.cards.strong").count() == 0
@@ -250,7 +250,7 @@ def test_an_offtopic_query_says_nothing_matches_and_offers_themes(page, base_url
 def test_a_query_naming_a_theme_offers_its_filter(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/?q=ANRU")
     suggestion = page.locator(".filter-suggestion")
-    assert suggestion.inner_text() == "Filtrer : Renouvellement urbain (ANRU, NPNRU) — 2 fiches"
+    assert suggestion.inner_text() == "Filtrer\u00a0: Renouvellement urbain (ANRU, NPNRU) — 2 fiches"
     first = page.locator("ol.cards > li").first
     assert "Thème : Renouvellement urbain (ANRU, NPNRU)" in first.locator(".reasons").inner_text()
     assert "ANRU → " in first.locator(".reasons").inner_text()
@@ -277,7 +277,7 @@ def test_glossary_page_and_acronyms_explained(page, base_url: str) -> None:  # t
     entry = page.locator("#anru")
     assert "Agence nationale pour la rénovation urbaine" in entry.inner_text()
     assert "national agency for urban renewal" in entry.locator(".english").inner_text()
-    assert entry.locator(".source").inner_text().startswith("Source : Loi")
+    assert entry.locator(".source").inner_text().startswith("Source\u00a0: Loi")
     shot(page, "glossary")
     entry.get_by_role("link", name="Rechercher « ANRU » dans les fiches").click()
     page.wait_for_url("**/?q=ANRU")
