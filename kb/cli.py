@@ -270,11 +270,9 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, threads)
     Encoder().load()  # a wrong KB_MODEL is said here, before any worker starts
-    if debug:
-        from web import create_app
-
-        create_app().run(host=host, port=port, debug=True)
-        return
+    if debug:  # the app by its import string, as gunicorn below: the library never imports web
+        flask = [sys.executable, "-m", "flask", "--app", "web:create_app()", "run", "--debug"]
+        os.execv(sys.executable, [*flask, "--host", host, "--port", str(port)])
     click.echo(f"Recueil: http://{host}:{port}/ ({workers} workers)")
     argv = [
         sys.executable,

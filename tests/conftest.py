@@ -3,56 +3,18 @@ and a counting test double for tests about *when* encoding happens, not what vec
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from kb.encoder import Encoder
 from kb.knowledge_base import KnowledgeBase
-
-ROOT = Path(__file__).resolve().parent.parent
-PRACTICES = ROOT / "practices"
-SHARED = ROOT.parent / "shared"
-DEV_QUERIES = SHARED / "eval" / "dev_queries.tsv"
-
-
-class CountingEncoder:
-    """Deterministic pseudo-random unit vectors from a text's hash, counting every text encoded.
-
-    Used where a test checks which texts get (re-)encoded or how vectors flow through the store
-    and the index; such tests need no meaning, and the real model would only make them slower.
-    """
-
-    def __init__(self, model_id: str = "test-double/hash-64", dim: int = 64) -> None:
-        self.model_id = model_id
-        self.dim = dim
-        self.encoded: list[str] = []
-
-    def _vectors(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        rows = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256((prefix + text).encode()).digest()[:8], "little")
-            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-            rows.append(v / np.linalg.norm(v))
-        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
-
-    def load(self) -> CountingEncoder:
-        """Nothing to load (the real encoder loads its engine here)."""
-        return self
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._vectors(texts, "query: ")
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        self.encoded.extend(texts)
-        return self._vectors(texts, "passage: ")
+from tests.helpers import PRACTICES, CountingEncoder, KbFactory
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +49,27 @@ def practices_copy(tmp_path: Path) -> Path:
     target = tmp_path / "practices"
     shutil.copytree(PRACTICES, target)
     return target
+
+
+@pytest.fixture
+def make_kb(tmp_path: Path) -> Iterator[KbFactory]:
+    """Test knowledge bases in this test's folder (``index/`` unless ``folder``), on the counting
+    encoder unless ``encoder``; built from ``practices`` when given; all closed after the test."""
+    made: list[KnowledgeBase] = []
+
+    def make(
+        *, folder: Path | None = None, encoder: object = None, readonly: bool = False, practices: Path | None = None
+    ) -> KnowledgeBase:
+        base = KnowledgeBase(folder or tmp_path / "index", encoder=encoder or CountingEncoder(), readonly=readonly)  # type: ignore[arg-type]
+        made.append(base)
+        if practices is not None:
+            assert not base.import_practices(practices).failed
+            base.update_vectors()
+        return base
+
+    yield make
+    for base in reversed(made):
+        base.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder
 
 COUNT = 1_005  # more than the 1,000 results a search returns at most
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.markdown_io import load_directory
 from kb.passages import indexed_parts
-from tests.conftest import DEV_QUERIES, PRACTICES
+from tests.helpers import DEV_QUERIES, PRACTICES
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from kb.passages import indexed_parts
 from kb.report_parser import read_report
 from kb.sheet import SECTIONS, Sheet
 from kb.survey_csv import read_csv
-from tests.conftest import SHARED
+from tests.helpers import ROOT
 
-REPORT = SHARED / "seeds" / "004_bdbe0e25aa20be7f.txt"
+REPORT = ROOT / "tests" / "data" / "report-bourgogne-franche-comte-2022.txt"  # seed 004, as received
 
 
 def draft(title: str = "Mobiliser les femmes sur les chantiers de nettoyage") -> Sheet:
@@ -104,8 +104,6 @@ def test_moderator_accounts(writable_kb: KnowledgeBase) -> None:
 
 
 def test_report_import_recovers_the_seven_workshop_sheets() -> None:
-    if not REPORT.exists():
-        pytest.skip("shared/seeds not beside the checkout")
     result = read_report(REPORT)
     assert result.meeting is not None and result.meeting.id == "bourgogne-franche-comte-2022"
     assert len(result.sheets) == 7 and not result.errors

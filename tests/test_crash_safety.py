@@ -22,7 +22,7 @@ import pytest
 from kb import contributions
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
-from tests.conftest import PRACTICES, ROOT, CountingEncoder
+from tests.helpers import PRACTICES, ROOT, CountingEncoder
 
 pytestmark = pytest.mark.slow
 KB = [sys.executable, "-m", "kb"]
@@ -90,7 +90,7 @@ import sys
 from kb import contributions
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import SECTIONS, Sheet
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder
 kb = KnowledgeBase(sys.argv[1], encoder=CountingEncoder())
 print("ready", flush=True)
 for n in range(10_000):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kb.contributions import NEAR_LABEL, SAME_LABEL, SAME_PRACTICE, duplicate_label
 from kb.duplicates import calibrate
 from kb.knowledge_base import KnowledgeBase
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_rewrites_are_the_same_practice_and_distinct_practices_are_near(kb: KnowledgeBase) -> None:

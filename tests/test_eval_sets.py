@@ -8,7 +8,7 @@ from pathlib import Path
 from kb.evaluate import read_queries, relevant_ids
 from kb.markdown_io import dump_sheet, load_directory
 from kb.vocabulary import FACETS, vocabulary
-from tests.conftest import PRACTICES
+from tests.helpers import PRACTICES
 
 DATA = Path(__file__).parent / "data"
 

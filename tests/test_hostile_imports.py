@@ -20,7 +20,7 @@ from kb.restore import restore
 from kb.sheet import SECTIONS
 from kb.store import MIGRATIONS, SCHEMA_VERSION, Store
 from kb.validation import MAX_FIELD, MAX_SECTION
-from tests.conftest import PRACTICES, ROOT
+from tests.helpers import PRACTICES, ROOT
 
 GOOD = (PRACTICES / "sdat-economie-circulaire-rives-de-saone.md").read_text(encoding="utf-8")
 

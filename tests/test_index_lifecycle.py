@@ -14,7 +14,7 @@ import pytest
 
 from kb.knowledge_base import KnowledgeBase, NeedsBuild
 from kb.vector_index import INDEX_FILE, MANIFEST_FILE
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder, KbFactory
 
 
 def _build(kb: KnowledgeBase, practices: Path) -> None:
@@ -73,14 +73,13 @@ def test_index_is_rebuilt_from_sqlite_without_encoding(tmp_path: Path, practices
         again.close()
 
 
-def test_a_readonly_process_rebuilds_in_memory_without_writing(tmp_path: Path, practices_copy: Path) -> None:
-    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
-    _build(writer, practices_copy)
+def test_a_readonly_process_rebuilds_in_memory_without_writing(make_kb: KbFactory, practices_copy: Path) -> None:
+    writer = make_kb(practices=practices_copy)
     writer.close()
-    (tmp_path / "index" / MANIFEST_FILE).unlink()
-    reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    (writer.index_dir / MANIFEST_FILE).unlink()
+    reader = make_kb(readonly=True)
     assert reader.search("jeunes", limit=1).hits
-    assert not (tmp_path / "index" / MANIFEST_FILE).exists()
+    assert not (writer.index_dir / MANIFEST_FILE).exists()
 
 
 def test_a_different_model_never_mixes_vectors(tmp_path: Path, practices_copy: Path) -> None:
@@ -139,18 +138,17 @@ def test_removed_file_removes_its_sheet_but_a_broken_file_does_not(
     )
 
 
-def test_other_processes_patch_their_index_from_the_change_log(tmp_path: Path, practices_copy: Path) -> None:
+def test_other_processes_patch_their_index_from_the_change_log(make_kb: KbFactory, practices_copy: Path) -> None:
     """A publish in one process reaches another through the log, without a full reload or save."""
     from kb import contributions
     from kb.sheet import SECTIONS, Sheet
     from kb.vector_index import INDEX_FILE
 
-    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
-    _build(writer, practices_copy)
-    reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    writer = make_kb(practices=practices_copy)
+    reader = make_kb(readonly=True)
     first = reader.current_index()
     before = len(first)
-    saved = (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns
+    saved = (writer.index_dir / INDEX_FILE).stat().st_mtime_ns
     sheet = Sheet(
         id="nouvelle", title="Nouvelle pratique", sections={**dict.fromkeys(SECTIONS, ""), "context": "Texte."}
     )
@@ -159,7 +157,7 @@ def test_other_processes_patch_their_index_from_the_change_log(tmp_path: Path, p
     index = reader.current_index()
     assert len(index) == before + 2 and index.base is first.base  # patched from the log, not reloaded
     assert len(first) == before  # a copy is patched: a search still running on the old one is undisturbed
-    assert (tmp_path / "index" / INDEX_FILE).stat().st_mtime_ns == saved  # no full rewrite per change
+    assert (writer.index_dir / INDEX_FILE).stat().st_mtime_ns == saved  # no full rewrite per change
     contributions.unpublish(writer, "nouvelle", "alice")
     assert len(reader.current_index()) == before
     assert "nouvelle" not in [h.sheet.id for h in reader.search("Nouvelle pratique", limit=20).hits]
@@ -167,39 +165,33 @@ def test_other_processes_patch_their_index_from_the_change_log(tmp_path: Path, p
     (practices_copy / "anar-usine-de-tri-sieen.md").unlink()
     _build(writer, practices_copy)
     assert len(reader.current_index()) == len(writer.current_index())
-    writer.close()
-    reader.close()
 
 
-def test_the_log_is_compacted_into_the_index_file(tmp_path: Path, practices_copy: Path) -> None:
+def test_the_log_is_compacted_into_the_index_file(make_kb: KbFactory, practices_copy: Path) -> None:
     from kb import contributions
     from kb.index_keeper import COMPACT_AFTER
 
-    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
-    _build(writer, practices_copy)
+    writer = make_kb(practices=practices_copy)
     for _ in range(COMPACT_AFTER // 2 + 1):
         contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
         contributions.publish(writer, "anar-usine-de-tri-sieen", "alice")
     assert writer.keeper._compaction is not None  # the index file is written in a thread, not by the change
     writer.flush()
     assert len(writer.store.index_changes(-1)) < COMPACT_AFTER
-    manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text())
+    manifest = json.loads((writer.index_dir / MANIFEST_FILE).read_text())
     assert manifest["vectors_version"] > 12
-    fresh = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    fresh = make_kb(readonly=True)
     assert len(fresh.current_index()) == len(writer.current_index())
-    writer.close()
-    fresh.close()
 
 
-def test_processes_share_the_saved_file_and_map_a_newer_one(tmp_path: Path, practices_copy: Path) -> None:
+def test_processes_share_the_saved_file_and_map_a_newer_one(make_kb: KbFactory, practices_copy: Path) -> None:
     """Every process searches the memory-mapped file; when one saves a new file (compaction),
     the others map it instead of growing their own delta."""
     from kb import contributions
     from kb.index_keeper import COMPACT_AFTER
 
-    writer = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder())  # type: ignore[arg-type]
-    _build(writer, practices_copy)
-    reader = KnowledgeBase(tmp_path / "index", encoder=CountingEncoder(), readonly=True)  # type: ignore[arg-type]
+    writer = make_kb(practices=practices_copy)
+    reader = make_kb(readonly=True)
     first = reader.current_index()
     assert first.mapped and writer.current_index().mapped
     contributions.unpublish(writer, "anar-usine-de-tri-sieen", "alice")
@@ -216,8 +208,6 @@ def test_processes_share_the_saved_file_and_map_a_newer_one(tmp_path: Path, prac
     assert remapped.base is not first.base and remapped.mapped  # the new file, plus the changes made after it
     stored = sorted(writer.store.vectors(writer.encoder.model_id)[0].tolist())
     assert remapped.ids().tolist() == writer.current_index().ids().tolist() == stored
-    writer.close()
-    reader.close()
 
 
 def test_flat_index_searches_base_and_delta_with_filters(tmp_path: Path) -> None:

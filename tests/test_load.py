@@ -25,7 +25,7 @@ import pytest
 
 from kb import contributions
 from kb.store import Store
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 SECONDS = float(os.environ.get("RECUEIL_LOAD_SECONDS", "60"))

@@ -17,7 +17,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.planner import plan, workshop_block
 from kb.topics import rename, topics
 from kb.vocabulary import meetings, vocabulary
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_topics_cover_every_sheet_once_and_are_stable(kb: KnowledgeBase) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PRACTICES, ROOT
+from tests.helpers import PRACTICES, ROOT
 
 IMPORT_EVERY_KB_MODULE = """
 import json, pkgutil, importlib, sys

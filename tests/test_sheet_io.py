@@ -13,7 +13,7 @@ from kb.markdown_io import SheetError, dump_sheet, load_directory, parse_sheet, 
 from kb.sheet import SECTIONS, Sheet, Speaker
 from kb.text import words
 from kb.vocabulary import DATA_DIR, meetings, vocabulary
-from tests.conftest import PRACTICES
+from tests.helpers import PRACTICES
 
 EXPECTED_ORGANISATIONS = {
     "Rectorat de Besançon",
@@ -130,9 +130,7 @@ def test_each_rewrite_keeps_its_sheet_facts_in_fewer_other_words() -> None:
 
 def test_no_part_of_a_sheet_is_invented_beyond_the_source() -> None:
     """Every sentence's words of every part occur in the report (transcription, not writing)."""
-    source = PRACTICES.parent.parent / "shared" / "seeds" / "004_bdbe0e25aa20be7f.txt"
-    if not source.exists():
-        pytest.skip("shared/seeds not beside the checkout")
+    source = PRACTICES.parent / "tests" / "data" / "report-bourgogne-franche-comte-2022.txt"
     from kb.text import fold
 
     seed_words = {fold(w) for w in words(source.read_text(encoding="utf-8"))}

@@ -11,7 +11,7 @@ from kb.markdown_io import load_directory
 from kb.sheet import SECTIONS, Sheet
 from kb.store import SCHEMA_VERSION, Store, StoreError
 from kb.text import terms
-from tests.conftest import PRACTICES
+from tests.helpers import PRACTICES
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.knowledge_base import KnowledgeBase
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder
 
 
 def _built(tmp_path: Path, practices_copy: Path) -> Path:

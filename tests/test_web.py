@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from kb.knowledge_base import KnowledgeBase
 from kb.markdown_io import write_sheet
 from kb.sheet import SECTIONS, Sheet
-from tests.conftest import CountingEncoder
+from tests.helpers import CountingEncoder
 from tests.inert import active_content
 
 
@@ -27,6 +27,7 @@ def test_home_search_puts_the_expected_sheet_first_and_says_why(client: FlaskCli
     assert card_ids(html)[0] == "creativ-dijon-demarche-territoriale"
     assert '<span class="part">' in html and "<mark>" in html
     assert re.search(r"<h1 id=\"resultats\" class=\"count\">\d+ fiches? correspond(ent)? à votre recherche</h1>", html)
+    assert "Autres fiches qui pourraient vous intéresser" in html
 
 
 def test_english_query_works_in_the_page(client: FlaskClient) -> None:

