@@ -19,6 +19,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(]?[A-ZÀÂÇÉÈÊËÎÏÔÛÙÜŸŒ0-9])")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_HTML_TAG = re.compile(r"<[^>]*>")  # raw HTML in the Markdown: « En bref » is plain text
 
 
 def paragraphs(markdown: str) -> list[str]:
@@ -32,7 +33,7 @@ def paragraphs(markdown: str) -> list[str]:
             items += [_LIST_ITEM.sub("", line) for line in lines if _LIST_ITEM.match(line)]
         else:
             prose.append(" ".join(lines))
-    return [_MARKUP.sub("", _LINK.sub(r"\1", text)) for text in prose + items]
+    return [_MARKUP.sub("", _LINK.sub(r"\1", _HTML_TAG.sub("", text))) for text in prose + items]
 
 
 def sentences(text: str) -> list[str]:
@@ -69,7 +70,7 @@ def extract_summary(sheet: Sheet) -> str:
 def plain_text(sheet: Sheet) -> str:
     """All the sheet's parts as one line of plain text (markup and list markers removed)."""
     lines = [_LIST_ITEM.sub("", line) for key in ORDER for line in (sheet.sections.get(key) or "").splitlines()]
-    return " ".join(_MARKUP.sub("", _LINK.sub(r"\1", " ".join(lines))).split())
+    return " ".join(_MARKUP.sub("", _LINK.sub(r"\1", _HTML_TAG.sub("", " ".join(lines)))).split())
 
 
 def is_extract_of(summary: str, sheet: Sheet) -> bool:

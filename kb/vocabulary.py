@@ -147,3 +147,10 @@ def source_name(file: str | None) -> str | None:
     """The name people give a source document; None for an unknown one (a file name is never shown)."""
     found = sources().get(file or "")
     return found.name if found else None
+
+
+def with_source_names(text: str) -> str:
+    """``text`` with each seed document's file name replaced by the name people give it."""
+    for file, source in sources().items():
+        text = text.replace(file, source.name)
+    return text

@@ -16,7 +16,7 @@ from kb.search import normalise_filters
 from kb.search_options import FILTER_FACETS, FILTERS
 from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
-from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary, with_source_names
 from web.documents import pdf_response
 from web.extensions import search_budget
 from web.forms import ContactRequestForm
@@ -86,6 +86,7 @@ def helpers() -> dict[str, Any]:
         "meetings": meetings(),
         "sections": SECTIONS,
         "facet_labels": FACET_LABELS,
+        "with_source_names": with_source_names,
     }
 
 
