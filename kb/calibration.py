@@ -127,14 +127,19 @@ def _metrics(examples: list[Example], scores: list[np.ndarray], threshold_logit:
 
 
 def _threshold(examples: list[Example], scores: list[np.ndarray]) -> float:
-    """The probability cut that best balances strong-marking and off-topic silence (higher on a tie)."""
+    """The probability cut that best serves the weaker of strong-marking and off-topic silence
+    (then their sum); of the cuts that tie, the middle one, furthest from both edges."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
     def objective(p: float) -> tuple[float, float]:
         m = _metrics(examples, scores, float(np.log(p / (1 - p))))
-        return min(m["strong_first"], m["offtopic_no_strong"]) + m["strong_first"] + m["offtopic_no_strong"], p
+        return round(min(m["strong_first"], m["offtopic_no_strong"]), 6), round(
+            m["strong_first"] + m["offtopic_no_strong"], 6
+        )
 
-    return float(max(grid, key=objective))
+    values = [objective(float(p)) for p in grid]
+    best = [float(p) for p, v in zip(grid, values, strict=True) if v == max(values)]
+    return best[len(best) // 2]
 
 
 def fit(examples: list[Example], folds: int = 5, seed: int = 0) -> FitReport:

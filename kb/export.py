@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,13 @@ from typing import Any
 from markupsafe import Markup
 
 from kb.files import FileRefused, read_limited, write_atomic
+from kb.glossary import explain_acronyms
 from kb.markdown_io import SheetError, write_sheet
 from kb.rendering import render_markdown
 from kb.sheet import SECTIONS, Sheet, sheet_from_json
 from kb.survey_csv import write_csv
 from kb.validation import problems
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import meetings, source_name, vocabulary
 
 FORMATS = ("json", "csv", "markdown", "recueil")
 
@@ -102,25 +103,39 @@ def compendium_css() -> str:
     return (Path(__file__).parent / "templates" / "compendium.css").read_text(encoding="utf-8")
 
 
-def render_compendium_body(sheets: Sequence[Sheet]) -> Markup:
-    """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page."""
+def render_compendium_body(
+    sheets: Sequence[Sheet],
+    summaries: Mapping[str, str] | None = None,
+    edited: str = "",
+    selection: str = "",
+) -> Markup:
+    """The compendium's content (cover, table of contents, sheets by theme), to wrap in a page.
 
+    ``summaries`` are the sheets' « En bref » by id; ``edited`` the date on the cover; ``selection``
+    says which search or filters chose the sheets (« le recueil de ces 4 fiches »). The table of
+    contents' links carry ``page-ref``: in a PDF (``kb.pdf``) each shows its page number."""
     return Markup(
         templates()
         .get_template("_compendium_body.html")
         .render(
             groups=compendium(sheets),
             sections=SECTIONS,
-            render=render_markdown,
+            render=lambda text: explain_acronyms(render_markdown(text)),
             meetings=meetings(),
+            source_name=source_name,
             count=len(sheets),
+            summaries=summaries or {},
+            edited=edited,
+            selection=selection,
         )
     )
 
 
-def render_recueil(sheets: Sequence[Sheet]) -> str:
-    """The compendium as one self-contained HTML file (``kb export --format recueil``)."""
-    return templates().get_template("compendium.html").render(body=render_compendium_body(sheets), css=compendium_css())
+def render_recueil(sheets: Sequence[Sheet], **options: Any) -> str:
+    """The compendium as one self-contained HTML file (``kb export --format recueil``, the PDF);
+    ``options`` are those of ``render_compendium_body``."""
+    body = render_compendium_body(sheets, **options)
+    return templates().get_template("compendium.html").render(body=body, css=compendium_css())
 
 
 def export(sheets: Sequence[Sheet], fmt: str, dest: str | os.PathLike[str]) -> str:

@@ -61,6 +61,7 @@ SPANISH = frozenset(
         "sus",
     ]
 )
+GERMAN_ENDINGS = ("ung", "keit", "heit", "schaft", "lich")
 FRENCH_MARKS = "éèêàçùâîôûœë"
 
 
@@ -74,7 +75,7 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
         "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens)
         + sum(ch in FRENCH_MARKS for ch in lowered),
         "en": sum(t in ENGLISH_STOPWORDS for t in tokens) + sum(english_shape(t) for t in tokens),
-        "de": sum(t in GERMAN for t in tokens) + 2 * sum(ch in "äöüß" for ch in lowered),
+        "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * sum(ch in "äöüß" for ch in lowered),
         "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens)
         + 2 * sum(ch in "ñáíóú¿¡" for ch in lowered),
     }

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from kb.knowledge_base import KnowledgeBase
 from kb.search import Hit
 from kb.sheet import PART_LABELS
-from kb.text import slugify
+from kb.snippets import Snippet
+from kb.text import slugify, terms
 from kb.vocabulary import vocabulary
 
 RELEVANCE_FLOOR = 0.5  # of the best hit's score: below it, a nearer region does not win a place
@@ -35,12 +36,30 @@ def _tier(region: str | None, candidate: str | None) -> int:
     return 1 if candidate in vocabulary().neighbours.get(region, ()) else 2
 
 
+def _common_terms(kb: KnowledgeBase, topic: str) -> set[str]:
+    """The topic's words that half the published sheets or more hold (« clause sociale »): marking
+    them in every proposal would point at nothing."""
+    store = kb.reader()
+    total = max(store.count(), 1)
+    return {t for t in set(terms(topic)) if store.sheets_with_term(t) * 2 >= total}
+
+
+def unmark(snippet: Snippet, common: set[str]) -> Snippet:
+    """The snippet without the marks on ``common`` words."""
+    if not common:
+        return snippet
+    return Snippet(tuple((text, marked and not set(terms(text)) <= common) for text, marked in snippet.segments))
+
+
 def candidates(kb: KnowledgeBase, topic: str, region: str | None = None) -> list[Proposal]:
     """Every practice that fits ``topic``: relevant ones first by region tier (same, neighbouring,
     other), then by relevance."""
     results = kb.search(topic, limit=100)
     if not results.hits:
         return []
+    common = _common_terms(kb, topic)
+    for hit in results.hits:
+        hit.snippet = unmark(hit.snippet, common)
     top = results.hits[0].score or 1.0
     ranked = sorted(
         enumerate(results.hits),

@@ -59,6 +59,10 @@ class Sheet:
         parts = {"title": self.title, **self.sections}
         return {key: text for key, text in parts.items() if text.strip()}
 
+    def missing_parts(self) -> list[str]:
+        """Headings of the parts the source leaves empty (« Non renseigné : Conseils, Perspectives »)."""
+        return [heading for key, heading in SECTIONS.items() if not self.sections.get(key, "").strip()]
+
     def metadata(self) -> dict[str, Any]:
         """The front matter, in the canonical key order (everything but id and sections)."""
         data = asdict(self)

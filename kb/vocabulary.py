@@ -12,6 +12,13 @@ from kb.sheet import Speaker
 
 DATA_DIR = Path(__file__).parent / "data"
 FACETS = ("themes", "publics", "market_types", "actor_types")
+# The one French name of each tag facet, wherever it is shown (facets, sheets, forms, charts).
+FACET_LABELS = {
+    "themes": "Thèmes",
+    "publics": "Publics",
+    "market_types": "Types de marchés",
+    "actor_types": "Types d'acteurs",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,15 @@ class Session:
     themes: tuple[str, ...] = ()  # vocabulary themes the title itself names
     notes: str | None = None  # where another source disagrees with the programme, each source named
 
+    @property
+    def heading(self) -> str:
+        """« Atelier A : La mobilisation… », or « Introduction » alone when the title repeats it."""
+        return (
+            self.label
+            if self.title.strip().casefold() == self.label.strip().casefold()
+            else f"{self.label} : {self.title}"
+        )
+
 
 @dataclass(frozen=True)
 class Meeting:
@@ -52,6 +68,16 @@ class Meeting:
 
     def session(self, session_id: str | None) -> Session | None:
         return next((s for s in self.sessions if s.id == session_id), None)
+
+    @property
+    def source_names(self) -> list[str]:
+        """The meeting's documents as people name them (unknown ones left out, never a file name)."""
+        return [name for name in map(source_name, self.sources) if name]
+
+    @property
+    def where(self) -> str:
+        """The place, and « en ligne » when the place does not already say so."""
+        return self.place if not self.online or "en ligne" in self.place.casefold() else f"{self.place} · en ligne"
 
 
 @cache
@@ -94,3 +120,30 @@ def meetings() -> dict[str, Meeting]:
             sessions=sessions,
         )
     return out
+
+
+@dataclass(frozen=True)
+class Source:
+    """A seed document as people name it (« Compte rendu de la rencontre régionale … »)."""
+
+    file: str
+    name: str
+    kind: str | None = None
+    meeting: str | None = None
+
+
+@cache
+def sources() -> dict[str, Source]:
+    """The seed documents by file name, from ``kb/data/sources.yaml`` (none when it is absent)."""
+    path = DATA_DIR / "sources.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return {
+        file: Source(file, entry["name"], entry.get("kind"), entry.get("meeting"))
+        for file, entry in (raw or {}).items()
+    }
+
+
+def source_name(file: str | None) -> str | None:
+    """The name people give a source document; None for an unknown one (a file name is never shown)."""
+    found = sources().get(file or "")
+    return found.name if found else None

@@ -227,3 +227,18 @@ def test_save_and_publish_in_one_step_and_a_french_journal(writable_app: Flask, 
     assert re.search(r"\d{1,2}(er)? \w+ 20\d\d à \d\d h \d\d", rows)
     assert f'<a href="/moderation/fiches/{pending}">Titre revu et publié</a>' in rows
     assert "Titre" in rows and "edit" not in rows and "publish" not in rows
+
+
+def test_an_edit_keeps_a_known_day_the_form_does_not_ask_for(writable_app: Flask, client: FlaskClient) -> None:
+    login(client, writable_app)
+    sheet_id = "tapaj-c3b-nettoyage-chantiers-jeunes"
+    assert store(writable_app).get_sheet(sheet_id).date == "2022-05-10"
+    review = client.get(f"/moderation/fiches/{sheet_id}").get_data(as_text=True)
+    assert '<option selected value="05">mai</option>' in review and 'value="2022"' in review
+    token = csrf(client, f"/moderation/fiches/{sheet_id}")
+    data = {**BASE, "year": "2022", "month": "05", "csrf_token": token}
+    assert client.post(f"/moderation/fiches/{sheet_id}/modifier", data=data).status_code == 303
+    assert store(writable_app).get_sheet(sheet_id).date == "2022-05-10"
+    data["month"] = "06"
+    client.post(f"/moderation/fiches/{sheet_id}/modifier", data=data)
+    assert store(writable_app).get_sheet(sheet_id).date == "2022-06"

@@ -82,3 +82,14 @@ def test_read_block_keeps_every_line() -> None:
     assert found.interventions[0].speakers == ["A, B"] and found.interventions[0].practice == "P"
     assert found.interventions[0].notes == ["une note", "C"]
     assert found.filename == "un-atelier-sans-lettre"
+
+
+def test_proposals_follow_the_topic_and_mark_only_telling_words(kb: KnowledgeBase, client: FlaskClient) -> None:
+    topic = "la clause sociale dans les marchés de services"
+    first, _ = choose(candidates(kb, topic), 3)
+    assert all("services" in p.hit.sheet.market_types for p in first[:2])  # the sheets tagged « Marchés de services »
+    marked = {text.casefold() for p in first for text, on in p.hit.snippet.segments if on}
+    assert not marked & {"clause", "clauses", "sociale", "sociales"}  # words most sheets hold point at nothing
+    html = client.get("/ateliers/planifier?" + urlencode({"sujet": topic})).get_data(as_text=True)
+    proposals = html[html.index('id="propositions"') : html.index('id="deja"')]
+    assert "<mark>clause</mark>" not in proposals and "<mark>sociale</mark>" not in proposals

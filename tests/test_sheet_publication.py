@@ -10,7 +10,8 @@ import pytest
 from kb import contact, contributions
 from kb.knowledge_base import KnowledgeBase
 from kb.markdown_io import read_sheet
-from kb.store import MIGRATIONS, Store
+from kb.store import Store
+from kb.store.schema import _migrate_9
 from kb.summary import extract_summary, is_extract_of, plain_text, sentences
 
 DIJON = "creativ-dijon-demarche-territoriale"
@@ -80,17 +81,15 @@ def test_contact_requests_are_stored_listed_and_closed_with_audit(
     assert entry["action"] == "contact-handled" and entry["sheet_id"] == DIJON and entry["user"] == "alice"
 
 
-def test_migration_from_schema_8_fills_dates_and_summaries(
-    tmp_path: Path, counting_kb: KnowledgeBase, practices_copy: Path
-) -> None:
+def test_migration_9_fills_dates_and_summaries(counting_kb: KnowledgeBase, practices_copy: Path) -> None:
     counting_kb.import_practices(practices_copy)
     path = counting_kb.store.path
     counting_kb.close()
-    conn = sqlite3.connect(path)  # undo migration 9 by hand: a database as schema 8 left it
+    conn = sqlite3.connect(path)  # the sheets as schema 8 left them, then migration 9 alone
     for column in ("presented_on", "published_at", "summary", "summary_edited"):
         conn.execute(f"ALTER TABLE sheets DROP COLUMN {column}")
     conn.execute("DROP TABLE contact_requests")
-    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    _migrate_9(conn)
     conn.commit()
     conn.close()
     store = Store(path)

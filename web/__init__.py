@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a long survey form must not expire while it is being written
         RATELIMIT_HEADERS_ENABLED=True,
     )
-    for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT"):
+    for name in ("SEARCH_RATE_LIMIT", "SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT", "CONTACT_RATE_LIMIT"):
         if os.environ.get(f"RECUEIL_{name}"):
             app.config[name] = os.environ[f"RECUEIL_{name}"]
     if test_config:
@@ -78,9 +78,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web import (
         api,
+        contact,
         contribute,
         errors,
         formatting,
+        forms,
         glossary,
         knowledge,
         moderation,
@@ -96,9 +98,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     formatting.init_app(app)
     csrf.init_app(app)
+    forms.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(practices.bp)
+    app.register_blueprint(contact.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(moderation.bp)

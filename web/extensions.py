@@ -24,6 +24,7 @@ DEFAULT_LIMITS = {
     "SEARCH_RATE_LIMIT": "120 per minute",
     "SUBMISSION_RATE_LIMIT": "10 per minute; 40 per hour",
     "LOGIN_RATE_LIMIT": "5 per minute; 30 per hour",
+    "CONTACT_RATE_LIMIT": "5 per minute; 20 per hour",
 }
 
 

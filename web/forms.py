@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Flask, request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import (
     BooleanField,
     Field,
@@ -20,7 +22,7 @@ from kb.french import format_number
 from kb.sheet import SECTIONS, Sheet, format_speaker, parse_speaker
 from kb.text import strip_controls
 from kb.validation import MAX_FIELD, MAX_SECTION
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, vocabulary
 from web.errors import bad_request
 
 REQUIRED = "Ce champ est obligatoire."
@@ -70,26 +72,37 @@ def _choices(facet: str) -> list[SelectChoice]:
 def _workshop_choices() -> list[SelectChoice]:
     out = [SelectChoice("", "Aucun")]
     for meeting in meetings().values():
-        out += [
-            SelectChoice(f"{meeting.id}/{s.id}", f"{s.label} : {s.title}", optgroup=meeting.title)
-            for s in meeting.sessions
-        ]
+        out += [SelectChoice(f"{meeting.id}/{s.id}", s.heading, optgroup=meeting.title) for s in meeting.sessions]
     return out
 
 
+def init_app(app: Flask) -> None:
+    """After the CSRF check (registered before): a POST carrying files or JSON is refused."""
+    app.before_request(refuse_non_text)
+
+
+def refuse_non_text() -> None:
+    """Every form here is text: a file part or a JSON body gets a 400 with a French message (a
+    file part read as a field's text used to give a 500)."""
+    if request.method == "POST" and (request.files or request.is_json):
+        raise bad_request(NOT_TEXT)
+
+
 class Form(FlaskForm):
-    """Every form's base: text fields lose control characters (a terminal or a Markdown reader
-    would obey them), and a file sent where text is expected is a 400, not a 500."""
+    """Every form's base: it reads only the text of a request, and its text fields lose control
+    characters (a terminal or a Markdown reader would obey them)."""
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):  # type: ignore[no-untyped-def]
-            try:  # a JSON body is accepted too: it may hold a list, objects, numbers
+            """Only the text of the request: ``refuse_non_text`` answered 400 already when there
+            was anything else, and the page showing that refusal builds the form from the text."""
+            try:  # Flask-WTF reads a JSON body too: it may hold a list, objects, numbers
                 data = super().wrap_formdata(form, formdata)
             except (TypeError, ValueError):
-                raise bad_request(NOT_TEXT) from None
-            if data is not None and any(not isinstance(v, str) for _, values in data.lists() for v in values):
-                raise bad_request(NOT_TEXT)  # a file part, or a JSON value that is not a string
-            return data
+                return None
+            if data is None:
+                return None
+            return ImmutableMultiDict([(k, v) for k, values in data.lists() for v in values if isinstance(v, str)])
 
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
             if issubclass(unbound_field.field_class, StringField):
@@ -123,12 +136,6 @@ class SheetFields(Form):
         "Territoire (ville, département, quartier…)",
         validators=[Optional(), MaxLength(MAX_FIELD)],
     )
-    themes = MultiCheckbox(
-        "Thèmes", choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
-    )
-    publics = MultiCheckbox("Publics", choices=_choices("publics"))
-    market_types = MultiCheckbox("Types de marchés", choices=_choices("market_types"))
-    actor_types = MultiCheckbox("Types d'acteurs", choices=_choices("actor_types"))
     month = SelectField(
         "Mois de la pratique",
         choices=[SelectChoice("", "Non précisé"), *(SelectChoice(f"{i:02d}", m) for i, m in enumerate(MONTHS, 1))],
@@ -151,6 +158,13 @@ class SheetFields(Form):
     )
     advice = TextAreaField("Conseils", validators=[Optional(), MaxLength(MAX_SECTION)])
     outlook = TextAreaField("Perspectives", validators=[Optional(), MaxLength(MAX_SECTION)])
+
+    themes = MultiCheckbox(
+        FACET_LABELS["themes"], choices=_choices("themes"), validators=[DataRequired("Choisissez au moins un thème.")]
+    )
+    publics = MultiCheckbox(FACET_LABELS["publics"], choices=_choices("publics"))
+    market_types = MultiCheckbox(FACET_LABELS["market_types"], choices=_choices("market_types"))
+    actor_types = MultiCheckbox(FACET_LABELS["actor_types"], choices=_choices("actor_types"))
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -206,21 +220,55 @@ class SheetFields(Form):
             getattr(self, key).data = sheet.sections[key]
 
 
-class ContributionForm(SheetFields):
-    contact_name = StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
-    contact_email = StringField(
+def name_field() -> StringField:
+    return StringField("Votre nom", validators=[DataRequired(REQUIRED), MaxLength(120)])
+
+
+def email_field(description: str) -> StringField:
+    return StringField(
         "Votre adresse e-mail",
-        description="Pour vous recontacter ; jamais publiée.",
+        description=description,
         validators=[
             DataRequired(REQUIRED),
             Email("Adresse e-mail invalide."),
             MaxLength(200),
         ],
     )
+
+
+class ContributionForm(SheetFields):
+    contact_name = name_field()
+    contact_email = email_field("Pour vous recontacter ; jamais publiée.")
     consent = BooleanField(
         "J'accepte que mon nom et mon adresse e-mail soient conservés par l'équipe de Recueil pour me recontacter "
         "au sujet de cette fiche. Ils ne sont jamais publiés.",
         validators=[DataRequired("Votre accord est nécessaire pour envoyer la fiche.")],
+        render_kw={"data-summary": "Votre accord"},  # the error summary's name for this long label
+    )
+
+
+class ContactRequestForm(Form):
+    """« Demander une mise en relation »: read by moderators only, who answer by their own means."""
+
+    name = name_field()
+    email = email_field("Pour que l'équipe de Recueil vous réponde ; jamais publiée ni transmise sans votre accord.")
+    message = TextAreaField(
+        "Votre message",
+        description="Qui vous êtes, ce que vous aimeriez savoir sur cette pratique.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=10, message="10 caractères au moins."),
+            MaxLength(2000),
+        ],
+    )
+
+
+class SummaryForm(Form):
+    summary = TextAreaField(
+        "En bref",
+        description="Deux ou trois phrases recopiées de la fiche, telles qu'elles y sont écrites. "
+        "Vide : l'extrait automatique.",
+        validators=[MaxLength(800)],
     )
 
 

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from kb.encoder import EncoderError
 from kb.knowledge_base import KnowledgeBase
 from kb.search import Results
-from kb.search_options import FILTER_LABELS, FILTERS
+from kb.search_options import FILTER_GROUPS, FILTER_LABELS, FILTERS
 from kb.sheet import Sheet
 from kb.store import Store
 from kb.vocabulary import FACETS, meetings, vocabulary
@@ -105,7 +105,7 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
     """Facets for a template or the API: each value with its count, label and selection."""
     counts = facet_counts(ids)
     out = []
-    for name, (facet, label) in FILTER_LABELS.items():
+    for name, (facet, _) in FILTER_LABELS.items():
         values = [
             {"value": v, "label": value_label(name, v), "count": n, "selected": v in active.get(name, [])}
             for v, n in counts[facet].items()
@@ -113,7 +113,7 @@ def facets_view(ids: list[str], active: dict[str, list[str]]) -> list[dict[str, 
         for v in active.get(name, []):  # a selected value with no match still shows, to be removable
             if v not in counts[facet]:
                 values.append({"value": v, "label": value_label(name, v), "count": 0, "selected": True})
-        out.append({"name": name, "label": label, "values": values})
+        out.append({"name": name, "label": FILTER_GROUPS[name], "values": values})
     return out
 
 

@@ -9,11 +9,11 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from kb import contributions
+from kb import contact, contributions
 from kb.rendering import render_markdown
 from kb.validation import problems
 from web.extensions import configured_limit, limiter, login_manager
-from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields
+from web.forms import ActionForm, LoginForm, MergeForm, RejectForm, SheetFields, SummaryForm
 from web.journal import differences, entry_view
 from web.knowledge import reader, shared
 
@@ -92,16 +92,22 @@ def journal() -> str:
     return render_template("moderation/journal.html", entries=[entry_view(e) for e in entries])
 
 
-def review_context(sheet_id: str, edit_form: SheetFields | None = None) -> dict[str, Any]:
+def review_context(
+    sheet_id: str, edit_form: SheetFields | None = None, summary_form: SummaryForm | None = None
+) -> dict[str, Any]:
     record = reader().record(sheet_id)
     if record is None:
         abort(404)
+    publication = reader().publication(sheet_id)
     submission = reader().submission_for(sheet_id)
     published = sorted(reader().sheets(), key=lambda s: s.title.casefold())
     target = reader().get_sheet(submission.target_id) if submission and submission.target_id else None
     if edit_form is None:
         edit_form = SheetFields()
         edit_form.fill_from(record.sheet)
+    if summary_form is None:
+        summary_form = SummaryForm()
+        summary_form.summary.data = publication.summary if publication and publication.summary_edited else ""
     merge_form = MergeForm()
     candidates = {c["id"] for c in (submission.similar if submission else [])}
     merge_form.target.choices = [
@@ -116,6 +122,8 @@ def review_context(sheet_id: str, edit_form: SheetFields | None = None) -> dict[
         "sheet": record.sheet,
         "submission": submission,
         "edit_form": edit_form,
+        "summary_form": summary_form,
+        "publication": publication,
         "reject_form": RejectForm(),
         "merge_form": merge_form,
         "action": ActionForm(),
@@ -139,6 +147,8 @@ def edit(sheet_id: str) -> str | Response:
             abort(404)
         sheet = form.to_sheet(sheet_id)
         sheet.source = record.sheet.source
+        if record.sheet.date and sheet.date and record.sheet.date.startswith(sheet.date):
+            sheet.date = record.sheet.date  # the form asks for a month: a known day stays
         reasons = problems(sheet)
         if not reasons:
             contributions.edit(state.kb, sheet, current_user.id)
@@ -215,3 +225,48 @@ def merge(sheet_id: str) -> str | Response:
         abort(409)
     flash("Fiche fusionnée dans la fiche publiée.")
     return redirect(url_for("moderation.review", sheet_id=target), 303)
+
+
+@bp.post("/fiches/<sheet_id>/en-bref")
+def edit_summary(sheet_id: str) -> str | Response:
+    """« En bref »: sentences copied from the sheet (blank: the automatic extract)."""
+    form = SummaryForm()
+    if form.validate_on_submit():
+        try:
+            contributions.edit_summary(shared().kb.store, sheet_id, form.summary.data or "", current_user.id)
+        except KeyError:
+            abort(404)
+        except ValueError:
+            form.summary.errors = [
+                "Chaque phrase doit être recopiée de la fiche telle qu'elle y est écrite : « En bref » n'invente rien."
+            ]
+        else:
+            flash("« En bref » enregistré.")
+            return redirect(url_for("moderation.review", sheet_id=sheet_id), 303)
+    return render_template("moderation/review.html", **review_context(sheet_id, summary_form=form)), 400  # type: ignore[return-value]
+
+
+@bp.get("/mises-en-relation")
+def contact_requests() -> str:
+    """Requests to be put in touch: open ones first, then the handled ones."""
+    store = reader()
+    open_requests, handled = store.contact_requests(handled=False), store.contact_requests(handled=True)
+    titles = {s.id: s.title for s in store.sheets({r.sheet_id for r in open_requests + handled}, status=None)}
+    return render_template(
+        "moderation/contact_requests.html",
+        open_requests=open_requests,
+        handled=list(reversed(handled)),
+        titles=titles,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/mises-en-relation/<int:request_id>/traitee")
+def contact_handled(request_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    closed = contact.mark_handled(shared().kb.store, request_id, current_user.id)
+    if closed is None:
+        abort(404)
+    flash(f"Demande de {closed.name} marquée comme traitée.")
+    return redirect(url_for("moderation.contact_requests"), 303)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from kb.french import format_date
 from kb.markdown_io import dump_sheet
 from kb.rendering import render_markdown
 from kb.search import normalise_filters
-from kb.search_options import FILTER_FACETS
+from kb.search_options import FILTER_FACETS, FILTERS
 from kb.sessions import search_sessions, speaker_differences
 from kb.sheet import PART_LABELS, SECTIONS, Sheet
-from kb.vocabulary import meetings, vocabulary
+from kb.vocabulary import FACET_LABELS, meetings, source_name, vocabulary
+from web.documents import pdf_response
 from web.extensions import search_budget
+from web.forms import ContactRequestForm
 from web.knowledge import (
     FILTER_LABELS,
     facets_view,
@@ -81,6 +85,7 @@ def helpers() -> dict[str, Any]:
         "vocab": vocabulary(),
         "meetings": meetings(),
         "sections": SECTIONS,
+        "facet_labels": FACET_LABELS,
     }
 
 
@@ -93,23 +98,52 @@ def current_args(query: str, filters: dict[str, list[str]]) -> dict[str, list[st
 
 @bp.get("/")
 @search_budget
-def search() -> str:
-    query = request.args.get("q", "")[:500].strip()
+def search() -> tuple[str, int] | str:
+    """The home page without a query or filters; the results page with them (``/?q=…``)."""
     filters = filters_from(request.args)
+    if "q" not in request.args and not filters and "page" not in request.args:
+        return home()
+    query = request.args.get("q", "")[:500].strip()
     size = page_size()
     page = page_number()
     results = run_search(query, filters, size, (page - 1) * size)
     pages = max(1, -(-results.total // size))
-    return render_template(
+    beyond = results.total > 0 and page > pages  # « page 99 » of a single page
+    page_html = render_template(
         "search.html",
         query=query,
         results=results,
         page=page,
         pages=pages,
+        beyond=beyond,
         facets=facets_view(results.ids, filters),
         filters=filters,
         args=current_args(query, filters),
         endpoint="practices.search",
+        back=request.full_path.rstrip("?"),
+    )
+    return (page_html, 404) if beyond else page_html
+
+
+def home() -> str:
+    """What Recueil is, how many practices from which meetings, ways in, the latest sheets."""
+    store = reader()
+    ids = store.sheet_ids()
+    counts = store.facet_counts(ids)
+    latest = store.latest_published(5)
+    by_meeting = [(m, counts["event"].get(m.id, 0)) for m in meetings().values()]
+
+    def entries(facet: str) -> list[tuple[str, str, int]]:
+        ranked = sorted(counts[facet].items(), key=lambda kv: (-kv[1], vocabulary().label(facet, kv[0])))
+        return [(key, vocabulary().label(facet, key), n) for key, n in ranked]
+
+    return render_template(
+        "home.html",
+        total=len(ids),
+        by_meeting=by_meeting,
+        themes=entries("themes"),
+        publics=entries("publics"),
+        latest=latest,
     )
 
 
@@ -141,28 +175,80 @@ def browse() -> str:
         descending=descending,
         sorts=SORT_LABELS,
         endpoint="practices.browse",
+        back=request.full_path.rstrip("?"),
+    )
+
+
+BACK_KEYS = {"q", "page", "tri", "ordre", *FILTERS}
+
+
+def back_link(value: str | None) -> str | None:
+    """The results a sheet was opened from, for « Retour aux résultats »: only the search or the
+    list of sheets, with their own arguments (never another site or page)."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path not in (url_for("practices.search"), url_for("practices.browse")):
+        return None
+    args = [(k, v) for k, v in parse_qsl(parts.query) if k in BACK_KEYS]
+    return parts.path + (f"?{urlencode(args)}" if args else "")
+
+
+def mail_link(sheet: Sheet, summary: str, link: str) -> str:
+    """``mailto:`` with a French subject and message presenting the sheet (the sender picks who)."""
+    subject = f"Une pratique de la clause sociale : {sheet.title}"
+    body = (
+        "Bonjour,\n\nCette pratique du Recueil des bonnes pratiques de la clause sociale "
+        f"pourrait vous intéresser :\n\n{sheet.title}\n{summary}\n\n{link}\n"
+    )
+    return f"mailto:?subject={quote(subject)}&body={quote(body)}"
+
+
+def sheet_context(found: Sheet) -> dict[str, Any]:
+    """What the sheet's page and its PDF show besides the sheet itself."""
+    publication = reader().publication(found.id)
+    meeting = meetings().get(found.event or "")
+    summary = publication.summary if publication else ""
+    permalink = absolute_url("practices.sheet", sheet_id=found.id)
+    return {
+        "sheet": found,
+        "rendered": {key: render_markdown(text) for key, text in found.sections.items()},
+        "missing": found.missing_parts(),
+        "meeting": meeting,
+        "session": meeting.session(found.workshop) if meeting else None,
+        "publication": publication,
+        "summary": summary,
+        "source": source_name(found.source),
+        "permalink": permalink,
+        "mail_link": mail_link(found, summary, permalink),
+    }
+
+
+def render_sheet(found: Sheet, contact_form: ContactRequestForm | None = None) -> str:
+    state = shared()
+    similar = []
+    if state.ready:  # without the model, the page comes without its similar sheets
+        similar = state.kb.similar(found.id, 5)
+    return render_template(
+        "sheet.html",
+        **sheet_context(found),
+        similar=similar,
+        back=back_link(request.args.get("retour")),
+        contact_form=contact_form or ContactRequestForm(),
+        contact_open=contact_form is not None,
     )
 
 
 @bp.get("/fiches/<sheet_id>")
 def sheet(sheet_id: str) -> str:
+    return render_sheet(published_or_404(sheet_id))
+
+
+@bp.get("/fiches/<sheet_id>.pdf")
+def sheet_pdf(sheet_id: str) -> Response:
     found = published_or_404(sheet_id)
-    state = shared()
-    similar = []
-    if state.ready:  # without the model, the page comes without its similar sheets
-        similar = state.kb.similar(found.id, 5)
-    meeting = meetings().get(found.event or "")
-    session = meeting.session(found.workshop) if meeting else None
-    rendered = {key: render_markdown(text) for key, text in found.sections.items()}
-    return render_template(
-        "sheet.html",
-        sheet=found,
-        rendered=rendered,
-        similar=similar,
-        meeting=meeting,
-        session=session,
-        permalink=absolute_url("practices.sheet", sheet_id=found.id),
-    )
+    html = render_template("sheet_pdf.html", doc=sheet_context(found))
+    return pdf_response(html, f"{found.id}.pdf", header=f"Recueil · {found.title}")
 
 
 @bp.get("/fiches/<sheet_id>.md")
@@ -170,7 +256,7 @@ def sheet_markdown(sheet_id: str) -> Response:
     found = published_or_404(sheet_id)
     return Response(
         dump_sheet(found),
-        mimetype="text/markdown; charset=utf-8",
+        content_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{found.id}.md"'},
     )
 
@@ -202,13 +288,49 @@ def meetings_page() -> str:
     )
 
 
+def selected_sheets() -> tuple[list[Sheet], str, dict[str, list[str]]]:
+    """The published sheets of the compendium: all, or those of the query and filters in the URL
+    (« le recueil de ces 4 fiches »), in the order of the results."""
+    query = request.args.get("q", "")[:500].strip()
+    filters = filters_from(request.args)
+    if query or filters:
+        return [hit.sheet for hit in run_search(query, filters, 100_000, 0).hits], query, filters
+    return reader().sheets(), query, filters
+
+
+def selection_label(query: str, filters: dict[str, list[str]]) -> str:
+    """« recherche « insertion des jeunes » · Thème : Formation », for a compendium's cover."""
+    parts = [f"recherche « {query} »"] if query else []
+    parts += [f"{FILTER_LABELS[name][1]} : {value_label(name, v)}" for name, values in filters.items() for v in values]
+    return " · ".join(parts)
+
+
+def compendium_options(sheets: list[Sheet], query: str, filters: dict[str, list[str]]) -> dict[str, Any]:
+    """What the compendium shows besides the sheets: their « En bref », the date, the selection."""
+    summaries = reader().summaries([s.id for s in sheets])
+    return {"summaries": summaries, "edited": format_date(date.today()), "selection": selection_label(query, filters)}
+
+
 @bp.get("/recueil")
 def recueil() -> str:
-    """The printable compendium of all published sheets, grouped by theme, in the site's layout."""
+    """The compendium of the published sheets (or of a search's), grouped by theme, in the site's
+    layout, with a way back, its PDF and print."""
     from kb.export import render_compendium_body
 
-    sheets = reader().sheets()
-    return render_template("recueil.html", body=render_compendium_body(sheets))
+    sheets, query, filters = selected_sheets()
+    body = render_compendium_body(sheets, **compendium_options(sheets, query, filters))
+    return render_template("recueil.html", body=body, count=len(sheets), args=current_args(query, filters))
+
+
+@bp.get("/recueil.pdf")
+def recueil_pdf() -> Response:
+    """The compendium as a PDF: the cover (date, number of sheets), a table of contents whose page
+    numbers are the pages', the running header, « Page n sur N »."""
+    from kb.export import render_recueil
+
+    sheets, query, filters = selected_sheets()
+    html = render_recueil(sheets, **compendium_options(sheets, query, filters))
+    return pdf_response(html, "recueil-selection.pdf" if query or filters else "recueil.pdf")
 
 
 @bp.get("/recueil.css")

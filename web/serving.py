@@ -8,7 +8,7 @@ processes (the memory-mapped index shared by them, a killed worker replaced), so
 gevent's own worker patches ``threading`` too, which would turn the background loading of the
 model (seconds of importing and computing, in ``web.knowledge``) and the index compaction into
 greenlets that hold the event loop: no answer until they finish. Here only the network is
-cooperative; those stay real threads, and the loop keeps serving while they run.
+cooperative (sockets, select); those stay real threads, and the loop keeps serving while they run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ class Worker(GeventWorker):
     def patch(self) -> None:
         from gevent import monkey
 
-        monkey.patch_all(thread=False, queue=False)  # real threads use the real queues
+        # Threads, their queues and time.sleep stay real: a greenlet must never yield while it
+        # holds a real lock (a cooperative sleep under web.knowledge's lock would let another
+        # greenlet of the same thread block on that lock, and the thread would hang).
+        monkey.patch_all(thread=False, queue=False, time=False)
         import socket
 
         self.sockets = [socket.socket(s.FAMILY, socket.SOCK_STREAM, fileno=s.sock.detach()) for s in self.sockets]

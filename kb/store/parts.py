@@ -13,7 +13,7 @@ import numpy as np
 
 from kb.passages import indexed_parts, is_window, passage_text
 from kb.sheet import Sheet
-from kb.store.base import IN_JSON, Database, json_list
+from kb.store.base import IN_JSON, PUBLISHED, Database, json_list
 from kb.text import terms
 
 # Id lists travel as one JSON parameter: no limit on their length (SQLite caps '?' parameters).
@@ -102,6 +102,17 @@ class Parts(Database):
         unique = list(dict.fromkeys(query_terms))
         rows = self.db.execute(f"SELECT term, doc FROM parts_vocab WHERE term IN {IN_JSON}", [json_list(unique)])
         return dict(rows.fetchall())
+
+    def sheets_with_term(self, term: str, status: str = PUBLISHED) -> int:
+        """How many sheets of this status hold ``term`` (an analysed word) in any part."""
+        if not term or '"' in term:
+            return 0
+        row = self.db.execute(
+            "SELECT count(DISTINCT p.sheet_id) FROM parts_fts JOIN parts p ON p.id = parts_fts.rowid "
+            "JOIN sheets s ON s.id = p.sheet_id WHERE parts_fts MATCH ? AND s.status = ?",
+            [f'"{term}"', status],
+        ).fetchone()
+        return int(row[0])
 
     def part_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM parts").fetchone()[0])

@@ -209,7 +209,7 @@ class Sheets(Parts):
         for name, given in filters.items():
             values: list[str | int] = [str(v) for v in given if str(v).strip()]
             if name == "year":  # integers, as stored, so that the index serves it; a non-year matches none
-                values = [int(v) if str(v).isdigit() and len(str(v)) <= 4 else -1 for v in values]
+                values = [int(v) if str(v).isdecimal() and len(str(v)) <= 4 else -1 for v in values]
             if not values:
                 continue
             marks = ", ".join("?" * len(values))
@@ -259,6 +259,11 @@ class Sheets(Parts):
             [sheet_id],
         ).fetchone()
         return Publication(row[0], row[1], row[2], row[3] or "", bool(row[4])) if row else None
+
+    def summaries(self, sheet_ids: Sequence[str]) -> dict[str, str]:
+        """« En bref » of these sheets, by id (one query, for a compendium)."""
+        rows = self.db.execute(f"SELECT id, summary FROM sheets WHERE id IN {IN_JSON}", [json_list(sheet_ids)])
+        return {sheet_id: summary for sheet_id, summary in rows if summary}
 
     def set_summary(self, sheet_id: str, summary: str | None) -> None:
         """A moderator's « En bref » for a sheet; None or blank goes back to the automatic extract."""
