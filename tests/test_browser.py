@@ -225,7 +225,7 @@ def test_organiser_charts_render(page, base_url: str) -> None:  # type: ignore[n
 
 def test_strong_matches_first_then_the_others_apart(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/?q=économie+circulaire")
-    heading = text_of(page.locator("h2.count"))
+    heading = text_of(page.locator("h1.count"))
     assert heading.endswith("fiches correspondent à votre recherche") and int(heading.split()[0]) >= 2
     strong = page.locator("ol.cards.strong > li")
     assert strong.count() == int(heading.split()[0])
@@ -242,7 +242,7 @@ def test_strong_matches_first_then_the_others_apart(page, base_url: str) -> None
 def test_an_offtopic_query_says_nothing_matches_and_offers_themes(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/?q=recette+de+la+pizza")
     box = page.locator(".no-strong")
-    assert text_of(box.locator("h2")) == "Aucune fiche ne correspond vraiment à « recette de la pizza »"
+    assert text_of(box.locator("h1")) == "Aucune fiche ne correspond vraiment à « recette de la pizza »"
     themes = box.locator("li", has_text="Thème proche")
     assert themes.count() >= 1 and "fiche" in themes.first.inner_text()
     assert page.locator("ol.cards.strong").count() == 0

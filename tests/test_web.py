@@ -26,7 +26,7 @@ def test_home_search_puts_the_expected_sheet_first_and_says_why(client: FlaskCli
     assert '<html lang="fr">' in html
     assert card_ids(html)[0] == "creativ-dijon-demarche-territoriale"
     assert '<span class="part">' in html and "<mark>" in html
-    assert re.search(r"<h2 class=\"count\">\d+ fiches? correspond(ent)? à votre recherche</h2>", html)
+    assert re.search(r"class=\"count\">\d+(\s|&nbsp;|\u202f)fiches? correspond(ent)? à votre recherche</h1>", html)
     assert "Autres fiches qui pourraient vous intéresser" in html
 
 
