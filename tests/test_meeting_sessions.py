@@ -62,7 +62,9 @@ def test_disagreeing_speakers_are_shown_as_each_source_prints_them(client: Flask
     page = client.get("/fiches/tapaj-c3b-nettoyage-chantiers-jeunes").get_data(as_text=True)
     programme = page[page.index("<dt>Selon le programme</dt>") :]
     programme = programme[: programme.index("</dd>")]
-    assert "Dominique BREHON" in programme and "001_4df9ef4bc6382d36.txt" in programme
+    assert "Dominique BREHON" in programme  # each source named as people name it
+    assert "Programme de la rencontre régionale Bourgogne-Franche-Comté" in programme
+    assert "Compte rendu de la rencontre régionale Bourgogne-Franche-Comté" in programme
     assert "Benjamin Joly" in page[: page.index("<dt>Selon le programme</dt>")]  # the sheet's own list, kept
     meetings_page = client.get("/rencontres").get_data(as_text=True)
     atelier = meetings_page[meetings_page.index('id="bourgogne-franche-comte-2022-atelier-d"') :]
