@@ -200,7 +200,6 @@ class Searcher:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
         self.spelling = Speller(store)
-        self._last_vector: np.ndarray | None = None  # the query vector of the current search
         self._theme_vectors: np.ndarray | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
@@ -275,9 +274,9 @@ class Searcher:
     ) -> Results:
         named = read_query(query)
         language = self.language(query)
-        self._last_vector = None
-        query_terms = terms(named.expanded(query))
-        candidates = self._score(named.expanded(query), query_terms, allowed, allowed_parts, language, mode)
+        expanded = named.expanded(query)
+        query_terms = terms(expanded)
+        candidates = self._score(expanded, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
         rows = self._features(ids, candidates, query_terms, tagged, language == "fr", bool(named.tags or named.entries))
@@ -330,20 +329,20 @@ class Searcher:
                 if tagged.get(key) and key not in filters.get(name, [])
             ],
             glossary=[(words, entry.term) for words, entry in named.entries],
-            closest_themes=self.closest_themes() if model is not None and not strong else [],
+            closest_themes=self.closest_themes(expanded) if model is not None and not strong else [],
         )
 
-    def closest_themes(self, limit: int = 3) -> list[FilterSuggestion]:
-        """The themes with published sheets nearest by meaning to the query just searched, for a
-        page with no strong match; their labels are encoded once per process."""
-        if self._last_vector is None:
-            return []
+    def closest_themes(self, query: str, limit: int = 3) -> list[FilterSuggestion]:
+        """The themes with published sheets nearest by meaning to a query (its vector comes from the
+        encoder's cache after a search), for a page with no strong match; the labels are encoded
+        once per process. Searches run in several threads: nothing of one search is kept here."""
+        qvec = self.encoder.encode_queries([query])[0]
         labels = vocabulary().terms["themes"]
         keys = list(labels)
         if self._theme_vectors is None:
             self._theme_vectors = self.encoder.encode_passages([labels[k] for k in keys])
         counts = {k: len(self._filtered({"themes": [k]})[0]) for k in keys}
-        order = [keys[i] for i in np.argsort(-(self._theme_vectors @ self._last_vector)) if counts[keys[i]]]
+        order = [keys[i] for i in np.argsort(-(self._theme_vectors @ qvec)) if counts[keys[i]]]
         return [FilterSuggestion("theme", k, labels[k], counts[k]) for k in order[:limit]]
 
     def _features(
@@ -442,7 +441,6 @@ class Searcher:
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
                 qvec = self.encoder.encode_queries([query])[0]
-                self._last_vector = qvec
                 scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
                 part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
         finally:  # the store's connection is free again only once the keyword search is over
