@@ -36,9 +36,13 @@ def built_dir(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Pat
 
 
 @pytest.fixture(scope="session")
-def kb(built_dir: Path, encoder: Encoder) -> Iterator[KnowledgeBase]:
-    """A read-only view of the built knowledge base, shared by the search tests."""
-    base = KnowledgeBase(built_dir, encoder=encoder, readonly=True)
+def kb(built_dir: Path, encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+    """A read-only view of the built knowledge base, shared by the search tests. It reads a copy of
+    its own: the CLI and server tests open ``built_dir`` for writing, and when the last writer of a
+    WAL database closes, SQLite removes its shared-memory file under read-only readers."""
+    folder = tmp_path_factory.mktemp("shared-index") / "index"
+    shutil.copytree(built_dir, folder)
+    base = KnowledgeBase(folder, encoder=encoder, readonly=True)
     yield base
     base.close()
 

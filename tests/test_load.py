@@ -131,6 +131,7 @@ def test_search_submit_and_publish_under_load(built_dir: Path, tmp_path: Path) -
                         "title": title,
                         "organisations": f"Structure {n}",
                         "region": "Grand Est",
+                        "year": "2023",
                         "themes": ["mobilisation-publics"],
                         "context": f"Contexte de la contribution {n}-{count}.",
                         "actions": "Des actions.",
