@@ -222,17 +222,22 @@ def apply_update(kb: KnowledgeBase, source_id: str, target_id: str, user: str) -
     source = _require(kb, source_id, PENDING)
     target = _require(kb, target_id, PUBLISHED)
     updated = replace(source, id=target.id, source=target.source)
-    record = kb.store.record(target_id)
+    _write_over(kb, target, updated, user, ("apply_update", f"mise à jour {source_id}"))
+    change_status(kb, source_id, user, MERGED, "update_applied", PENDING, note=f"mise à jour de {target_id}")
+    return updated
+
+
+def _write_over(kb: KnowledgeBase, target: Sheet, new: Sheet, user: str, action: tuple[str, str]) -> None:
+    """A published sheet takes new content from a pending one (an update or a merge), audited."""
+    record = kb.store.record(target.id)
     assert record is not None
     kb.save_sheet(
-        updated,
+        new,
         status=PUBLISHED,
         origin=record.origin,
         edited=True,
-        also=lambda: audit(kb.store, user, "apply_update", target_id, target, updated, f"mise à jour {source_id}"),
+        also=lambda: audit(kb.store, user, action[0], target.id, target, new, action[1]),
     )
-    change_status(kb, source_id, user, MERGED, "update_applied", PENDING, note=f"mise à jour de {target_id}")
-    return updated
 
 
 def unpublish(kb: KnowledgeBase, sheet_id: str, user: str) -> None:
@@ -278,15 +283,7 @@ def merge(kb: KnowledgeBase, source_id: str, target_id: str, user: str) -> Sheet
         market_types=union(target.market_types, source.market_types),
         actor_types=union(target.actor_types, source.actor_types),
     )
-    record = kb.store.record(target_id)
-    assert record is not None
-    kb.save_sheet(
-        merged,
-        status=PUBLISHED,
-        origin=record.origin,
-        edited=True,
-        also=lambda: audit(kb.store, user, "merge", target_id, target, merged, f"fusion de {source_id}"),
-    )
+    _write_over(kb, target, merged, user, ("merge", f"fusion de {source_id}"))
     change_status(kb, source_id, user, MERGED, "merged", PENDING, note=f"fusionnée dans {target_id}")
     return merged
 
