@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -55,3 +60,33 @@ KbFactory = Callable[..., KnowledgeBase]  # the make_kb fixture
 def card_ids(html: str) -> list[str]:
     """The sheet ids of a page's result cards, in order (their links may carry « retour »)."""
     return re.findall(r'<h3><a href="/fiches/([^"?]+)(?:\?[^"]*)?">', html)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_kb(folder: Path, env: dict[str, str], timeout: float = 300) -> tuple[str, subprocess.Popen[bytes]]:
+    """``kb serve`` (2 workers) on a free loopback port, once it answers a search; its output is
+    discarded (an unread pipe would fill up and stall the server)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--index-dir", str(folder), "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/search?q=insertion", timeout=30).read()
+            return base, process
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise AssertionError("the server did not start") from None
+            time.sleep(0.3)

@@ -10,9 +10,6 @@ import os
 import random
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,7 +22,7 @@ import pytest
 
 from kb import contributions
 from kb.store import Store
-from tests.helpers import ROOT
+from tests.helpers import serve_kb
 
 pytestmark = pytest.mark.slow
 SECONDS = float(os.environ.get("RECUEIL_LOAD_SECONDS", "60"))
@@ -39,12 +36,6 @@ QUERIES = [
     "clause sociale",
     "aller-vers les habitants",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Client:
@@ -84,31 +75,15 @@ def test_search_submit_and_publish_under_load(built_dir: Path, tmp_path: Path) -
     store = Store(folder / "kb.sqlite")
     contributions.add_user(store, "moderatrice", "un-mot-de-passe-long")
     store.close()
-    port = free_port()
     env = {
         **os.environ,
         "RECUEIL_SEARCH_RATE_LIMIT": "100000 per minute",
         "RECUEIL_SUBMISSION_RATE_LIMIT": "100000 per minute",
         "RECUEIL_LOGIN_RATE_LIMIT": "100 per minute",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--index-dir", str(folder), "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    base, server = serve_kb(folder, env)
     statuses: Counter[int] = Counter()
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/search?q=x", timeout=30).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.5)
         stop = time.monotonic() + SECONDS
         accepted: list[str] = []
         published: list[tuple[str, bool]] = []

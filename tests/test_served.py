@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.test_load import free_port
+from tests.helpers import serve_kb
 
 pytestmark = pytest.mark.slow
 SLOW_CLIENTS = 50
@@ -51,27 +49,9 @@ def server(built_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     shutil.copytree(built_dir, folder)
     for stale in folder.glob("ratelimits.sqlite*"):
         stale.unlink()
-    port = free_port()
     env = {**os.environ, "RECUEIL_SEARCH_RATE_LIMIT": "100000 per minute", "RECUEIL_LOGIN_RATE_LIMIT": "3 per hour"}
     env.pop("RECUEIL_SECRET_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--index-dir", str(folder), "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    hybrid = 0
-    while hybrid < 8:  # every worker has loaded the model: several answers in a row are hybrid
-        assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
-        try:
-            status, body = get(f"{base}/api/search?q=insertion+{uuid.uuid4().hex[:6]}")
-            hybrid = hybrid + 1 if status == 200 and json.loads(body)["mode"] == "hybrid" else 0
-        except OSError:
-            pass
-        time.sleep(0.3)
+    base, process = serve_kb(folder, env)
     yield base, process
     process.terminate()
     process.wait(timeout=30)
