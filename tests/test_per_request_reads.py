@@ -14,15 +14,20 @@ from web.knowledge import reader
 
 
 def test_each_thread_reads_through_its_own_connection(app: Flask, kb: KnowledgeBase) -> None:
-    def connection() -> int:
+    together = threading.Barrier(4, timeout=30)  # four requests in flight at once, on four threads
+
+    def connection() -> tuple[int, int]:
         with app.test_request_context("/"):
             first, again = reader(), reader()
             assert first is again  # one per thread, kept between requests
-            return id(first)
+            together.wait()
+            return threading.get_ident(), id(first)
 
     with ThreadPoolExecutor(4) as pool:
-        ids = set(pool.map(lambda _: connection(), range(4), chunksize=1))
-    assert len(ids) >= 2 and id(kb.store) not in ids
+        seen = list(pool.map(lambda _: connection(), range(4)))
+    threads = {thread for thread, _ in seen}
+    connections = {connection for _, connection in seen}
+    assert len(threads) == 4 and len(connections) == 4 and id(kb.store) not in connections
 
 
 def test_a_read_does_not_see_a_write_still_in_progress(writable_app: Flask, writable_kb: KnowledgeBase) -> None:
