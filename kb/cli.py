@@ -18,6 +18,7 @@ import click
 from kb import config
 from kb.encoder import Encoder, EncoderError
 from kb.export import FORMATS
+from kb.importer import SOURCE_FORMATS
 from kb.search_options import FILTERS, MODES
 from kb.store import StoreError
 from kb.text import escape_controls
@@ -295,77 +296,31 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     os.execv(sys.executable, argv)
 
 
-IMPORT_FORMATS = ("auto", "markdown", "csv", "report", "json")
-
-
-def _guess_format(path: Path) -> str:
-    from kb.files import FileRefused, read_limited
-
-    if path.is_dir():
-        return "markdown"
-    if path.suffix.lower() == ".md":
-        try:
-            if read_limited(path, "markdown").startswith(b"---"):
-                return "markdown"
-        except FileRefused:
-            return "markdown"  # the Markdown reader refuses it again, with the reason
-    return {".csv": "csv", ".json": "json"}.get(path.suffix.lower(), "report")
-
-
 @main.command(name="import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("auto", *SOURCE_FORMATS)), default="auto", show_default=True)
 @click.option("--publish", is_flag=True, help="Publish new sheets at once (restoring an export) instead of pending.")
 @click.option("--force", is_flag=True, help="Add more than 1,000 pending sheets in one import.")
 @index_dir_option
 @handle_errors
 def import_command(path: Path, fmt: str, publish: bool, force: bool, index_dir: Path | None) -> None:
     """Import sheets as pending (survey CSV, meeting report, Markdown files, JSON export)."""
-    from kb import contributions, export, importer, report_parser, survey_csv
-    from kb.markdown_io import LoadReport, load_directory, read_sheet
+    from kb.import_files import import_batch, read_batch
+    from kb.importer import TooManyNewSheets
 
-    fmt = _guess_format(path) if fmt == "auto" else fmt
-    status = "published" if publish else contributions.PENDING
-    contacts: list[survey_csv.CsvRow] = []
-    if fmt == "markdown":
-        if path.is_dir():
-            loaded = load_directory(path)
-        else:
-            loaded = LoadReport([], [])
-            try:
-                loaded.sheets.append(read_sheet(path))
-            except importer.SheetError as exc:
-                loaded.errors.append(exc)
-        sheets, errors = loaded.sheets, loaded.errors
-    elif fmt == "csv":
-        csv_report = survey_csv.read_csv(path)
-        contacts = [row for row in csv_report.rows if row.contact_email]
-        sheets, errors = [row.sheet for row in csv_report.rows], csv_report.errors
-    elif fmt == "json":
-        sheets, errors = export.from_json(path)
-    else:
-        parsed = report_parser.read_report(path)
-        if parsed.meeting is None:
-            click.echo("warning: no known regional meeting recognised in the report; sheets are not linked", err=True)
-        sheets, errors = parsed.sheets, parsed.errors
+    batch = read_batch(path, fmt)
+    for warning in batch.warnings:
+        click.echo(f"warning: {warning}", err=True)
     with open_kb(index_dir) as kb:
-        cap = None if publish or force else importer.PENDING_CAP
         try:
-            report = importer.apply_import(
-                kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors), max_new=cap
-            )
-        except importer.TooManyNewSheets as exc:
+            report = import_batch(kb, batch, publish, force)
+        except TooManyNewSheets as exc:
             raise click.ClickException(str(exc)) from None
-        for row in contacts:
-            if row.sheet.id in report.added:
-                contributions.record_contact(kb.store, row.sheet.id, row.contact_name or "", row.contact_email or "")
-        if publish and report.added:
-            kb.update_vectors()
     for error in report.failed:
         click.echo(escape_controls(f"error: {error}"), err=True)
     for conflict in report.conflicts:
         click.echo(escape_controls(f"conflict: {conflict}"), err=True)
-    click.echo(f"{fmt}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
+    click.echo(f"{batch.format}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
     if report.failed:
         sys.exit(1)
 
