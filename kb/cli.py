@@ -539,55 +539,33 @@ def eval_command(
     with --offtopic and --tags, the share of off-topic queries with no strong hit and of tag
     queries whose first hits carry the tag."""
     from kb import evaluate
-    from kb.vocabulary import FACETS
 
     if not (queries or offtopic or tag_file):
         raise click.UsageError("give a QUERIES file, --offtopic FILE or --tags FILE")
-    known = {key for facet in FACETS for key in vocabulary().terms[facet]}
     try:
         items = evaluate.read_queries(queries) if queries else []
         noise = evaluate.read_offtopic(offtopic) if offtopic else []
-        tagged = evaluate.read_tag_queries(tag_file, known) if tag_file else []
+        tagged = evaluate.read_tag_queries(tag_file, evaluate.vocabulary_keys()) if tag_file else []
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = set(wanted) - set(MODES)
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
-    report: dict[str, dict[str, Any]] = {}
     with open_kb(index_dir, readonly=True) as kb:
-        sheets = kb.store.sheets()
-        for mode in wanted:
-
-            def rank(query: str, mode: str = mode) -> evaluate.Ranking:
-                hits = kb.search(query, limit=len(sheets), mode=mode).hits  # type: ignore[arg-type]
-                strong = frozenset(h.sheet.id for h in hits if getattr(h, "match", None) == "strong")
-                return evaluate.Ranking([h.sheet.id for h in hits], strong)
-
-            rows = report.setdefault(mode, {})
-            if items:
-                results = evaluate.run(items, sheets, rank)
-                scores = evaluate.score(results, k)
-                rows.update(
-                    {"all": scores.as_dict(k), **{lang: s.as_dict(k) for lang, s in scores.by_language.items()}}
+        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k)  # type: ignore[arg-type]
+    report = evaluation.as_dict()
+    if verbose and not as_json:
+        for mode, found in evaluation.modes.items():
+            if found.results:
+                click.echo(f"-- {mode}")
+            for r in found.results:
+                top = ", ".join(
+                    ("*" if sid in r.relevant else " ") + sid + ("+" if sid in r.strong else "") for sid in r.ranked[:3]
                 )
-                if verbose and not as_json:
-                    click.echo(f"-- {mode}")
-                    for r in results:
-                        top = ", ".join(
-                            ("*" if sid in r.relevant else " ") + sid + ("+" if sid in r.strong else "")
-                            for sid in r.ranked[:3]
-                        )
-                        click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
-            checks = {
-                "offtopic_no_strong": evaluate.offtopic(noise, rank) if noise else None,
-                "tags_first": evaluate.tag_queries(tagged, sheets, rank) if tagged else None,
-            }
-            for name, share in checks.items():
-                if share is None:
-                    continue
-                rows[name] = {"all": share.as_dict(), **{lang: s.as_dict() for lang, s in share.by_language.items()}}
-                if verbose and not as_json and share.failed:
+                click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
+            for name, share in found.checks.items():
+                if share.failed:
                     click.echo(f"-- {mode} {name}, failed: " + " | ".join(share.failed))
     if as_json:
         click.echo(json.dumps(report, indent=2))
