@@ -619,8 +619,6 @@ def calibrate(
 ) -> None:
     """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
     sets); print its cross-validated figures and write its coefficients."""
-    import numpy as np
-
     from kb import calibration, evaluate
 
     try:
@@ -629,21 +627,8 @@ def calibrate(
         tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
-    examples = []
     with open_kb(index_dir, readonly=True) as kb:
-        sheets = kb.store.sheets()
-        searcher = kb.searcher_for_fitting()
-        labelled = [
-            *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
-            *((q, set()) for q in noise),
-            *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
-        ]
-        for q, relevant in labelled:
-            hits = searcher.search(q.query, limit=len(sheets)).hits
-            rows = np.vstack([h.features for h in hits])
-            examples.append(
-                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant)
-            )
+        examples = calibration.examples(kb, relevance, noise, tagged)
     report = calibration.fit(examples, folds)
     report.calibration.save(out or calibration.CALIBRATION_FILE)
     click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))
