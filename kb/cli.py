@@ -469,41 +469,41 @@ def user() -> None:
     """Moderator accounts."""
 
 
-@user.command("add")
-@click.argument("name")
-@click.password_option(help="The password (asked twice when not given).")
-@index_dir_option
-@handle_errors
-def user_add(name: str, password: str, index_dir: Path | None) -> None:
-    """Create a moderator account (the password is stored as a scrypt hash)."""
-    from kb.contributions import add_user
+def account_command(command: str, change: str, password_help: str, done: str, doc: str) -> None:
+    """Add ``kb user COMMAND NAME``: ``kb.contributions.<change>(store, name, password)`` (imported
+    when run: the CLI starts without the web's dependencies), then ``done``; a refused change
+    (``UserError``) is one clear line."""
 
-    _change_account(index_dir, lambda store: add_user(store, name, password))
-    click.echo(f"moderator {name!r} created")
+    @user.command(command, help=doc)
+    @click.argument("name")
+    @click.password_option(help=password_help)
+    @index_dir_option
+    @handle_errors
+    def run(name: str, password: str, index_dir: Path | None) -> None:
+        from kb import contributions
 
-
-@user.command("passwd")
-@click.argument("name")
-@click.password_option(help="The new password (asked twice when not given).")
-@index_dir_option
-@handle_errors
-def user_passwd(name: str, password: str, index_dir: Path | None) -> None:
-    """Change a moderator's password; every session of this moderator is signed out."""
-    from kb.contributions import change_password
-
-    _change_account(index_dir, lambda store: change_password(store, name, password))
-    click.echo(f"password of {name!r} changed; their sessions are signed out")
+        with open_kb(index_dir) as kb:
+            try:
+                getattr(contributions, change)(kb.store, name, password)
+            except contributions.UserError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(done.format(name=name))
 
 
-def _change_account(index_dir: Path | None, change: Callable[[Any], None]) -> None:
-    """Apply a change to the moderators' accounts; a refused change is one clear line."""
-    from kb.contributions import UserError
-
-    with open_kb(index_dir) as kb:
-        try:
-            change(kb.store)
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+account_command(
+    "add",
+    "add_user",
+    "The password (asked twice when not given).",
+    "moderator {name!r} created",
+    "Create a moderator account (the password is stored as a scrypt hash).",
+)
+account_command(
+    "passwd",
+    "change_password",
+    "The new password (asked twice when not given).",
+    "password of {name!r} changed; their sessions are signed out",
+    "Change a moderator's password; every session of this moderator is signed out.",
+)
 
 
 @main.command(name="eval")
