@@ -149,4 +149,3 @@ class Encoder:
         if not texts:
             return np.zeros((0, engine.dim), dtype=np.float32)
         return np.ascontiguousarray(engine.encode(texts, is_query), dtype=np.float32)
-

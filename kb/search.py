@@ -276,7 +276,8 @@ class Searcher:
         language = self.language(query)
         expanded = named.expanded(query)
         query_terms = terms(expanded)
-        candidates = self._score(expanded, query_terms, allowed, allowed_parts, language, mode)
+        dense_text = named.spelled_out(query)
+        candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
         rows = self._features(ids, candidates, query_terms, tagged, language == "fr", bool(named.tags or named.entries))
@@ -293,11 +294,12 @@ class Searcher:
         page = ranked[offset : offset + limit]
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
         own, expansion = set(terms(query)), set(query_terms) - set(terms(query))
+        phrases = _named_phrases(named)
         hits = []
         for sheet_id, info in page:
             sheet = sheets[sheet_id]
             section, snippet, reasons = explain(
-                sheet, info, own, expansion, named, {k for k, v in tagged.items() if sheet_id in v}
+                sheet, info, own, expansion, phrases, {k for k, v in tagged.items() if sheet_id in v}
             )
             hits.append(
                 Hit(
@@ -329,7 +331,7 @@ class Searcher:
                 if tagged.get(key) and key not in filters.get(name, [])
             ],
             glossary=[(words, entry.term) for words, entry in named.entries],
-            closest_themes=self.closest_themes(expanded) if model is not None and not strong else [],
+            closest_themes=self.closest_themes(dense_text) if model is not None and not strong else [],
         )
 
     def closest_themes(self, query: str, limit: int = 3) -> list[FilterSuggestion]:
@@ -540,11 +542,12 @@ def explain(
     info: Mapping[str, Any],
     own: set[str],
     expansion: set[str],
-    named: QueryVocabulary,
+    phrases: list[NamedPhrase],
     tags: set[str],
 ) -> tuple[str | None, Snippet, tuple[Reason, ...]]:
     """(section, snippet, reasons) of a hit: the sentences of the section sharing the most words
-    with the query (glossary expansion included), else the passage closest by meaning."""
+    with the query (glossary expansion included), else the passage closest by meaning.
+    ``phrases`` are the query's ``_named_phrases``."""
     stems = own | expansion
     reasons = [
         Reason("tag", f"{FACET_LABELS[found[0]]} : {found[1]}") for key in sorted(tags) if (found := tag_label(key))
@@ -555,7 +558,7 @@ def explain(
     if section is not None and held[section]:
         snippet = best_sentences(sections[section], stems)
         found = matched_stems(snippet.text, stems)
-        glossed = [f"{words} → {phrase}" for words, phrase in _named_phrases(named) if set(terms(phrase)) <= found]
+        glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
             reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
         if glossed:
@@ -571,17 +574,25 @@ def explain(
     return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
 
 
-def _named_phrases(named: QueryVocabulary) -> list[tuple[str, str]]:
-    """(words of the query, a French phrase they stand for): glossary forms and tag labels."""
+@dataclass(frozen=True)
+class NamedPhrase:
+    """Words of the query (``said``) and a French phrase they stand for, with its index terms."""
+
+    said: str
+    phrase: str
+    stems: frozenset[str]
+
+
+def _named_phrases(named: QueryVocabulary) -> list[NamedPhrase]:
+    """The glossary forms and tag labels a query names, analysed once for its page of hits."""
     out = []
     for said, entry in named.entries:
-        out.extend(
-            (said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said
-        )
+        out.extend((said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said)
     for key, said in named.tags.items():
         if found := tag_label(key):
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
-    return [(w, p) for w, p in out if terms(p)]
+    analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
+    return [p for p in analysed if p.stems]
 
 
 def _surface(snippet: Snippet, stems: set[str]) -> list[str]:

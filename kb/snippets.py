@@ -85,15 +85,27 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
 
 def sentences(markdown_text: str) -> list[str]:
     """The sentences of a Markdown text (each list item at least one), as plain text."""
+    return list(_sentences(markdown_text))
+
+
+# Every search explains its page of hits from the same parts again: their sentences and stems are
+# kept (a part's text is its key), so explaining costs set operations, not tokenising and stemming.
+@lru_cache(maxsize=4096)
+def _sentences(markdown_text: str) -> tuple[str, ...]:
     out = []
     for chunk in re.split(r"\n\s*\n|\n(?=\s*[-*+]\s)", markdown_text):
         out.extend(s.strip() for s in _SENTENCE_END.split(plain(chunk)))
-    return [s for s in out if len(s) > 3]
+    return tuple(s for s in out if len(s) > 3)
+
+
+@lru_cache(maxsize=16_384)
+def _stems_of(text: str) -> frozenset[str]:
+    return frozenset(_stem_of(t.group(0)) for t in _TOKEN.finditer(plain(text)))
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> set[str]:
     """Which of the query's stems a text holds."""
-    return {stem for t in _TOKEN.finditer(plain(text)) if (stem := _stem_of(t.group(0))) in query_stems}
+    return set(_stems_of(text).intersection(query_stems))
 
 
 def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: int = 45) -> Snippet:

@@ -21,6 +21,8 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -302,6 +304,19 @@ def _add(index: faiss.Index, ids: np.ndarray, matrix: np.ndarray) -> None:
         index.add_with_ids(np.ascontiguousarray(matrix, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
 
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """One query gains nothing from FAISS's OpenMP threads, and beside the encoder's threads it
+    waits for them: measured on two busy cores, 0.06 ms alone against up to 0.7 ms with two. The
+    setting is per calling thread in OpenMP, and restored for the thread's batch work (builds)."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _search(
     index: faiss.Index, query: np.ndarray, k: int, selector: faiss.IDSelector | None, nprobe: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +326,7 @@ def _search(
             params.sel = selector
     else:
         params = faiss.SearchParameters(sel=selector) if selector is not None else None
-    scores, ids = index.search(query, k, params=params)
+    with _single_thread():
+        scores, ids = index.search(query, k, params=params)
     keep = ids[0] >= 0
     return scores[0][keep], ids[0][keep]
