@@ -60,20 +60,29 @@ def cli_start_up(folder: Path, runs: int = 5) -> None:
 
 
 def worker_start_up(folder: Path) -> None:
-    """One gunicorn worker: launch to first hybrid answer, and its memory then."""
-    from bench_http import free_port, start_up, workers_memory
+    """One gunicorn worker: from its process's start (and from ``kb serve``'s launch) to its first
+    hybrid answer, and its memory then."""
+    from bench_http import free_port, search_mode, workers_memory
 
     port = free_port()
-    launched = time.perf_counter()
+    launched = time.time()
     server = subprocess.Popen(
         [KB, "serve", "--index-dir", str(folder), "--port", str(port), "--workers", "1"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        _, hybrid = start_up(port, launched)
+        while search_mode(port) != "hybrid":
+            if time.time() - launched > 180:
+                raise RuntimeError("the server did not answer in time")
+            time.sleep(0.02)
+        answered = time.time()
         memory = workers_memory(server.pid)
-        print(f"web worker: first hybrid answer {hybrid:.2f} s after launch (target <= 1 s after the worker starts)")
+        started = worker_started(server.pid)
+        print(
+            f"web worker: first hybrid answer {answered - started:.2f} s after the worker process started "
+            f"(target <= 1 s); {answered - launched:.2f} s after launching kb serve (gunicorn's start included)"
+        )
         print(
             "  worker memory after it, MB (peak RSS / RSS / PSS): "
             + "; ".join(f"{m['peak_rss']:.0f} / {m['rss']:.0f} / {m['pss']:.0f}" for m in memory)
@@ -81,6 +90,16 @@ def worker_start_up(folder: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def worker_started(master: int) -> float:
+    """When the gunicorn master's (first) worker process started, in seconds since the epoch
+    (``/proc``'s start time, in clock ticks since boot: 10 ms resolution)."""
+    worker = Path(f"/proc/{master}/task/{master}/children").read_text().split()[0]
+    ticks = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    lines = Path("/proc/stat").read_text().splitlines()
+    boot = next(int(line.split()[1]) for line in lines if line.startswith("btime"))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def never_repeated(texts: list[str], rounds: int) -> list[str]:
@@ -155,7 +174,7 @@ def txtai_side_by_side(folder: Path, texts: list[str]) -> None:
             return model.encode(queries_, is_query=True)
         return model.encode([t.removeprefix("passage: ") for t in inputs], is_query=False)
 
-    kb = KnowledgeBase(folder, readonly=True)
+    kb = KnowledgeBase(folder, readonly=True)  # its own encoder: none of these queries is cached
     sheets = {s.id: s for s in kb.store.sheets()}
     documents = [
         (part.id, passage_text(sheets[part.sheet_id], part.section), None)
@@ -172,12 +191,14 @@ def txtai_side_by_side(folder: Path, texts: list[str]) -> None:
     t0 = time.perf_counter()
     embeddings.index(documents)
     print(f"txtai: {len(documents)} parts indexed in {time.perf_counter() - t0:.1f} s (hybrid, content stored)")
+    embeddings.search("clause sociale", 10)  # both warmed on a query that is not timed
+    kb.search("clause sociale", limit=10)
     ours, theirs = [], []
     for q in texts:
         t1 = time.perf_counter()
         embeddings.search(q, 10)
         t2 = time.perf_counter()
-        kb.search(f"{q} txtai", limit=10)
+        kb.search(q, limit=10)  # the same text as txtai's
         t3 = time.perf_counter()
         theirs.append((t2 - t1) * 1000)
         ours.append((t3 - t2) * 1000)

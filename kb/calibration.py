@@ -10,13 +10,19 @@ when its probability reaches the threshold stored beside the coefficients.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb import evaluate
 from kb.vocabulary import DATA_DIR
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
 # Evidence about one sheet for one query, in this order (see ``features``).
@@ -99,6 +105,30 @@ class Example:
     rows: np.ndarray
     relevant: np.ndarray
     offtopic: bool
+
+
+def examples(
+    kb: KnowledgeBase,
+    relevance: Sequence[evaluate.EvalQuery],
+    noise: Sequence[evaluate.EvalQuery],
+    tagged: Sequence[tuple[evaluate.EvalQuery, str]],
+) -> list[Example]:
+    """Each labelled query's candidates among the published sheets, searched without a model:
+    relevance queries' positives are the sheets their markers find, tag queries' the sheets
+    carrying the tag; off-topic queries have none."""
+    sheets = kb.store.sheets()
+    searcher = kb.searcher_for_fitting()
+    labelled = [
+        *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
+        *((q, set()) for q in noise),
+        *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
+    ]
+    out = []
+    for q, relevant in labelled:
+        hits = searcher.search(q.query, limit=len(sheets)).hits
+        rows = np.vstack([h.features for h in hits])
+        out.append(Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant))
+    return out
 
 
 @dataclass

@@ -18,6 +18,7 @@ import click
 from kb import config
 from kb.encoder import Encoder, EncoderError
 from kb.export import FORMATS
+from kb.importer import SOURCE_FORMATS
 from kb.search_options import FILTERS, MODES
 from kb.store import StoreError
 from kb.text import escape_controls
@@ -295,77 +296,31 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     os.execv(sys.executable, argv)
 
 
-IMPORT_FORMATS = ("auto", "markdown", "csv", "report", "json")
-
-
-def _guess_format(path: Path) -> str:
-    from kb.files import FileRefused, read_limited
-
-    if path.is_dir():
-        return "markdown"
-    if path.suffix.lower() == ".md":
-        try:
-            if read_limited(path, "markdown").startswith(b"---"):
-                return "markdown"
-        except FileRefused:
-            return "markdown"  # the Markdown reader refuses it again, with the reason
-    return {".csv": "csv", ".json": "json"}.get(path.suffix.lower(), "report")
-
-
 @main.command(name="import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("auto", *SOURCE_FORMATS)), default="auto", show_default=True)
 @click.option("--publish", is_flag=True, help="Publish new sheets at once (restoring an export) instead of pending.")
 @click.option("--force", is_flag=True, help="Add more than 1,000 pending sheets in one import.")
 @index_dir_option
 @handle_errors
 def import_command(path: Path, fmt: str, publish: bool, force: bool, index_dir: Path | None) -> None:
     """Import sheets as pending (survey CSV, meeting report, Markdown files, JSON export)."""
-    from kb import contributions, export, importer, report_parser, survey_csv
-    from kb.markdown_io import LoadReport, load_directory, read_sheet
+    from kb.import_files import import_batch, read_batch
+    from kb.importer import TooManyNewSheets
 
-    fmt = _guess_format(path) if fmt == "auto" else fmt
-    status = "published" if publish else contributions.PENDING
-    contacts: list[survey_csv.CsvRow] = []
-    if fmt == "markdown":
-        if path.is_dir():
-            loaded = load_directory(path)
-        else:
-            loaded = LoadReport([], [])
-            try:
-                loaded.sheets.append(read_sheet(path))
-            except importer.SheetError as exc:
-                loaded.errors.append(exc)
-        sheets, errors = loaded.sheets, loaded.errors
-    elif fmt == "csv":
-        csv_report = survey_csv.read_csv(path)
-        contacts = [row for row in csv_report.rows if row.contact_email]
-        sheets, errors = [row.sheet for row in csv_report.rows], csv_report.errors
-    elif fmt == "json":
-        sheets, errors = export.from_json(path)
-    else:
-        parsed = report_parser.read_report(path)
-        if parsed.meeting is None:
-            click.echo("warning: no known regional meeting recognised in the report; sheets are not linked", err=True)
-        sheets, errors = parsed.sheets, parsed.errors
+    batch = read_batch(path, fmt)
+    for warning in batch.warnings:
+        click.echo(f"warning: {warning}", err=True)
     with open_kb(index_dir) as kb:
-        cap = None if publish or force else importer.PENDING_CAP
         try:
-            report = importer.apply_import(
-                kb.store, sheets, f"import:{fmt}", status, importer.ImportReport(failed=errors), max_new=cap
-            )
-        except importer.TooManyNewSheets as exc:
+            report = import_batch(kb, batch, publish, force)
+        except TooManyNewSheets as exc:
             raise click.ClickException(str(exc)) from None
-        for row in contacts:
-            if row.sheet.id in report.added:
-                contributions.record_contact(kb.store, row.sheet.id, row.contact_name or "", row.contact_email or "")
-        if publish and report.added:
-            kb.update_vectors()
     for error in report.failed:
         click.echo(escape_controls(f"error: {error}"), err=True)
     for conflict in report.conflicts:
         click.echo(escape_controls(f"conflict: {conflict}"), err=True)
-    click.echo(f"{fmt}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
+    click.echo(f"{batch.format}: {report.summary()}" + ("" if publish else " (new sheets are pending moderation)"))
     if report.failed:
         sys.exit(1)
 
@@ -514,41 +469,41 @@ def user() -> None:
     """Moderator accounts."""
 
 
-@user.command("add")
-@click.argument("name")
-@click.password_option(help="The password (asked twice when not given).")
-@index_dir_option
-@handle_errors
-def user_add(name: str, password: str, index_dir: Path | None) -> None:
-    """Create a moderator account (the password is stored as a scrypt hash)."""
-    from kb.contributions import add_user
+def account_command(command: str, change: str, password_help: str, done: str, doc: str) -> None:
+    """Add ``kb user COMMAND NAME``: ``kb.contributions.<change>(store, name, password)`` (imported
+    when run: the CLI starts without the web's dependencies), then ``done``; a refused change
+    (``UserError``) is one clear line."""
 
-    _change_account(index_dir, lambda store: add_user(store, name, password))
-    click.echo(f"moderator {name!r} created")
+    @user.command(command, help=doc)
+    @click.argument("name")
+    @click.password_option(help=password_help)
+    @index_dir_option
+    @handle_errors
+    def run(name: str, password: str, index_dir: Path | None) -> None:
+        from kb import contributions
 
-
-@user.command("passwd")
-@click.argument("name")
-@click.password_option(help="The new password (asked twice when not given).")
-@index_dir_option
-@handle_errors
-def user_passwd(name: str, password: str, index_dir: Path | None) -> None:
-    """Change a moderator's password; every session of this moderator is signed out."""
-    from kb.contributions import change_password
-
-    _change_account(index_dir, lambda store: change_password(store, name, password))
-    click.echo(f"password of {name!r} changed; their sessions are signed out")
+        with open_kb(index_dir) as kb:
+            try:
+                getattr(contributions, change)(kb.store, name, password)
+            except contributions.UserError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(done.format(name=name))
 
 
-def _change_account(index_dir: Path | None, change: Callable[[Any], None]) -> None:
-    """Apply a change to the moderators' accounts; a refused change is one clear line."""
-    from kb.contributions import UserError
-
-    with open_kb(index_dir) as kb:
-        try:
-            change(kb.store)
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+account_command(
+    "add",
+    "add_user",
+    "The password (asked twice when not given).",
+    "moderator {name!r} created",
+    "Create a moderator account (the password is stored as a scrypt hash).",
+)
+account_command(
+    "passwd",
+    "change_password",
+    "The new password (asked twice when not given).",
+    "password of {name!r} changed; their sessions are signed out",
+    "Change a moderator's password; every session of this moderator is signed out.",
+)
 
 
 @main.command(name="eval")
@@ -584,55 +539,33 @@ def eval_command(
     with --offtopic and --tags, the share of off-topic queries with no strong hit and of tag
     queries whose first hits carry the tag."""
     from kb import evaluate
-    from kb.vocabulary import FACETS
 
     if not (queries or offtopic or tag_file):
         raise click.UsageError("give a QUERIES file, --offtopic FILE or --tags FILE")
-    known = {key for facet in FACETS for key in vocabulary().terms[facet]}
     try:
         items = evaluate.read_queries(queries) if queries else []
         noise = evaluate.read_offtopic(offtopic) if offtopic else []
-        tagged = evaluate.read_tag_queries(tag_file, known) if tag_file else []
+        tagged = evaluate.read_tag_queries(tag_file, evaluate.vocabulary_keys()) if tag_file else []
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = set(wanted) - set(MODES)
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
-    report: dict[str, dict[str, Any]] = {}
     with open_kb(index_dir, readonly=True) as kb:
-        sheets = kb.store.sheets()
-        for mode in wanted:
-
-            def rank(query: str, mode: str = mode) -> evaluate.Ranking:
-                hits = kb.search(query, limit=len(sheets), mode=mode).hits  # type: ignore[arg-type]
-                strong = frozenset(h.sheet.id for h in hits if getattr(h, "match", None) == "strong")
-                return evaluate.Ranking([h.sheet.id for h in hits], strong)
-
-            rows = report.setdefault(mode, {})
-            if items:
-                results = evaluate.run(items, sheets, rank)
-                scores = evaluate.score(results, k)
-                rows.update(
-                    {"all": scores.as_dict(k), **{lang: s.as_dict(k) for lang, s in scores.by_language.items()}}
+        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k)  # type: ignore[arg-type]
+    report = evaluation.as_dict()
+    if verbose and not as_json:
+        for mode, found in evaluation.modes.items():
+            if found.results:
+                click.echo(f"-- {mode}")
+            for r in found.results:
+                top = ", ".join(
+                    ("*" if sid in r.relevant else " ") + sid + ("+" if sid in r.strong else "") for sid in r.ranked[:3]
                 )
-                if verbose and not as_json:
-                    click.echo(f"-- {mode}")
-                    for r in results:
-                        top = ", ".join(
-                            ("*" if sid in r.relevant else " ") + sid + ("+" if sid in r.strong else "")
-                            for sid in r.ranked[:3]
-                        )
-                        click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
-            checks = {
-                "offtopic_no_strong": evaluate.offtopic(noise, rank) if noise else None,
-                "tags_first": evaluate.tag_queries(tagged, sheets, rank) if tagged else None,
-            }
-            for name, share in checks.items():
-                if share is None:
-                    continue
-                rows[name] = {"all": share.as_dict(), **{lang: s.as_dict() for lang, s in share.by_language.items()}}
-                if verbose and not as_json and share.failed:
+                click.echo(f"  [{r.query.lang}] {r.query.query}: {top}")
+            for name, share in found.checks.items():
+                if share.failed:
                     click.echo(f"-- {mode} {name}, failed: " + " | ".join(share.failed))
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -686,8 +619,6 @@ def calibrate(
 ) -> None:
     """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
     sets); print its cross-validated figures and write its coefficients."""
-    import numpy as np
-
     from kb import calibration, evaluate
 
     try:
@@ -696,21 +627,8 @@ def calibrate(
         tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
-    examples = []
     with open_kb(index_dir, readonly=True) as kb:
-        sheets = kb.store.sheets()
-        searcher = kb.searcher_for_fitting()
-        labelled = [
-            *((q, evaluate.relevant_ids(sheets, q)) for q in relevance),
-            *((q, set()) for q in noise),
-            *((q, {s.id for s in sheets if tag in evaluate.sheet_tags(s)}) for q, tag in tagged),
-        ]
-        for q, relevant in labelled:
-            hits = searcher.search(q.query, limit=len(sheets)).hits
-            rows = np.vstack([h.features for h in hits])
-            examples.append(
-                calibration.Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant)
-            )
+        examples = calibration.examples(kb, relevance, noise, tagged)
     report = calibration.fit(examples, folds)
     report.calibration.save(out or calibration.CALIBRATION_FILE)
     click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

@@ -17,10 +17,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kb.markdown_io import dump_sheet
+from kb.search_options import Mode
 from kb.sheet import Sheet
-from kb.vocabulary import FACETS
+from kb.vocabulary import FACETS, vocabulary
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,11 @@ def read_offtopic(path: str | os.PathLike[str]) -> list[EvalQuery]:
     return [EvalQuery(lang, query) for _, (lang, query) in _rows(path, 2, "lang<TAB>query")]
 
 
+def vocabulary_keys() -> set[str]:
+    """Every key of the vocabulary, all facets together: the tags a tag query may name."""
+    return {key for facet in FACETS for key in vocabulary().terms[facet]}
+
+
 def read_tag_queries(path: str | os.PathLike[str], known: set[str] | None = None) -> list[tuple[EvalQuery, str]]:
     """(query, tag) pairs; with ``known``, a tag outside it is an error (a typo would score 0)."""
     out = []
@@ -196,3 +206,69 @@ def tag_queries(pairs: Sequence[tuple[EvalQuery, str]], sheets: Sequence[Sheet],
         top = _as_ranking(rank(q.query)).ids[:n]
         checks.append((q, n > 0 and len(top) == n and all(tag in tags.get(sid, set()) for sid in top)))
     return _share(checks)
+
+
+def ranker(kb: KnowledgeBase, mode: Mode, limit: int) -> Ranker:
+    """Rank with the knowledge base's search in ``mode``: ids, and which hits it marks strong."""
+
+    def rank(query: str) -> Ranking:
+        hits = kb.search(query, limit=limit, mode=mode).hits
+        return Ranking([h.sheet.id for h in hits], frozenset(h.sheet.id for h in hits if h.match == "strong"))
+
+    return rank
+
+
+@dataclass
+class ModeRun:
+    """One search mode's evaluation: each relevance query's ranking and the checks' shares."""
+
+    results: list[QueryResult]
+    checks: dict[str, Share]  # "offtopic_no_strong", "tags_first": those whose queries were given
+
+
+@dataclass
+class Evaluation:
+    """What ``evaluate`` found, by mode (in the order asked)."""
+
+    k: int
+    modes: dict[str, ModeRun]
+
+    def as_dict(self) -> dict[str, dict[str, dict[str, float | int]]]:
+        """Mode → row ("all", a language, a check) → figures: the ``kb eval --json`` document; a
+        mode has score rows only when relevance queries were given."""
+
+        def by_language(total: Any, figures: Callable[[Any], dict[str, float | int]]) -> dict[str, Any]:
+            return {"all": figures(total), **{lang: figures(part) for lang, part in total.by_language.items()}}
+
+        out: dict[str, dict[str, dict[str, float | int]]] = {}
+        for mode, found in self.modes.items():
+            rows = out.setdefault(mode, {})
+            if found.results:
+                rows.update(by_language(score(found.results, self.k), lambda s: s.as_dict(self.k)))
+            for name, share in found.checks.items():
+                rows[name] = by_language(share, Share.as_dict)
+        return out
+
+
+def evaluate(
+    kb: KnowledgeBase,
+    items: Sequence[EvalQuery],
+    noise: Sequence[EvalQuery],
+    tagged: Sequence[tuple[EvalQuery, str]],
+    modes: Sequence[Mode],
+    k: int = 3,
+) -> Evaluation:
+    """Run relevance, off-topic and tag queries (each may be empty) through every mode, each query
+    ranking all the published sheets."""
+    sheets = kb.store.sheets()
+    runs: dict[str, ModeRun] = {}
+    for mode in modes:
+        rank = ranker(kb, mode, len(sheets))
+        results = run(items, sheets, rank)
+        checks = {}
+        if noise:
+            checks["offtopic_no_strong"] = offtopic(noise, rank)
+        if tagged:
+            checks["tags_first"] = tag_queries(tagged, sheets, rank)
+        runs[mode] = ModeRun(results, checks)
+    return Evaluation(k, runs)

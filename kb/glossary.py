@@ -22,6 +22,7 @@ from kb.vocabulary import DATA_DIR, FACETS, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _PARENS = re.compile(r"\(([^)]*)\)")
+_APOSTROPHE_OR_HYPHEN = re.compile(r"[-'’]")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class _Name:
     entry: Entry | None
     tags: tuple[str, ...]
     surface: str
+    compounds: tuple[str, ...] = ()  # hyphenated words a stop word hides from ``stems`` (aller-vers)
 
 
 @dataclass
@@ -118,7 +120,14 @@ def _name(surface: str, entry: Entry | None, tags: tuple[str, ...]) -> _Name | N
     if not stems:
         return None
     exact = surface if entry is not None and entry.exact_case and surface == entry.term else None
-    return _Name(stems, exact, entry, tags, surface)
+    hidden = tuple(_spaced(w) for w in re.findall(r"\w+(?:-\w+)+", surface) if len(terms(w)) < w.count("-") + 1)
+    return _Name(stems, exact, entry, tags, surface, hidden)
+
+
+def _spaced(text: str) -> str:
+    """Folded, hyphens as spaces, padded: « aller-vers » and « aller vers » alike, whole words."""
+    words = _APOSTROPHE_OR_HYPHEN.sub(" ", fold(text)).split()
+    return f" {' '.join(words)} "
 
 
 @cache
@@ -170,8 +179,11 @@ def read_query(query: str) -> QueryVocabulary:
     seen: set[Entry] = set()
     words: list[str] = []
     present = set(query_terms)
+    spaced = _spaced(" ".join(_TOKEN.findall(query)))
     for name in _names_starting(present):
         if name.exact is not None and name.exact not in surface:
+            continue
+        if any(compound not in spaced for compound in name.compounds):
             continue
         n = len(name.stems)
         for start in range(len(query_terms) - n + 1):

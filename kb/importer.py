@@ -17,6 +17,7 @@ from kb.store import PUBLISHED, Store
 
 ORIGIN = "practices"
 PENDING_CAP = 1_000  # new sheets one import may add to the moderators' queue (more: --force)
+SOURCE_FORMATS = ("markdown", "csv", "report", "json")  # what ``kb.import_files`` reads
 
 
 class TooManyNewSheets(ValueError):

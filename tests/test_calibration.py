@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import calibration
+from kb import calibration, evaluate
+from tests.helpers import PRACTICES, KbFactory
 
 
 def test_the_shipped_model_matches_the_features_computed_at_query_time() -> None:
@@ -48,3 +49,20 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     assert report.cross_validated["offtopic_no_strong"] == 1.0
     rows = np.vstack([e.rows for e in examples])
     assert report.calibration.probability(rows[:1])[0] > report.calibration.threshold
+
+
+def test_examples_label_each_querys_candidates(make_kb: KbFactory) -> None:
+    kb = make_kb(practices=PRACTICES)
+    relevance = [evaluate.EvalQuery("fr", "nettoyage de chantiers par des jeunes", ("tapaj",))]
+    noise = [evaluate.EvalQuery("en", "weather tomorrow")]
+    tagged = [(evaluate.EvalQuery("fr", "économie circulaire"), "economie-circulaire")]
+    found = calibration.examples(kb, relevance, noise, tagged)
+    assert [(e.query, e.offtopic) for e in found] == [
+        ("nettoyage de chantiers par des jeunes", False),
+        ("weather tomorrow", True),
+        ("économie circulaire", False),
+    ]
+    sheets = kb.store.count()
+    for example in found:  # every published sheet is a candidate, with one row of features
+        assert example.rows.shape == (sheets, len(calibration.FEATURES)) and example.relevant.shape == (sheets,)
+    assert [int(e.relevant.sum()) for e in found] == [1, 0, 3]  # one tapaj sheet; three carry the tag

@@ -141,3 +141,21 @@ def test_cli_output_escapes_control_characters(runner: CliRunner, writable_kb) -
         assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
         assert "\\u001b]0;pwned\\u0007" in output
     assert json.loads(outputs[1])["title"] == hostile  # the JSON stays valid and exact
+
+
+def test_user_add_creates_a_moderator_and_refuses_in_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    from kb.contributions import check_user
+    from kb.store import Store
+
+    index = ["--index-dir", str(tmp_path / "idx")]
+    done = runner.invoke(main, ["user", "add", "alice", *index], input="un-secret-long\n" * 2)
+    assert done.exit_code == 0 and "moderator 'alice' created" in done.output
+    again = runner.invoke(main, ["user", "add", "alice", "--password", "un-autre-secret", *index])
+    assert again.exit_code == 1 and "Error: a moderator named 'alice' exists already" in again.output
+    short = runner.invoke(main, ["user", "add", "bob", "--password", "court", *index])
+    assert short.exit_code == 1 and "at least 10 characters" in short.output and "Traceback" not in short.output
+    store = Store(tmp_path / "idx" / "kb.sqlite")
+    try:
+        assert check_user(store, "alice", "un-secret-long") and not check_user(store, "bob", "court")
+    finally:
+        store.close()

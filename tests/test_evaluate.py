@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from kb import evaluate
+from kb.knowledge_base import KnowledgeBase
 from kb.sheet import Sheet
+from tests.helpers import PRACTICES, KbFactory
 
 
 def _sheet(sheet_id: str, text: str, themes: list[str]) -> Sheet:
@@ -65,3 +67,43 @@ def test_tag_file_rejects_an_unknown_key(tmp_path: Path) -> None:
     path.write_text("fr\tonly two\n", encoding="utf-8")
     with pytest.raises(evaluate.EvalFileError, match="lang<TAB>query<TAB>tag"):
         evaluate.read_tag_queries(path)
+
+
+def test_evaluate_runs_every_mode_over_the_knowledge_base(make_kb: KbFactory) -> None:
+    kb = make_kb(practices=PRACTICES)
+    items = [
+        evaluate.EvalQuery("fr", "nettoyage de chantiers par des jeunes", ("tapaj",)),
+        evaluate.EvalQuery("en", "intellectual services contracts", ("prestations intellectuelles",)),
+    ]
+    noise = [evaluate.EvalQuery("fr", "recette de la pizza napolitaine")]
+    tagged = [(evaluate.EvalQuery("fr", "économie circulaire"), "economie-circulaire")]
+    found = evaluate.evaluate(kb, items, noise, tagged, ["keyword", "dense"], k=3)
+    assert list(found.modes) == ["keyword", "dense"]
+    keyword = found.modes["keyword"]
+    assert keyword.results[0].ranked[0] == "tapaj-c3b-nettoyage-chantiers-jeunes"
+    assert not any(r.strong for r in keyword.results)  # only the hybrid mode marks hits strong
+    assert len(found.modes["dense"].results[0].ranked) == kb.store.count()  # each query ranks every sheet
+    report = found.as_dict()
+    assert list(report["keyword"]) == ["all", "en", "fr", "offtopic_no_strong", "tags_first"]
+    assert report["keyword"]["all"]["queries"] == 2 and report["keyword"]["fr"]["r@1"] == 1.0
+    assert report["keyword"]["offtopic_no_strong"] == {
+        "all": {"queries": 1, "share": 1.0},
+        "fr": {"queries": 1, "share": 1.0},
+    }
+
+
+def test_evaluate_without_relevance_queries_has_only_the_checks(make_kb: KbFactory) -> None:
+    kb = make_kb(practices=PRACTICES)
+    noise = [evaluate.EvalQuery("en", "weather tomorrow")]
+    report = evaluate.evaluate(kb, [], noise, [], ["keyword"]).as_dict()
+    assert report == {
+        "keyword": {"offtopic_no_strong": {"all": {"queries": 1, "share": 1.0}, "en": {"queries": 1, "share": 1.0}}}
+    }
+
+
+def test_the_hybrid_search_marks_strong_what_the_evaluation_counts(kb: KnowledgeBase) -> None:
+    query = evaluate.EvalQuery("fr", "nettoyage de chantiers par des jeunes", ("tapaj",))
+    [result] = evaluate.evaluate(kb, [query], [], [], ["hybrid"]).modes["hybrid"].results
+    hits = kb.search(query.query, limit=kb.store.count()).hits
+    assert result.strong == {h.sheet.id for h in hits if h.match == "strong"}
+    assert result.ranked[0] == "tapaj-c3b-nettoyage-chantiers-jeunes" and result.ranked[0] in result.strong

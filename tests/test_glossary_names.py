@@ -205,6 +205,7 @@ NAMES_NOTHING = [
     ("fr", "réforme des retraites"),
     ("fr", "l'alternance politique en France"),
     ("fr", "direction des achats d'un grand groupe"),
+    ("fr", "comment aller à la gare"),  # « aller-vers » without its « vers », a stop word
     ("en", "football match results"),
     ("en", "weather tomorrow"),
     ("en", "job interview tips for developers"),
@@ -237,6 +238,11 @@ def test_every_vocabulary_entry_has_other_names() -> None:
 @pytest.mark.parametrize(("lang", "query", "key"), NAMED)
 def test_a_query_names_its_vocabulary_entry(lang: str, query: str, key: str) -> None:
     assert key in read_query(query).tags, (lang, query)
+
+
+@pytest.mark.parametrize("query", ["aller-vers", "démarche d'aller vers les habitants", "Aller-Vers"])
+def test_a_hyphenated_name_holding_a_stop_word_counts_whole(query: str) -> None:
+    assert "aller-vers" in read_query(query).tags
 
 
 @pytest.mark.parametrize(("lang", "query"), NAMES_NOTHING)
