@@ -289,6 +289,11 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
         "120",
         "--graceful-timeout",
         "10",
+        # One request per connection: a gevent worker keeps serving its kept-alive connections
+        # while new ones wait in the accept queue (p95 1.4–2.4 s at 16 clients, measured in
+        # docs/PERFORMANCE.md); closing after each answer lets the workers take turns fairly.
+        "--keep-alive",
+        "0",
         "--access-logfile",
         "-",
         "web:create_app()",
