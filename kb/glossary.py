@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
+from typing import Any
 
-import yaml
 from markupsafe import Markup
 
 from kb.text import fold, terms
-from kb.vocabulary import DATA_DIR, FACETS, vocabulary
+from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _PARENS = re.compile(r"\(([^)]*)\)")
@@ -83,8 +83,13 @@ class QueryVocabulary:
 
 
 @cache
+def _glossary() -> dict[str, Any]:
+    return read_data("glossary.yaml")
+
+
+@cache
 def entries() -> tuple[Entry, ...]:
-    data = yaml.safe_load((DATA_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    data = _glossary()
     return tuple(
         Entry(
             term=item["term"],
@@ -102,7 +107,7 @@ def entries() -> tuple[Entry, ...]:
 
 @cache
 def tag_names() -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load((DATA_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    data = _glossary()
     return {key: tuple(names) for key, names in (data.get("tag_names") or {}).items()}
 
 
