@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -120,7 +121,11 @@ def queue(store: Store) -> list[tuple[Sheet, Submission | None]]:
 
 
 # -- moderators -----------------------------------------------------------------------------------
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, made at the first sign-in: hashing takes about
+    0.3 s, which every process importing this module (each web worker, each ``kb`` command) paid."""
+    return generate_password_hash("not a password of anyone")
 
 
 class UserError(ValueError):
@@ -139,7 +144,7 @@ def add_user(store: Store, name: str, password: str) -> None:
 def check_user(store: Store, name: str, password: str) -> bool:
     """True when the password is right; as slow for an unknown name as for a known one."""
     stored = store.password_hash(name)
-    valid = check_password_hash(stored or _DUMMY_HASH, password)
+    valid = check_password_hash(stored or _dummy_hash(), password)
     return stored is not None and valid
 
 
