@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb import evaluate
 from kb.vocabulary import DATA_DIR
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both only for fitting: search imports this module on every start
+    from kb import evaluate
     from kb.knowledge_base import KnowledgeBase
 
 CALIBRATION_FILE = DATA_DIR / "calibration.json"
@@ -116,6 +116,8 @@ def examples(
     """Each labelled query's candidates among the published sheets, searched without a model:
     relevance queries' positives are the sheets their markers find, tag queries' the sheets
     carrying the tag; off-topic queries have none."""
+    from kb import evaluate
+
     sheets = kb.store.sheets()
     searcher = kb.searcher_for_fitting()
     labelled = [

@@ -143,8 +143,7 @@ class Source:
 @cache
 def sources() -> dict[str, Source]:
     """The seed documents by file name, from ``kb/data/sources.yaml`` (none when it is absent)."""
-    path = DATA_DIR / "sources.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    raw = read_data("sources.yaml") if (DATA_DIR / "sources.yaml").exists() else None
     return {
         file: Source(file, entry["name"], entry.get("kind"), entry.get("meeting"))
         for file, entry in (raw or {}).items()
