@@ -1,7 +1,11 @@
 """Spelling suggestions from the corpus's own words (« Essayez avec : … »).
 
-A query word the corpus does not hold, and that is neither a stop word nor a glossary name, is
-replaced by the corpus word nearest by optimal string alignment (a typo, a swap of two letters),
+A query word the corpus does not hold, and that is neither a stop word, nor a glossary name, nor
+another form of a word the corpus holds (same stem: « diplômés » when the sheets say « diplômé »),
+nor a French or English word at all (« réparer » is not a typo of « repérer », nor « tyre » of
+« type »: pyspellchecker's word lists, 140,000 and 160,000 words, loaded on the first word that
+needs them, in about 0.45 s), is replaced by the corpus
+word (never a stop word) nearest by optimal string alignment (a typo, a swap of two letters),
 within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
 rarely touch the first one), the commoner word on a tie. The
 dictionary is built on first use from the published parts (rapidfuzz is imported then) and rebuilt
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from typing import TYPE_CHECKING
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, stem
 
 if TYPE_CHECKING:
     from kb.store import Store
@@ -32,6 +37,7 @@ class Speller:
         self._version = -1
         self._counts: Counter[str] = Counter()
         self._surface: dict[str, str] = {}
+        self._stems: set[str] = set()
 
     def _dictionary(self) -> Counter[str]:
         version = self.store.vectors_version
@@ -44,6 +50,7 @@ class Speller:
                     counts[folded] += 1
                     surface.setdefault(folded, Counter())[word.lower()] += 1
             self._counts, self._version = counts, version
+            self._stems = {stem(w) for w in counts}
             self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
         return self._counts
 
@@ -57,10 +64,12 @@ class Speller:
 
         folded = fold(word)
         counts = self._dictionary()
-        if len(folded) < MIN_LENGTH or folded in counts or folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS:
+        if len(folded) < MIN_LENGTH or folded in counts or _stop_word(folded) or stem(folded) in self._stems:
+            return None
+        if dictionary_word(word):
             return None
         limit = 1 if len(folded) <= 8 else 2
-        same_start = [w for w in counts if w[0] == folded[0]]
+        same_start = [w for w in counts if w[0] == folded[0] and not _stop_word(w)]
         found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             return None
@@ -87,3 +96,21 @@ class Speller:
 
         corrected = _WORD.sub(fix, query)
         return corrected if changed else None
+
+
+def _stop_word(folded: str) -> bool:
+    return folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS
+
+
+def dictionary_word(word: str) -> bool:
+    """Whether a general French or English dictionary holds the word (its elided article dropped):
+    then it is spelt right even when the sheets never use it."""
+    bare = re.split(r"['’]", word.lower())[-1]
+    return bare in _words("fr") or bare in _words("en")
+
+
+@cache
+def _words(language: str) -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language=language, distance=1).word_frequency.dictionary)
