@@ -3,8 +3,15 @@
 At query time this is numpy only: a logistic model whose coefficients ``kb calibrate`` fits
 offline (scikit-learn, imported there alone) on labelled queries — the dev
 set and the training sets' relevant sheets as positives, their other sheets and every sheet of
-the off-topic queries as negatives — and writes to ``kb/data/calibration.json``. A hit is strong
-when its probability reaches the threshold stored beside the coefficients.
+the off-topic queries as negatives — and writes to ``kb/data/calibration.json``.
+
+Beside the evidence about each sheet, one piece of evidence is about the query alone: is it a
+question of this field at all? A second logistic model reads the query's vector (the one search
+computes anyway) and was fitted on the same queries, relevant against off-topic. Its logit is a
+feature of the first model, out-of-fold while fitting, and a gate: a hit is strong when its
+probability reaches the threshold stored beside the coefficients and the query is of the field.
+Word and rank evidence alone could not tell « montant du RSA pour une personne seule » (one word in
+common with a sheet, close in e5's narrow band) from a real question; the query's vector can.
 """
 
 from __future__ import annotations
@@ -79,9 +86,16 @@ def features(
     )
 
 
+# The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
+COLUMNS = (*FEATURES, "domain")
+DOMAIN_C = 3.0  # the query model's regularisation (C from 1 to 10 gave the same cross-validated figures)
+MIN_PRECISION = 0.65  # the threshold keeps at least this share of strong hits relevant (training sets)
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model over standardised FEATURES, and the probability that makes a hit strong."""
+    """A logistic model over standardised COLUMNS, the probability that makes a hit strong, and
+    the query model (a vector's weights, valid for the encoder it was fitted with)."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -90,13 +104,25 @@ class Calibration:
     intercept: float
     threshold: float
     fitted_on: dict[str, int]
+    model_id: str = ""
+    domain_intercept: float = 0.0
+    domain_coef: tuple[float, ...] = ()
 
-    def logit(self, rows: np.ndarray) -> np.ndarray:
-        z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
+    def domain(self, vector: np.ndarray | None, model_id: str) -> float | None:
+        """The query's "of the field" logit, or None when its vector comes from another model."""
+        if vector is None or model_id != self.model_id or len(vector) != len(self.domain_coef):
+            return None
+        return float(vector @ np.asarray(self.domain_coef) + self.domain_intercept)
+
+    def logit(self, rows: np.ndarray, domain: float | None) -> np.ndarray:
+        """Without a query logit (another model), the column sits at its mean: no evidence either way."""
+        column = np.full((len(rows), 1), self.mean[-1] if domain is None else domain)
+        z = (np.hstack([rows, column]) - np.asarray(self.mean)) / np.asarray(self.scale)
         return z @ np.asarray(self.coef) + self.intercept
 
-    def probability(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+    def strong(self, probability: np.ndarray, domain: float | None) -> np.ndarray:
+        """Strong: probable enough, for a query of the field (unknown with another model: no gate)."""
+        return (probability >= self.threshold) & (domain is None or domain >= 0)
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -108,8 +134,9 @@ def load(path: Path = CALIBRATION_FILE) -> Calibration | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    found = Calibration(**{**data, **{k: tuple(data[k]) for k in ("features", "mean", "scale", "coef")}})
-    return found if found.features == FEATURES else None
+    tuples = ("features", "mean", "scale", "coef", "domain_coef")
+    found = Calibration(**{**data, **{k: tuple(data[k]) for k in tuples if k in data}})
+    return found if found.features == COLUMNS else None
 
 
 @dataclass
@@ -120,6 +147,7 @@ class Example:
     rows: np.ndarray
     relevant: np.ndarray
     offtopic: bool
+    vector: np.ndarray  # the query's vector, as search encodes it
 
 
 def examples(
@@ -144,7 +172,8 @@ def examples(
     for q, relevant in labelled:
         hits = searcher.search(q.query, limit=len(sheets)).hits
         rows = np.vstack([h.features for h in hits])
-        out.append(Example(q.query, rows, np.array([h.sheet.id in relevant for h in hits]), not relevant))
+        relevant_hits = np.array([h.sheet.id in relevant for h in hits])
+        out.append(Example(q.query, rows, relevant_hits, not relevant, searcher.query_vector(q.query)))
     return out
 
 
@@ -154,15 +183,20 @@ class FitReport:
     cross_validated: dict[str, float]
 
 
-def _metrics(examples: list[Example], scores: list[np.ndarray], threshold_logit: float) -> dict[str, float]:
-    """R@1 and MRR of ranking by the model, strong-marking of the first relevant sheet, no-strong share."""
+def _metrics(
+    examples: list[Example], scores: list[np.ndarray], domains: np.ndarray, threshold_logit: float
+) -> dict[str, float]:
+    """R@1 and MRR of ranking by the model, strong-marking of the first relevant sheet, the share
+    of strong hits that are relevant (precision), and the off-topic queries' no-strong share."""
     r1, rr, strong_first, quiet = [], [], [], []
-    for ex, z in zip(examples, scores, strict=True):
-        strong = z >= threshold_logit
+    right = marked = 0
+    for ex, z, domain in zip(examples, scores, domains, strict=True):
+        strong = (z >= threshold_logit) & (domain >= 0)
         order = np.lexsort((-z, ~strong))
         if ex.offtopic:
             quiet.append(float(not strong.any()))
             continue
+        right, marked = right + int((strong & ex.relevant).sum()), marked + int(strong.sum())
         ranks = np.flatnonzero(ex.relevant[order])
         if not len(ranks):
             continue
@@ -170,18 +204,28 @@ def _metrics(examples: list[Example], scores: list[np.ndarray], threshold_logit:
         rr.append(1.0 / (ranks[0] + 1))
         strong_first.append(float(strong[order][ranks[0]]))
     mean = lambda v: float(np.mean(v)) if v else 0.0  # noqa: E731
-    return {"r@1": mean(r1), "mrr": mean(rr), "strong_first": mean(strong_first), "offtopic_no_strong": mean(quiet)}
+    return {
+        "r@1": mean(r1),
+        "mrr": mean(rr),
+        "strong_first": mean(strong_first),
+        "precision": right / (marked or 1),
+        "offtopic_no_strong": mean(quiet),
+    }
 
 
-def _threshold(examples: list[Example], scores: list[np.ndarray]) -> float:
+def _threshold(examples: list[Example], scores: list[np.ndarray], domains: np.ndarray) -> float:
     """The probability cut that best serves the weaker of strong-marking and off-topic silence
-    (then their sum); of the cuts that tie, the middle one, furthest from both edges."""
+    (then their sum), among the cuts that keep MIN_PRECISION of strong hits relevant (without it
+    the gate lets the cut fall until most candidates of a real question are strong); of the cuts
+    that tie, the middle one, furthest from both edges."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
-    def objective(p: float) -> tuple[float, float]:
-        m = _metrics(examples, scores, float(np.log(p / (1 - p))))
-        return round(min(m["strong_first"], m["offtopic_no_strong"]), 6), round(
-            m["strong_first"] + m["offtopic_no_strong"], 6
+    def objective(p: float) -> tuple[bool, float, float]:
+        m = _metrics(examples, scores, domains, float(np.log(p / (1 - p))))
+        return (
+            m["precision"] >= MIN_PRECISION,
+            round(min(m["strong_first"], m["offtopic_no_strong"]), 6),
+            round(m["strong_first"] + m["offtopic_no_strong"], 6),
         )
 
     values = [objective(float(p)) for p in grid]
@@ -189,38 +233,57 @@ def _threshold(examples: list[Example], scores: list[np.ndarray]) -> float:
     return best[len(best) // 2]
 
 
-def fit(examples: list[Example], folds: int = 5, seed: int = 0) -> FitReport:
-    """Fit the logistic model on every example; report k-fold figures (folds by query)."""
+def _domain_logits(examples: list[Example], folds: int, seed: int) -> tuple[np.ndarray, object]:
+    """Each query's "of the field" logit from a model that never saw it (k-fold), and the model
+    fitted on every query (what search uses)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    x = np.vstack([e.vector for e in examples])
+    y = np.array([not e.offtopic for e in examples], dtype=int)
+    model = LogisticRegression(C=DOMAIN_C, class_weight="balanced", max_iter=5000)
+    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    out_of_fold = cross_val_predict(model, x, y, cv=split, method="decision_function")
+    return out_of_fold, model.fit(x, y)
+
+
+def fit(examples: list[Example], folds: int = 5, seed: int = 0, model_id: str = "") -> FitReport:
+    """Fit both models on every example; report k-fold figures (folds by query). The sheet model
+    reads each query's out-of-fold "of the field" logit, as it will read a new query's."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    def train(items: list[Example]) -> tuple[np.ndarray, np.ndarray, LogisticRegression]:
-        x = np.vstack([e.rows for e in items])
-        y = np.concatenate([e.relevant for e in items]).astype(int)
+    domains, domain_model = _domain_logits(examples, folds, seed)
+    items = [
+        Example(e.query, np.hstack([e.rows, np.full((len(e.rows), 1), d)]), e.relevant, e.offtopic, e.vector)
+        for e, d in zip(examples, domains, strict=True)
+    ]
+
+    def train(part: list[Example]) -> tuple[np.ndarray, np.ndarray, LogisticRegression]:
+        x = np.vstack([e.rows for e in part])
+        y = np.concatenate([e.relevant for e in part]).astype(int)
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale == 0] = 1.0
         model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=seed)
         model.fit((x - mean) / scale, y)
         return mean, scale, model
 
-    def logits(
-        items: list[Example], mean: np.ndarray, scale: np.ndarray, model: LogisticRegression
-    ) -> list[np.ndarray]:
-        return [model.decision_function((e.rows - mean) / scale) for e in items]
+    def logits(part: list[Example], mean: np.ndarray, scale: np.ndarray, model: LogisticRegression) -> list[np.ndarray]:
+        return [model.decision_function((e.rows - mean) / scale) for e in part]
 
-    order = np.random.default_rng(seed).permutation(len(examples))
-    groups = np.arange(len(examples))[order]
-    held_out: list[np.ndarray | None] = [None] * len(examples)
+    order = np.random.default_rng(seed).permutation(len(items))
+    groups = np.arange(len(items))[order]
+    held_out: list[np.ndarray | None] = [None] * len(items)
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(order, groups=groups):
-        fitted = train([examples[order[i]] for i in train_idx])
-        for i, z in zip(test_idx, logits([examples[order[i]] for i in test_idx], *fitted), strict=True):
+        fitted = train([items[order[i]] for i in train_idx])
+        for i, z in zip(test_idx, logits([items[order[i]] for i in test_idx], *fitted), strict=True):
             held_out[order[i]] = z
     cv_scores = [z for z in held_out if z is not None]
-    threshold = _threshold(examples, cv_scores)
-    cv = _metrics(examples, cv_scores, float(np.log(threshold / (1 - threshold))))
-    mean, scale, model = train(examples)
+    threshold = _threshold(items, cv_scores, domains)
+    cv = _metrics(items, cv_scores, domains, float(np.log(threshold / (1 - threshold))))
+    mean, scale, model = train(items)
     found = Calibration(
-        features=FEATURES,
+        features=COLUMNS,
         mean=tuple(round(float(v), 6) for v in mean),
         scale=tuple(round(float(v), 6) for v in scale),
         coef=tuple(round(float(v), 6) for v in model.coef_[0]),
@@ -231,5 +294,8 @@ def fit(examples: list[Example], folds: int = 5, seed: int = 0) -> FitReport:
             "offtopic": sum(e.offtopic for e in examples),
             "pairs": int(sum(len(e.rows) for e in examples)),
         },
+        model_id=model_id,
+        domain_intercept=round(float(domain_model.intercept_[0]), 6),  # type: ignore[attr-defined]
+        domain_coef=tuple(round(float(v), 6) for v in domain_model.coef_[0]),  # type: ignore[attr-defined]
     )
     return FitReport(found, {"folds": folds, "threshold": threshold, **{k: round(v, 3) for k, v in cv.items()}})

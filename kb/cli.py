@@ -634,6 +634,7 @@ def calibrate(
         raise click.ClickException(str(exc)) from None
     with open_kb(index_dir, readonly=True) as kb:
         examples = calibration.examples(kb, relevance, noise, tagged)
-    report = calibration.fit(examples, folds)
+        model_id = kb.encoder.model_id
+    report = calibration.fit(examples, folds, model_id=model_id)
     report.calibration.save(out or calibration.CALIBRATION_FILE)
     click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

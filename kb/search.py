@@ -283,9 +283,12 @@ class Searcher:
         rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, terms(query))
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
-            for sid, p, z in zip(ids, model.probability(rows), model.logit(rows), strict=True):
-                candidates[sid].update(probability=float(p), match="strong" if p >= model.threshold else "weak")
-                candidates[sid]["score"] = float(z)
+            domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id)
+            logits = model.logit(rows, domain)
+            probabilities = 1.0 / (1.0 + np.exp(-logits))
+            strong = model.strong(probabilities, domain)
+            for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
+                candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
         for sid, row in zip(ids, rows, strict=True):
             candidates[sid]["features"] = row
         ranked = sorted(
@@ -333,6 +336,16 @@ class Searcher:
             glossary=[(words, entry.term) for words, entry in named.entries],
             closest_themes=self.closest_themes(dense_text) if model is not None and not strong else [],
         )
+
+    def query_vector(self, query: str) -> np.ndarray | None:
+        """The vector the dense side reads for a query, or None without an index."""
+        return self._dense_vector(read_query(query).spelled_out(clean_query(query)))
+
+    def _dense_vector(self, dense_text: str) -> np.ndarray | None:
+        """From the encoder's cache once the dense side has searched."""
+        if self.index is None or not len(self.index):
+            return None
+        return self.encoder.encode_queries([dense_text])[0]
 
     def closest_themes(self, query: str, limit: int = 3) -> list[FilterSuggestion]:
         """The themes with published sheets nearest by meaning to a query (its vector comes from the
