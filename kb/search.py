@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from kb import calibration
+from kb.corpus_facts import CorpusFacts
 from kb.encoder import Encoder
 from kb.glossary import QueryVocabulary, read_query, tag_label
 from kb.language import detect_language
@@ -200,6 +201,7 @@ class Searcher:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
         self.spelling = Speller(store)
+        self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
         self._theme_vectors: np.ndarray | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
@@ -208,7 +210,7 @@ class Searcher:
     def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
         """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
         key = json.dumps(filters, sort_keys=True)
-        version = self.store.vectors_version
+        version = self.facts.version
         cached = self._filters.get(key)
         if cached is None or cached[0] != version:
             sheet_ids = self.store.filter_ids(filters)
@@ -221,7 +223,7 @@ class Searcher:
 
     def _part_count(self) -> int:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
-        version = self.store.vectors_version
+        version = self.facts.version
         if self._count is None or self._count[0] != version:
             self._count = (version, self.store.keyword_part_count())
         return self._count[1]
@@ -229,7 +231,7 @@ class Searcher:
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
         folded = {fold(w): stem(w) for w in words(query)}
-        known = self.store.known_terms(list(set(folded.values())))
+        known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
         return detect_language(query, {w for w, s in folded.items() if s in known})
 
     def search(
@@ -243,6 +245,7 @@ class Searcher:
         """Ranked sheets for a query, strong matches first; an empty query lists the filtered
         sheets by title. A query with no strong match is tried once more spelt with the corpus's
         words (``suggestion``), and that answer is kept if it has strong matches."""
+        self.facts.refresh()
         query = clean_query(query)
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 1_000_000))
@@ -292,7 +295,7 @@ class Searcher:
             candidates.items(), key=lambda item: (item[1].get("match") != "strong", -item[1]["score"], item[0])
         )
         page = ranked[offset : offset + limit]
-        sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
+        sheets = self.facts.sheets([sid for sid, _ in page])
         own, expansion = set(terms(query)), set(query_terms) - set(terms(query))
         phrases = _named_phrases(named)
         hits = []
@@ -360,7 +363,7 @@ class Searcher:
         if not ids:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
-        held = self.store.sheet_terms(ids) if wanted else {}
+        held = self.facts.sheet_terms(ids) if wanted else {}
         dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
         keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
@@ -405,7 +408,7 @@ class Searcher:
 
     def _ranking_terms(self, query_terms: list[str]) -> list[str]:
         """The query terms worth scoring: present, and not in most parts (see COMMON_TERM)."""
-        counts = self.store.term_counts(query_terms)
+        counts = self.facts.term_counts(query_terms)
         total = self._part_count()
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
@@ -449,7 +452,7 @@ class Searcher:
             found = keyword.result() if keyword is not None else []
         for pid, bm25 in found:
             part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
-        parts = self.store.part_owners(list(part_scores))  # published parts only
+        parts = self.facts.part_owners(list(part_scores))  # published parts only
         for pid, owner in parts.items():  # the bare title is ranked by its words only (kb.passages)
             if owner[1] == "title":
                 part_scores[pid][0] = float("nan")
