@@ -28,7 +28,7 @@ from kb.language import detect_language
 from kb.passages import indexed_parts, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, best_sentences, make_snippet, matched_stems
+from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
 from kb.spelling import Speller
 from kb.store import Store
 from kb.text import fold, stem, terms, words
@@ -560,7 +560,7 @@ def explain(
     section = max(held, key=lambda k: (len(held[k]), k == info.get("section")), default=None)
     if section is not None and held[section]:
         snippet = best_sentences(sections[section], stems)
-        found = matched_stems(snippet.text, stems)
+        found = marked_stems(snippet)
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
             reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))

@@ -49,36 +49,48 @@ def _stem_of(token: str) -> str:
     return "" if fold(head) in FRENCH_STOPWORDS else stem(head)
 
 
+# A page's snippets come from the same parts and sentence runs search after search: each text's
+# tokens and their stems are kept, so a snippet costs a set lookup per word, not a regex and a stem.
+@lru_cache(maxsize=16_384)
+def _tokens(markdown_text: str) -> tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """(plain text, each word's span in it, each word's stem) of a Markdown text."""
+    text = plain(markdown_text)
+    found = list(_TOKEN.finditer(text))
+    return text, tuple(t.span() for t in found), tuple(_stem_of(t.group(0)) for t in found)
+
+
 def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 36) -> Snippet:
     """The window of about ``width`` words holding the most query words, the matches marked."""
-    text = plain(markdown_text)
-    tokens = list(_TOKEN.finditer(text))
-    if not tokens:
+    text, spans, stems = _tokens(markdown_text)
+    if not spans:
         return Snippet(((text[:200], False),) if text else ())
-    hits = [bool(query_stems) and _stem_of(t.group(0)) in query_stems for t in tokens]
-    seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
-    windows = range(0, max(1, len(tokens) - width + 1))
-    best_start = max(windows, key=lambda start: (seen[min(start + width, len(tokens))] - seen[start], -start))
-    # Start a little before the first match of the window, for context.
-    first = next((i for i in range(best_start, min(len(tokens), best_start + width)) if hits[i]), best_start)
+    hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
+    best_start = first = 0
+    if any(hits):  # else the window is the start
+        seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
+        ends = [min(start + width, len(spans)) for start in range(max(1, len(spans) - width + 1))]
+        counts = [seen[end] - seen[start] for start, end in enumerate(ends)]
+        best_start = counts.index(max(counts))  # the first of the fullest windows
+        # Start a little before the first match of the window, for context.
+        first = next((i for i in range(best_start, min(len(spans), best_start + width)) if hits[i]), best_start)
     start = max(0, min(best_start, first - 4))
-    end = min(len(tokens), start + width)
+    end = min(len(spans), start + width)
     segments: list[tuple[str, bool]] = []
-    lo = tokens[start].start() if start > 0 else 0
-    hi = tokens[end - 1].end() if end < len(tokens) else len(text)
+    lo = spans[start][0] if start > 0 else 0
+    hi = spans[end - 1][1] if end < len(spans) else len(text)
     pos = lo
     for i in range(start, end):
         if hits[i]:
-            token = tokens[i]
-            if token.start() > pos:
-                segments.append((text[pos : token.start()], False))
-            segments.append((token.group(0), True))
-            pos = token.end()
+            token_start, token_end = spans[i]
+            if token_start > pos:
+                segments.append((text[pos:token_start], False))
+            segments.append((text[token_start:token_end], True))
+            pos = token_end
     if hi > pos:
         segments.append((text[pos:hi], False))
     if start > 0:
         segments.insert(0, ("… ", False))
-    if end < len(tokens):
+    if end < len(spans):
         segments.append((" …", False))
     return Snippet(tuple(segments))
 
@@ -100,12 +112,18 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16_384)
 def _stems_of(text: str) -> frozenset[str]:
-    return frozenset(_stem_of(t.group(0)) for t in _TOKEN.finditer(plain(text)))
+    return frozenset(_tokens(text)[2])
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> set[str]:
     """Which of the query's stems a text holds."""
     return set(_stems_of(text).intersection(query_stems))
+
+
+def marked_stems(snippet: Snippet) -> set[str]:
+    """The stems of a snippet's marked words: which of its query's stems it holds (a snippet of
+    ``make_snippet`` marks every word of the query in its window)."""
+    return {_stem_of(word) for word in snippet.matched}
 
 
 def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: int = 45) -> Snippet:
