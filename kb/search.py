@@ -31,7 +31,7 @@ from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
 from kb.spelling import Speller
 from kb.store import Store
-from kb.text import fold, stem, terms, words
+from kb.text import fold_word, stem, terms, words
 from kb.vector_index import VectorIndex
 from kb.vocabulary import vocabulary
 
@@ -230,7 +230,7 @@ class Searcher:
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
-        folded = {fold(w): stem(w) for w in words(query)}
+        folded = {fold_word(w): stem(w) for w in words(query)}
         known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
         return detect_language(query, {w for w, s in folded.items() if s in known})
 
@@ -255,10 +255,13 @@ class Searcher:
         )
         if not query:
             return self._browse(allowed, limit, offset, filters)
-        results = self._answer(query, filters, allowed, allowed_parts, limit, offset, mode)
-        suggestion = self.spelling.correct(query) if results.language == "fr" else None
+        named = read_query(query)
+        results = self._answer(query, named, filters, allowed, allowed_parts, limit, offset, mode)
+        suggestion = self.spelling.correct(query, named) if results.language == "fr" else None
         if suggestion and not results.strong and mode == "hybrid":
-            corrected = self._answer(suggestion, filters, allowed, allowed_parts, limit, offset, mode)
+            corrected = self._answer(
+                suggestion, read_query(suggestion), filters, allowed, allowed_parts, limit, offset, mode
+            )
             if corrected.strong:
                 corrected.corrected_from = query
                 results = corrected
@@ -268,6 +271,7 @@ class Searcher:
     def _answer(
         self,
         query: str,
+        named: QueryVocabulary,
         filters: dict[str, list[str]],
         allowed: list[str] | None,
         allowed_parts: np.ndarray | None,
@@ -275,7 +279,6 @@ class Searcher:
         offset: int,
         mode: Mode,
     ) -> Results:
-        named = read_query(query)
         language = self.language(query)
         expanded = named.expanded(query)
         query_terms = terms(expanded)
@@ -296,7 +299,8 @@ class Searcher:
         )
         page = ranked[offset : offset + limit]
         sheets = self.facts.sheets([sid for sid, _ in page])
-        own, expansion = set(terms(query)), set(query_terms) - set(terms(query))
+        own = set(terms(query))
+        expansion = set(query_terms) - own
         phrases = _named_phrases(named)
         hits = []
         for sheet_id, info in page:
@@ -506,12 +510,7 @@ def _fuse(
     kw_max = float(sheet_keyword.max()) or 1.0
     sheet_score = (1 - weight) * dense_norm(sheet_dense) + weight * sheet_keyword / kw_max
     part_score = (1 - weight) * dense_norm(dense) + weight * keyword / kw_max
-    best_part: dict[int, int] = {}
-    best_dense: dict[int, int] = {}
-    best_keyword: dict[int, int] = {}
-    for best, values in ((best_part, part_score), (best_dense, dense), (best_keyword, keyword)):
-        for row in np.argsort(-values, kind="stable").tolist():
-            best.setdefault(int(owner[row]), row)
+    best_part, best_dense, best_keyword = (_best_rows(values, owner) for values in (part_score, dense, keyword))
     return {
         str(sheet_id): {
             "score": float(sheet_score[i]),
@@ -523,6 +522,13 @@ def _fuse(
         }
         for i, sheet_id in enumerate(sheet_ids.tolist())
     }
+
+
+def _best_rows(values: np.ndarray, owner: np.ndarray) -> list[int]:
+    """For each owner 0…k-1 (each has a row), its row of highest value, the first on a tie."""
+    order = np.lexsort((-values, owner))  # stable: rows in order within equal (owner, value)
+    grouped = owner[order]
+    return order[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])].tolist()
 
 
 def _tag_facets(tags: Mapping[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold
 
 if TYPE_CHECKING:
+    from kb.glossary import QueryVocabulary
     from kb.store import Store
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -67,11 +68,14 @@ class Speller:
         best = min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))
         return self._surface[best[0]]
 
-    def correct(self, query: str) -> str | None:
-        """The query with its unknown words corrected, or None when nothing changes."""
-        from kb.glossary import read_query
+    def correct(self, query: str, vocabulary: QueryVocabulary | None = None) -> str | None:
+        """The query with its unknown words corrected, or None when nothing changes; its glossary
+        names are left as they are (``vocabulary``: the query's ``read_query``, if already read)."""
+        if vocabulary is None:
+            from kb.glossary import read_query
 
-        named = {fold(w) for surface, _ in read_query(query).entries for w in surface.split()}
+            vocabulary = read_query(query)
+        named = {fold(w) for surface, _ in vocabulary.entries for w in surface.split()}
         changed = False
 
         def fix(match: re.Match[str]) -> str:
