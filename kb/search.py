@@ -25,7 +25,7 @@ from kb.corpus_facts import CorpusFacts
 from kb.encoder import Encoder
 from kb.glossary import QueryVocabulary, read_query, tag_label
 from kb.language import detect_language
-from kb.passages import indexed_parts, section_of
+from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
@@ -577,7 +577,7 @@ def explain(
     key = info.get("dense_part") or info.get("section")
     if key is None or key == "title" or section_of(key) not in sections:
         key = next(iter(sections), None)
-    text = indexed_parts(sheet).get(key, "") if key else sheet.title
+    text = part_text(sheet, key) if key else sheet.title
     reasons.append(Reason("meaning", "Proche par le sens"))
     # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
     return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
