@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word
 
 if TYPE_CHECKING:
     from kb.glossary import QueryVocabulary
@@ -33,6 +33,7 @@ class Speller:
         self._version = -1
         self._counts: Counter[str] = Counter()
         self._surface: dict[str, str] = {}
+        self._by_first: dict[str, list[str]] = {}  # the dictionary's words by first letter, in its order
 
     def _dictionary(self) -> Counter[str]:
         version = self.store.vectors_version
@@ -41,11 +42,14 @@ class Speller:
             surface: dict[str, Counter[str]] = {}
             for text in self.store.published_texts(DICTIONARY_PARTS):
                 for word in _WORD.findall(text):
-                    folded = fold(word)
+                    folded = fold_word(word)
                     counts[folded] += 1
                     surface.setdefault(folded, Counter())[word.lower()] += 1
             self._counts, self._version = counts, version
             self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
+            self._by_first = {}
+            for folded in counts:
+                self._by_first.setdefault(folded[0], []).append(folded)
         return self._counts
 
     def known(self, word: str) -> bool:
@@ -56,12 +60,12 @@ class Speller:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        folded = fold(word)
+        folded = fold_word(word)
         counts = self._dictionary()
         if len(folded) < MIN_LENGTH or folded in counts or folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS:
             return None
         limit = 1 if len(folded) <= 8 else 2
-        same_start = [w for w in counts if w[0] == folded[0]]
+        same_start = self._by_first.get(folded[0], [])
         found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             return None
