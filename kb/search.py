@@ -286,7 +286,7 @@ class Searcher:
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
-        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", bool(named.tags or named.entries))
+        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, terms(query))
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
             for sid, p, z in zip(ids, model.probability(rows), model.logit(rows), strict=True):
@@ -361,9 +361,11 @@ class Searcher:
         query_terms: list[str],
         tagged: dict[str, set[str]],
         french: bool,
-        named: bool,
+        named: QueryVocabulary,
+        own_terms: list[str],
     ) -> np.ndarray:
-        """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet."""
+        """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet;
+        ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion."""
         if not ids:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
@@ -371,8 +373,20 @@ class Searcher:
         dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
         keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
-        carries = np.array([any(s in sheets for sheets in tagged.values()) for s in ids])
-        return calibration.features(dense, keyword, coverage, carries, french, named)
+        tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
+        own = set(own_terms)
+        said = {t for phrase in named.tags.values() for t in terms(phrase)}
+        counts = self.facts.term_counts(list(own)) if own else {}
+        return calibration.features(
+            dense,
+            keyword,
+            coverage,
+            tag_share,
+            french,
+            bool(named.tags or named.entries),
+            tag_cover=len(own & said) / (len(own) or 1),
+            unknown=sum(not counts.get(t) for t in own) / (len(own) or 1),
+        )
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
         """Nearest published sheets to a sheet: the mean of its part vectors against every part."""

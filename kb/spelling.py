@@ -1,7 +1,11 @@
 """Spelling suggestions from the corpus's own words (« Essayez avec : … »).
 
-A query word the corpus does not hold, and that is neither a stop word nor a glossary name, is
-replaced by the corpus word nearest by optimal string alignment (a typo, a swap of two letters),
+A query word the corpus does not hold, and that is neither a stop word, nor a glossary name, nor
+another form of a word the corpus holds (same stem: « diplômés » when the sheets say « diplômé »),
+nor a French or English word at all (« réparer » is not a typo of « repérer », nor « tyre » of
+« type »: pyspellchecker's word lists, 140,000 and 160,000 words, loaded on the first word that
+needs them, in about 0.45 s), is replaced by the corpus
+word (never a stop word) nearest by optimal string alignment (a typo, a swap of two letters),
 within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
 rarely touch the first one), the commoner word on a tie. The
 dictionary is built on first use from the published parts (rapidfuzz is imported then) and rebuilt
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from typing import TYPE_CHECKING
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word, stem
 
 if TYPE_CHECKING:
     from kb.glossary import QueryVocabulary
@@ -33,7 +38,8 @@ class Speller:
         self._version = -1
         self._counts: Counter[str] = Counter()
         self._surface: dict[str, str] = {}
-        self._by_first: dict[str, list[str]] = {}  # the dictionary's words by first letter, in its order
+        self._stems: set[str] = set()
+        self._by_first: dict[str, list[str]] = {}  # its words but stop words by first letter, in its order
 
     def _dictionary(self) -> Counter[str]:
         version = self.store.vectors_version
@@ -46,10 +52,12 @@ class Speller:
                     counts[folded] += 1
                     surface.setdefault(folded, Counter())[word.lower()] += 1
             self._counts, self._version = counts, version
+            self._stems = {stem(w) for w in counts}
             self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
             self._by_first = {}
             for folded in counts:
-                self._by_first.setdefault(folded[0], []).append(folded)
+                if not _stop_word(folded):
+                    self._by_first.setdefault(folded[0], []).append(folded)
         return self._counts
 
     def known(self, word: str) -> bool:
@@ -62,7 +70,9 @@ class Speller:
 
         folded = fold_word(word)
         counts = self._dictionary()
-        if len(folded) < MIN_LENGTH or folded in counts or folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS:
+        if len(folded) < MIN_LENGTH or folded in counts or _stop_word(folded) or stem(folded) in self._stems:
+            return None
+        if dictionary_word(word):
             return None
         limit = 1 if len(folded) <= 8 else 2
         same_start = self._by_first.get(folded[0], [])
@@ -95,3 +105,21 @@ class Speller:
 
         corrected = _WORD.sub(fix, query)
         return corrected if changed else None
+
+
+def _stop_word(folded: str) -> bool:
+    return folded in FRENCH_STOPWORDS or folded in ENGLISH_STOPWORDS
+
+
+def dictionary_word(word: str) -> bool:
+    """Whether a general French or English dictionary holds the word (its elided article dropped):
+    then it is spelt right even when the sheets never use it."""
+    bare = re.split(r"['’]", word.lower())[-1]
+    return bare in _words("fr") or bare in _words("en")
+
+
+@cache
+def _words(language: str) -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language=language, distance=1).word_frequency.dictionary)

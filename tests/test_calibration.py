@@ -21,14 +21,25 @@ def test_features_are_relative_to_the_query_and_absolute() -> None:
         np.array([0.85, 0.80, np.nan]),
         np.array([4.0, 0.0, 2.0]),
         np.array([1.0, 0.0, 0.5]),
-        np.array([True, False, False]),
+        np.array([1.0, 0.5, 0.0]),
         french=True,
         named=True,
+        tag_cover=0.5,
+        unknown=0.25,
     )
     assert rows.shape == (3, len(calibration.FEATURES))
     col = {name: rows[:, i] for i, name in enumerate(calibration.FEATURES)}
     assert col["dense"][2] == pytest.approx(0.80)  # no dense score: the query's lowest
-    assert col["dense_gap"][0] == 0 and col["keyword"][0] == 1.0 and col["tag"].tolist() == [1, 0, 0]
+    assert col["dense_gap"][0] == 0 and col["keyword"][0] == 1.0 and col["tag"].tolist() == [1, 1, 0]
+    assert col["tag_whole"].tolist() == [0.5, 0.25, 0.0]  # carried share times the query's share naming tags
+    assert col["unknown"].tolist() == col["unknown_fr"].tolist() == [0.25] * 3
+
+
+def test_unknown_words_count_only_for_french_queries_in_unknown_fr() -> None:
+    ones = np.ones(2)
+    rows = calibration.features(ones, ones, ones, ones, french=False, named=False, unknown=0.5)
+    col = {name: rows[:, i] for i, name in enumerate(calibration.FEATURES)}
+    assert col["unknown"].tolist() == [0.5, 0.5] and col["unknown_fr"].tolist() == [0.0, 0.0]
 
 
 def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:

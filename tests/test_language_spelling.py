@@ -30,3 +30,15 @@ def test_spelling_comes_from_the_corpus(kb: KnowledgeBase) -> None:
     assert speller.correct("econnomie circulaire") == "économie circulaire"
     assert speller.correct("recette de la pizza") is None  # no corpus word within reach
     assert speller.correct("QPV") is None and speller.correct("zzzz") is None
+
+
+def test_spelling_leaves_real_words_alone(kb: KnowledgeBase) -> None:
+    """Only typos are corrected: not another form of a corpus word, nor a French or English
+    word the sheets happen not to use (each of these was once « corrected » into a corpus word)."""
+    speller = kb.searcher().spelling
+    assert speller.correct("aller vers les locataires du parc social") is None  # not « par sociale »
+    assert speller.correct("jeunes diplômés recrutés en alternance") is None  # forms of « diplômé », « recruté »
+    assert speller.correct("comment réparer la chaîne de mon vélo") is None  # not « repérer »
+    assert speller.correct("des marchés d'architecture") is None  # the elided article is not the word
+    assert speller.correct("fix a flat bike tyre") is None  # English, not « type »
+    assert speller.correct("facilitatrise bailleur") == "facilitatrice bailleur"
