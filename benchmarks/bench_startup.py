@@ -142,7 +142,7 @@ def per_query(folder: Path, texts: list[str]) -> None:
         "language detection": ("search.py", "language"),
         "keyword candidates (SQLite FTS5)": ("search.py", "_keyword_candidates"),
         "dense candidates (FAISS)": ("vector_index.py", "search"),
-        "sheets read (SQLite)": ("sheets.py", "sheets"),
+        "sheets read (SQLite, kept parsed)": ("corpus_facts.py", "sheets"),
         "snippets": ("snippets.py", "make_snippet"),
     }
     per = 1000 / len(texts)
