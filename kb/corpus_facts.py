@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from kb.sheet import Sheet
 from kb.store import Store
@@ -86,7 +87,7 @@ class CorpusFacts:
         return out
 
 
-def _bound(facts: dict, limit: int, coming: int) -> None:  # type: ignore[type-arg]
+def _bound(facts: dict[Any, Any], limit: int, coming: int) -> None:
     """Empty a map that would outgrow ``limit``: the next searches refill what they use."""
     if len(facts) + coming > limit:
         facts.clear()
