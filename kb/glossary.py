@@ -205,10 +205,11 @@ def read_query(query: str) -> QueryVocabulary:
                 if label:
                     words.append(_PARENS.sub("", label[1]).strip())
             break
+    folded = fold(query)
     out.full_forms = " ; ".join(
-        dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in fold(query))
+        dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
-    out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in fold(query)))
+    out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
     return out
 
 

@@ -13,7 +13,7 @@ model in memory and no start-up, so it is kept.
 
 from __future__ import annotations
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold, words
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold_word, words
 
 GERMAN = frozenset(
     [
@@ -67,7 +67,7 @@ FRENCH_MARKS = "éèêàçùâîôûœë"
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr', 'en', 'de', 'es' or 'other', from cues; ties go to French when most words are known."""
-    tokens = [fold(w) for w in words(text)]
+    tokens = [fold_word(w) for w in words(text)]
     if not tokens:
         return "fr"
     lowered = text.lower()

@@ -46,6 +46,16 @@ def indexed_parts(sheet: Sheet) -> dict[str, str]:
     return out
 
 
+def part_text(sheet: Sheet, key: str) -> str:
+    """The text of one indexed passage (``indexed_parts(sheet).get(key, "")``), computing only that
+    one: explaining a hit by meaning needs one window, not all of the sheet's."""
+    if not is_window(key):
+        return sheet.parts().get(key, "")
+    section, n = key.split(WINDOW_MARK, 1)
+    found = windows(sheet.sections.get(section, "")) if section in SECTIONS else []
+    return found[int(n)] if n.isdigit() and int(n) < len(found) else ""
+
+
 def passage_text(sheet: Sheet, key: str) -> str:
     """What the encoder reads for one passage: its text, prefixed by the title and section for context."""
     if key == "title":

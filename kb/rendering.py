@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import markdown
-import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "b", "i", "a", "br", "blockquote", "code", "pre", "h3", "h4"}
@@ -15,6 +13,9 @@ def render_markdown(text: str) -> Markup:
     Parsed, an unclosed ``<style>``, ``<script>``, ``<textarea>`` or ``<iframe>`` swallowed all
     the text after it: hidden from the moderator's review, yet stored, indexed and exported.
     """
+    import markdown  # imported at the first page that shows a sheet: a web worker's first search needs neither
+    import nh3
+
     md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
     md.preprocessors.deregister("html_block")  # raw HTML blocks and inline tags become text
     md.inlinePatterns.deregister("html")

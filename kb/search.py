@@ -21,16 +21,17 @@ from typing import Any, Literal
 import numpy as np
 
 from kb import calibration
+from kb.corpus_facts import CorpusFacts
 from kb.encoder import Encoder
 from kb.glossary import QueryVocabulary, read_query, tag_label
 from kb.language import detect_language
-from kb.passages import indexed_parts, section_of
+from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, best_sentences, make_snippet, matched_stems
+from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
 from kb.spelling import Speller
 from kb.store import Store
-from kb.text import fold, stem, terms, words
+from kb.text import fold_word, stem, terms, words
 from kb.vector_index import VectorIndex
 from kb.vocabulary import vocabulary
 
@@ -200,6 +201,7 @@ class Searcher:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
         self.spelling = Speller(store)
+        self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
         self._theme_vectors: np.ndarray | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
@@ -208,7 +210,7 @@ class Searcher:
     def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
         """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
         key = json.dumps(filters, sort_keys=True)
-        version = self.store.vectors_version
+        version = self.facts.version
         cached = self._filters.get(key)
         if cached is None or cached[0] != version:
             sheet_ids = self.store.filter_ids(filters)
@@ -221,15 +223,15 @@ class Searcher:
 
     def _part_count(self) -> int:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
-        version = self.store.vectors_version
+        version = self.facts.version
         if self._count is None or self._count[0] != version:
             self._count = (version, self.store.keyword_part_count())
         return self._count[1]
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
-        folded = {fold(w): stem(w) for w in words(query)}
-        known = self.store.known_terms(list(set(folded.values())))
+        folded = {fold_word(w): stem(w) for w in words(query)}
+        known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
         return detect_language(query, {w for w, s in folded.items() if s in known})
 
     def search(
@@ -243,6 +245,7 @@ class Searcher:
         """Ranked sheets for a query, strong matches first; an empty query lists the filtered
         sheets by title. A query with no strong match is tried once more spelt with the corpus's
         words (``suggestion``), and that answer is kept if it has strong matches."""
+        self.facts.refresh()
         query = clean_query(query)
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 1_000_000))
@@ -252,10 +255,13 @@ class Searcher:
         )
         if not query:
             return self._browse(allowed, limit, offset, filters)
-        results = self._answer(query, filters, allowed, allowed_parts, limit, offset, mode)
-        suggestion = self.spelling.correct(query) if results.language == "fr" else None
+        named = read_query(query)
+        results = self._answer(query, named, filters, allowed, allowed_parts, limit, offset, mode)
+        suggestion = self.spelling.correct(query, named) if results.language == "fr" else None
         if suggestion and not results.strong and mode == "hybrid":
-            corrected = self._answer(suggestion, filters, allowed, allowed_parts, limit, offset, mode)
+            corrected = self._answer(
+                suggestion, read_query(suggestion), filters, allowed, allowed_parts, limit, offset, mode
+            )
             if corrected.strong:
                 corrected.corrected_from = query
                 results = corrected
@@ -265,6 +271,7 @@ class Searcher:
     def _answer(
         self,
         query: str,
+        named: QueryVocabulary,
         filters: dict[str, list[str]],
         allowed: list[str] | None,
         allowed_parts: np.ndarray | None,
@@ -272,7 +279,6 @@ class Searcher:
         offset: int,
         mode: Mode,
     ) -> Results:
-        named = read_query(query)
         language = self.language(query)
         expanded = named.expanded(query)
         query_terms = terms(expanded)
@@ -295,8 +301,9 @@ class Searcher:
             candidates.items(), key=lambda item: (item[1].get("match") != "strong", -item[1]["score"], item[0])
         )
         page = ranked[offset : offset + limit]
-        sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in page])}
-        own, expansion = set(terms(query)), set(query_terms) - set(terms(query))
+        sheets = self.facts.sheets([sid for sid, _ in page])
+        own = set(terms(query))
+        expansion = set(query_terms) - own
         phrases = _named_phrases(named)
         hits = []
         for sheet_id, info in page:
@@ -375,14 +382,14 @@ class Searcher:
         if not ids:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
-        held = self.store.sheet_terms(ids) if wanted else {}
+        held = self.facts.sheet_terms(ids) if wanted else {}
         dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
         keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
         own = set(own_terms)
         said = {t for phrase in named.tags.values() for t in terms(phrase)}
-        counts = self.store.term_counts(list(own)) if own else {}
+        counts = self.facts.term_counts(list(own)) if own else {}
         return calibration.features(
             dense,
             keyword,
@@ -432,7 +439,7 @@ class Searcher:
 
     def _ranking_terms(self, query_terms: list[str]) -> list[str]:
         """The query terms worth scoring: present, and not in most parts (see COMMON_TERM)."""
-        counts = self.store.term_counts(query_terms)
+        counts = self.facts.term_counts(query_terms)
         total = self._part_count()
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
@@ -476,7 +483,7 @@ class Searcher:
             found = keyword.result() if keyword is not None else []
         for pid, bm25 in found:
             part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
-        parts = self.store.part_owners(list(part_scores))  # published parts only
+        parts = self.facts.part_owners(list(part_scores))  # published parts only
         for pid, owner in parts.items():  # the bare title is ranked by its words only (kb.passages)
             if owner[1] == "title":
                 part_scores[pid][0] = float("nan")
@@ -530,12 +537,7 @@ def _fuse(
     kw_max = float(sheet_keyword.max()) or 1.0
     sheet_score = (1 - weight) * dense_norm(sheet_dense) + weight * sheet_keyword / kw_max
     part_score = (1 - weight) * dense_norm(dense) + weight * keyword / kw_max
-    best_part: dict[int, int] = {}
-    best_dense: dict[int, int] = {}
-    best_keyword: dict[int, int] = {}
-    for best, values in ((best_part, part_score), (best_dense, dense), (best_keyword, keyword)):
-        for row in np.argsort(-values, kind="stable").tolist():
-            best.setdefault(int(owner[row]), row)
+    best_part, best_dense, best_keyword = (_best_rows(values, owner) for values in (part_score, dense, keyword))
     return {
         str(sheet_id): {
             "score": float(sheet_score[i]),
@@ -547,6 +549,13 @@ def _fuse(
         }
         for i, sheet_id in enumerate(sheet_ids.tolist())
     }
+
+
+def _best_rows(values: np.ndarray, owner: np.ndarray) -> list[int]:
+    """For each owner 0…k-1 (each has a row), its row of highest value, the first on a tie."""
+    order = np.lexsort((-values, owner))  # stable: rows in order within equal (owner, value)
+    grouped = owner[order]
+    return order[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])].tolist()
 
 
 def _tag_facets(tags: Mapping[str, str]) -> dict[str, str]:
@@ -584,7 +593,7 @@ def explain(
     section = max(held, key=lambda k: (len(held[k]), k == info.get("section")), default=None)
     if section is not None and held[section]:
         snippet = best_sentences(sections[section], stems)
-        found = matched_stems(snippet.text, stems)
+        found = marked_stems(snippet)
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
             reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
@@ -595,7 +604,7 @@ def explain(
     key = info.get("dense_part") or info.get("section")
     if key is None or key == "title" or section_of(key) not in sections:
         key = next(iter(sections), None)
-    text = indexed_parts(sheet).get(key, "") if key else sheet.title
+    text = part_text(sheet, key) if key else sheet.title
     reasons.append(Reason("meaning", "Proche par le sens"))
     # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
     return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)

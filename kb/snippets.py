@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,36 +50,50 @@ def _stem_of(token: str) -> str:
     return "" if fold(head) in FRENCH_STOPWORDS else stem(head)
 
 
+# A page's snippets come from the same parts and sentence runs search after search: each text's
+# tokens and their stems are kept, so a snippet costs a set lookup per word, not a regex and a stem.
+@lru_cache(maxsize=8192)
+def _tokens(markdown_text: str) -> tuple[str, array[int], array[int], tuple[str, ...]]:
+    """(plain text, where each word starts and ends in it, each word's stem) of a Markdown text;
+    the offsets are machine integers (a few bytes a word, where tuples of ints take a hundred)."""
+    text = plain(markdown_text)
+    found = list(_TOKEN.finditer(text))
+    starts, ends = array("l", (t.start() for t in found)), array("l", (t.end() for t in found))
+    return text, starts, ends, tuple(_stem_of(t.group(0)) for t in found)
+
+
 def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 36) -> Snippet:
     """The window of about ``width`` words holding the most query words, the matches marked."""
-    text = plain(markdown_text)
-    tokens = list(_TOKEN.finditer(text))
-    if not tokens:
+    text, starts, ends, stems = _tokens(markdown_text)
+    if not stems:
         return Snippet(((text[:200], False),) if text else ())
-    hits = [bool(query_stems) and _stem_of(t.group(0)) in query_stems for t in tokens]
-    seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
-    windows = range(0, max(1, len(tokens) - width + 1))
-    best_start = max(windows, key=lambda start: (seen[min(start + width, len(tokens))] - seen[start], -start))
-    # Start a little before the first match of the window, for context.
-    first = next((i for i in range(best_start, min(len(tokens), best_start + width)) if hits[i]), best_start)
+    hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
+    best_start = first = 0
+    if any(hits):  # else the window is the start
+        seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
+        window_ends = [min(start + width, len(stems)) for start in range(max(1, len(stems) - width + 1))]
+        counts = [seen[end] - seen[start] for start, end in enumerate(window_ends)]
+        best_start = counts.index(max(counts))  # the first of the fullest windows
+        # Start a little before the first match of the window, for context.
+        first = next((i for i in range(best_start, min(len(stems), best_start + width)) if hits[i]), best_start)
     start = max(0, min(best_start, first - 4))
-    end = min(len(tokens), start + width)
+    end = min(len(stems), start + width)
     segments: list[tuple[str, bool]] = []
-    lo = tokens[start].start() if start > 0 else 0
-    hi = tokens[end - 1].end() if end < len(tokens) else len(text)
+    lo = starts[start] if start > 0 else 0
+    hi = ends[end - 1] if end < len(stems) else len(text)
     pos = lo
     for i in range(start, end):
         if hits[i]:
-            token = tokens[i]
-            if token.start() > pos:
-                segments.append((text[pos : token.start()], False))
-            segments.append((token.group(0), True))
-            pos = token.end()
+            token_start, token_end = starts[i], ends[i]
+            if token_start > pos:
+                segments.append((text[pos:token_start], False))
+            segments.append((text[token_start:token_end], True))
+            pos = token_end
     if hi > pos:
         segments.append((text[pos:hi], False))
     if start > 0:
         segments.insert(0, ("… ", False))
-    if end < len(tokens):
+    if end < len(stems):
         segments.append((" …", False))
     return Snippet(tuple(segments))
 
@@ -100,12 +115,18 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16_384)
 def _stems_of(text: str) -> frozenset[str]:
-    return frozenset(_stem_of(t.group(0)) for t in _TOKEN.finditer(plain(text)))
+    return frozenset(_tokens(text)[3])
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> set[str]:
     """Which of the query's stems a text holds."""
     return set(_stems_of(text).intersection(query_stems))
+
+
+def marked_stems(snippet: Snippet) -> set[str]:
+    """The stems of a snippet's marked words: which of its query's stems it holds (a snippet of
+    ``make_snippet`` marks every word of the query in its window)."""
+    return {_stem_of(word) for word in snippet.matched}
 
 
 def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: int = 45) -> Snippet:

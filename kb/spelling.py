@@ -19,9 +19,10 @@ from collections import Counter
 from functools import cache
 from typing import TYPE_CHECKING
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, stem
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word, stem
 
 if TYPE_CHECKING:
+    from kb.glossary import QueryVocabulary
     from kb.store import Store
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -38,6 +39,7 @@ class Speller:
         self._counts: Counter[str] = Counter()
         self._surface: dict[str, str] = {}
         self._stems: set[str] = set()
+        self._by_first: dict[str, list[str]] = {}  # its words but stop words by first letter, in its order
 
     def _dictionary(self) -> Counter[str]:
         version = self.store.vectors_version
@@ -46,12 +48,16 @@ class Speller:
             surface: dict[str, Counter[str]] = {}
             for text in self.store.published_texts(DICTIONARY_PARTS):
                 for word in _WORD.findall(text):
-                    folded = fold(word)
+                    folded = fold_word(word)
                     counts[folded] += 1
                     surface.setdefault(folded, Counter())[word.lower()] += 1
             self._counts, self._version = counts, version
             self._stems = {stem(w) for w in counts}
             self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
+            self._by_first = {}
+            for folded in counts:
+                if not _stop_word(folded):
+                    self._by_first.setdefault(folded[0], []).append(folded)
         return self._counts
 
     def known(self, word: str) -> bool:
@@ -62,25 +68,28 @@ class Speller:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        folded = fold(word)
+        folded = fold_word(word)
         counts = self._dictionary()
         if len(folded) < MIN_LENGTH or folded in counts or _stop_word(folded) or stem(folded) in self._stems:
             return None
         if dictionary_word(word):
             return None
         limit = 1 if len(folded) <= 8 else 2
-        same_start = [w for w in counts if w[0] == folded[0] and not _stop_word(w)]
+        same_start = self._by_first.get(folded[0], [])
         found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             return None
         best = min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))
         return self._surface[best[0]]
 
-    def correct(self, query: str) -> str | None:
-        """The query with its unknown words corrected, or None when nothing changes."""
-        from kb.glossary import read_query
+    def correct(self, query: str, vocabulary: QueryVocabulary | None = None) -> str | None:
+        """The query with its unknown words corrected, or None when nothing changes; its glossary
+        names are left as they are (``vocabulary``: the query's ``read_query``, if already read)."""
+        if vocabulary is None:
+            from kb.glossary import read_query
 
-        named = {fold(w) for surface, _ in read_query(query).entries for w in surface.split()}
+            vocabulary = read_query(query)
+        named = {fold(w) for surface, _ in vocabulary.entries for w in surface.split()}
         changed = False
 
         def fix(match: re.Match[str]) -> str:

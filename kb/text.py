@@ -213,6 +213,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
 
 
+@lru_cache(maxsize=65_536)
+def fold_word(word: str) -> str:
+    """``fold`` of one word, kept: queries and passages repeat the same words."""
+    return fold(word)
+
+
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
     out = []
@@ -230,13 +236,16 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
-    out = []
-    for word in words(text):
-        folded = fold(word)
-        if folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
-            continue
-        out.append(stem(word))
-    return out
+    return [term for word in words(text) if (term := _term(word)) is not None]
+
+
+@lru_cache(maxsize=65_536)
+def _term(word: str) -> str | None:
+    """A word's index term; None for a stop word or a lone letter."""
+    folded = fold(word)
+    if folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
+        return None
+    return stem(word)
 
 
 def english_shape(folded_word: str) -> bool:

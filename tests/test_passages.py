@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.knowledge_base import KnowledgeBase
-from kb.passages import indexed_parts, is_window, passage_text, section_of, windows
+from kb.passages import indexed_parts, is_window, part_text, passage_text, section_of, windows
 from kb.sheet import Sheet
 from kb.snippets import sentences
 
@@ -32,6 +32,14 @@ def test_indexed_parts_and_their_encoded_text() -> None:
     assert list(parts) == ["title", "context", "objectives", "context~0", "context~1"]
     assert is_window("context~1") and section_of("context~1") == "context" and not is_window("context")
     assert passage_text(sheet, "context~1") == "Titre. Contexte : Beta deux. Gamma trois."
+
+
+def test_part_text_is_the_one_passage_of_indexed_parts(kb: KnowledgeBase) -> None:
+    for sheet in kb.store.sheets():
+        parts = indexed_parts(sheet)
+        assert {key: part_text(sheet, key) for key in parts} == parts
+        for missing in ("context~99", "context~x", "nowhere~0", "nowhere"):
+            assert part_text(sheet, missing) == ""
 
 
 def test_windows_are_encoded_but_not_in_the_keyword_index(kb: KnowledgeBase) -> None:

@@ -182,3 +182,24 @@ def test_a_match_by_meaning_shows_the_closest_sentences_not_the_title(kb: Knowle
     assert [r.kind for r in hit.reasons] == ["meaning"] and hit.reasons[0].text == "Proche par le sens"
     assert "estime d'eux-mêmes" in hit.snippet.text and hit.snippet.text != hit.sheet.title
     assert not hit.snippet.text.startswith(hit.sheet.sections["actions"][:20])  # not the part's first sentence
+
+
+def test_best_rows_are_each_owners_highest_value_the_first_on_a_tie() -> None:
+    import numpy as np
+
+    from kb.search import _best_rows
+
+    values = np.array([0.2, 0.9, 0.9, -np.inf, 0.5, -np.inf, 0.5])
+    owner = np.array([0, 0, 0, 1, 2, 1, 2])
+    assert _best_rows(values, owner) == [1, 3, 4]
+
+
+def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase) -> None:
+    from kb.snippets import best_sentences, make_snippet, marked_stems, matched_stems
+    from kb.text import terms
+
+    stems = set(terms("insertion des jeunes dans les quartiers, emploi durable"))
+    for sheet in kb.store.sheets():
+        for text in sheet.sections.values():
+            for snippet in (make_snippet(text, stems), best_sentences(text, stems), make_snippet(text, stems, 8)):
+                assert marked_stems(snippet) == matched_stems(snippet.text, stems)

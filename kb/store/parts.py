@@ -142,13 +142,6 @@ class Parts(Database):
         ):
             yield text
 
-    def known_terms(self, candidates: Sequence[str]) -> set[str]:
-        """Which of these analysed terms occur in the corpus (an index lookup, not a scan)."""
-        return {
-            r[0]
-            for r in self.db.execute(f"SELECT term FROM parts_vocab WHERE term IN {IN_JSON}", [json_list(candidates)])
-        }
-
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Part id -> (sheet id, section), for the given parts of published sheets only."""
         rows = self.db.execute(

@@ -15,6 +15,11 @@ from kb.text import fold
 from kb.vocabulary import FACETS, meetings
 
 
+def parse_sheet(data: str) -> Sheet:
+    """A sheet from its stored JSON text (the ``data`` column)."""
+    return Sheet.from_dict(json.loads(data))
+
+
 def presented_on(sheet: Sheet) -> str | None:
     """The day the practice was presented: the sheet's date, else its meeting's."""
     meeting = meetings().get(sheet.event or "")
@@ -129,7 +134,7 @@ class Sheets(Parts):
         ).fetchone()
         if row is None:
             return None
-        return SheetRecord(Sheet.from_dict(json.loads(row[0])), row[1], row[2], row[3], bool(row[4]), row[5])
+        return SheetRecord(parse_sheet(row[0]), row[1], row[2], row[3], bool(row[4]), row[5])
 
     def get_sheet(self, sheet_id: str, status: str | None = PUBLISHED) -> Sheet | None:
         record = self.record(sheet_id)
@@ -151,7 +156,13 @@ class Sheets(Parts):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = {row[0]: row[1] for row in self.db.execute(f"SELECT id, data FROM sheets{where} ORDER BY id", params)}
         order = list(rows) if ids is None else [i for i in ids if i in rows]
-        return [Sheet.from_dict(json.loads(rows[i])) for i in order]
+        return [parse_sheet(rows[i]) for i in order]
+
+    def sheet_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """Published sheet id -> its stored JSON text (``parse_sheet``), for the ids that have one:
+        what a search keeps its parsed sheets beside (``kb.corpus_facts``)."""
+        sql = f"SELECT id, data FROM sheets WHERE id IN {IN_JSON} AND +status = ?"
+        return dict(self.db.execute(sql, [json_list(ids), PUBLISHED]))
 
     def sheet_ids(self, origin: str | None = None, status: str | None = PUBLISHED) -> list[str]:
         clauses, params = [], []
@@ -201,7 +212,7 @@ class Sheets(Parts):
             f"SELECT data FROM sheets WHERE {where} ORDER BY {order}, id{direction} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [Sheet.from_dict(json.loads(data)) for (data,) in rows]
+        return [parse_sheet(data) for (data,) in rows]
 
     def _filter_where(self, filters: dict[str, Sequence[str]], status: str) -> tuple[str, list[Any]]:
         """The WHERE clause (and its parameters) of the sheets with this status matching the filters."""
@@ -275,7 +286,7 @@ class Sheets(Parts):
                 return
             row = self.db.execute("SELECT data FROM sheets WHERE id = ?", [sheet_id]).fetchone()
             if row:
-                automatic = extract_summary(Sheet.from_dict(json.loads(row[0])))
+                automatic = extract_summary(parse_sheet(row[0]))
                 self.db.execute("UPDATE sheets SET summary = ?, summary_edited = 0 WHERE id = ?", [automatic, sheet_id])
 
     def latest_published(self, limit: int) -> list[tuple[Sheet, str]]:
@@ -285,4 +296,4 @@ class Sheets(Parts):
                ORDER BY published_at DESC, id LIMIT ?""",
             [PUBLISHED, limit],
         ).fetchall()
-        return [(Sheet.from_dict(json.loads(data)), at) for data, at in rows]
+        return [(parse_sheet(data), at) for data, at in rows]

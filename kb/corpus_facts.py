@@ -1,0 +1,93 @@
+"""What every search reads again from a corpus that changes rarely, kept between searches.
+
+A search asks SQLite for the same facts about the same parts, sheets and terms query after query:
+which sheet a part belongs to, which terms a sheet holds, how many parts hold a term, a sheet's
+record. These are facts about the corpus, not about a query, so they are kept per corpus version
+(``Store.vectors_version``, bumped by every change to parts, vectors or a sheet's status) and
+dropped when it changes; only the facts a search misses go to SQLite, in one statement each.
+A sheet's record is kept beside its stored JSON text instead, since an edit of its metadata alone
+leaves the version as it is. Each map is bounded: past its size it is emptied and refilled.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from kb.sheet import Sheet
+from kb.store import Store
+from kb.store.sheets import parse_sheet
+
+MAX_PARTS = 50_000  # (sheet id, section) of a part: a few MB
+MAX_SHEETS = 2_000  # a sheet's terms (a few hundred) or its record
+MAX_TERMS = 50_000
+
+
+class CorpusFacts:
+    """Corpus facts for the searches of one reader connection (one thread): not shared."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.version = -1
+        self._owners: dict[int, tuple[str, str] | None] = {}
+        self._sheet_terms: dict[str, frozenset[str]] = {}
+        self._counts: dict[str, int] = {}
+        self._records: dict[str, tuple[str, Sheet]] = {}
+
+    def refresh(self) -> int:
+        """Read the corpus version (once per search) and drop what an older version left."""
+        version = self.store.vectors_version
+        if version != self.version:
+            self.version = version
+            self._owners, self._sheet_terms, self._counts = {}, {}, {}
+        return version
+
+    def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """Part id -> (sheet id, section), for the given parts of published sheets only."""
+        owners = self._owners
+        missing = [pid for pid in part_ids if pid not in owners]
+        if missing:
+            found = self.store.part_owners(missing)
+            _bound(owners, MAX_PARTS, len(missing))
+            owners.update((pid, found.get(pid)) for pid in missing)
+        return {pid: owner for pid in part_ids if (owner := owners.get(pid)) is not None}
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many parts hold each term (0 for a term the corpus lacks)."""
+        counts = self._counts
+        missing = [t for t in dict.fromkeys(terms) if t not in counts]
+        if missing:
+            found = self.store.term_counts(missing)
+            _bound(counts, MAX_TERMS, len(missing))
+            counts.update((sys.intern(t), found.get(t, 0)) for t in missing)
+        return {t: counts[t] for t in terms}
+
+    def sheet_terms(self, sheet_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The analysed terms of each sheet's parts (its keyword index rows)."""
+        held = self._sheet_terms
+        missing = [sid for sid in sheet_ids if sid not in held]
+        if missing:
+            _bound(held, MAX_SHEETS, len(missing))
+            for sid, found in self.store.sheet_terms(missing).items():
+                held[sid] = frozenset(map(sys.intern, found))
+        return {sid: held[sid] for sid in sheet_ids}
+
+    def sheets(self, ids: Sequence[str]) -> dict[str, Sheet]:
+        """Published sheets by id; a sheet is parsed again only when its stored text changed.
+        The records are shared between searches: read them, never change them."""
+        records = self._records
+        out = {}
+        for sheet_id, data in self.store.sheet_texts(ids).items():
+            kept = records.get(sheet_id)
+            if kept is None or kept[0] != data:
+                _bound(records, MAX_SHEETS, 1)
+                kept = records[sheet_id] = (data, parse_sheet(data))
+            out[sheet_id] = kept[1]
+        return out
+
+
+def _bound(facts: dict[Any, Any], limit: int, coming: int) -> None:
+    """Empty a map that would outgrow ``limit``: the next searches refill what they use."""
+    if len(facts) + coming > limit:
+        facts.clear()

@@ -1,0 +1,50 @@
+"""The corpus facts a search keeps between searches agree with the store, before and after changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from kb.corpus_facts import CorpusFacts
+from tests.helpers import KbFactory
+
+
+def test_facts_agree_with_the_store(make_kb: KbFactory, practices_copy: Path) -> None:
+    kb = make_kb(practices=practices_copy)
+    store, facts = kb.store, CorpusFacts(kb.store)
+    facts.refresh()
+    ids = store.sheet_ids()
+    part_ids = [p.id for p in store.parts()] + [10**9]  # one that does not exist
+    terms = ["insert", "jeun", "absentissime"]
+    for _ in range(2):  # from SQLite, then from what was kept
+        assert facts.part_owners(part_ids) == store.part_owners(part_ids)
+        assert facts.term_counts(terms) == {t: store.term_counts(terms).get(t, 0) for t in terms}
+        assert facts.sheet_terms(ids) == store.sheet_terms(ids)
+        assert facts.sheets(ids) == {s.id: s for s in store.sheets(ids)}
+
+
+def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: Path) -> None:
+    kb = make_kb(practices=practices_copy)
+    facts = CorpusFacts(kb.store)
+    facts.refresh()
+    first, second = kb.store.sheet_ids()[:2]
+    parts = [p.id for p in kb.store.parts([first, second])]
+    assert {owner[0] for owner in facts.part_owners(parts).values()} == {first, second}
+    before = facts.version
+    kb.set_status(first, "pending")  # unpublished: its parts are no one's for search
+    assert facts.refresh() != before
+    assert {owner[0] for owner in facts.part_owners(parts).values()} == {second}
+    assert set(facts.sheets([first, second])) == {second}
+    # An edit of the metadata alone leaves the corpus version as it is: the record is read again anyway.
+    sheet = kb.store.get_sheet(second)
+    assert sheet is not None and facts.sheets([second])[second].region == sheet.region
+    kb.save_sheet(replace(sheet, region="Corse"), status="published", origin="edit", edited=True)
+    facts.refresh()
+    assert facts.sheets([second])[second].region == "Corse"
+
+
+def test_a_search_after_a_change_sees_it(make_kb: KbFactory, practices_copy: Path) -> None:
+    kb = make_kb(practices=practices_copy)
+    found = kb.search("insertion", limit=100).ids
+    kb.set_status(found[0], "pending")
+    assert found[0] not in kb.search("insertion", limit=100).ids
