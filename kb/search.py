@@ -286,7 +286,8 @@ class Searcher:
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
-        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, terms(query))
+        own_terms = terms(query)
+        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms)
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
             domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id)
@@ -302,7 +303,7 @@ class Searcher:
         )
         page = ranked[offset : offset + limit]
         sheets = self.facts.sheets([sid for sid, _ in page])
-        own = set(terms(query))
+        own = set(own_terms)
         expansion = set(query_terms) - own
         phrases = _named_phrases(named)
         hits = []

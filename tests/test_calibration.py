@@ -65,7 +65,8 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     found = report.calibration
     first = examples[0]
     domain = found.domain(first.vector, "m")
-    assert domain is not None and domain > 0 and found.domain(-first.vector, "m") < 0  # type: ignore[operator]
+    against = found.domain(-first.vector, "m")
+    assert domain is not None and domain > 0 and against is not None and against < 0
     assert found.domain(first.vector, "another model") is None
     probability = 1 / (1 + np.exp(-found.logit(first.rows, domain)))
     assert found.strong(probability, domain).tolist() == [True, False, False, False, False]
