@@ -524,6 +524,11 @@ account_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Tag queries (lang<TAB>query<TAB>tag): the share whose first hits all carry the tag.",
 )
+@click.option(
+    "--unanswered",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Queries of the field no sheet answers (lang<TAB>query): the share with no strong hit.",
+)
 @click.option("--k", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--modes", default="hybrid,dense,keyword", show_default=True, help="Comma-separated modes to compare.")
 @click.option("--json", "as_json", is_flag=True)
@@ -534,6 +539,7 @@ def eval_command(
     queries: Path | None,
     offtopic: Path | None,
     tag_file: Path | None,
+    unanswered: Path | None,
     k: int,
     modes: str,
     as_json: bool,
@@ -541,16 +547,17 @@ def eval_command(
     index_dir: Path | None,
 ) -> None:
     """R@1, recall@k, MRR, nDCG@10 and strong-marking of the search, overall and by language;
-    with --offtopic and --tags, the share of off-topic queries with no strong hit and of tag
-    queries whose first hits carry the tag."""
+    with --offtopic, --unanswered and --tags, the share of off-topic and of unanswered queries
+    with no strong hit and of tag queries whose first hits carry the tag."""
     from kb import evaluate
 
-    if not (queries or offtopic or tag_file):
-        raise click.UsageError("give a QUERIES file, --offtopic FILE or --tags FILE")
+    if not (queries or offtopic or tag_file or unanswered):
+        raise click.UsageError("give a QUERIES file, --offtopic FILE, --unanswered FILE or --tags FILE")
     try:
         items = evaluate.read_queries(queries) if queries else []
         noise = evaluate.read_offtopic(offtopic) if offtopic else []
         tagged = evaluate.read_tag_queries(tag_file, evaluate.vocabulary_keys()) if tag_file else []
+        unsolved = evaluate.read_offtopic(unanswered) if unanswered else []
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
@@ -558,7 +565,7 @@ def eval_command(
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
     with open_kb(index_dir, readonly=True) as kb:
-        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k)  # type: ignore[arg-type]
+        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k, unsolved)  # type: ignore[arg-type]
     report = evaluation.as_dict()
     if verbose and not as_json:
         for mode, found in evaluation.modes.items():
@@ -588,7 +595,7 @@ def eval_command(
                     f"{row['mrr']:>6.3f} {row['ndcg@10']:>8.3f} {row['strong_first']:>8.3f}"
                 )
     for mode, rows in report.items():
-        for name in ("offtopic_no_strong", "tags_first"):
+        for name in ("offtopic_no_strong", "unanswered_no_strong", "tags_first"):
             for lang, row in rows.get(name, {}).items():
                 click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
 
@@ -610,6 +617,13 @@ def eval_command(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives; repeatable.",
 )
+@click.option(
+    "--unanswered",
+    "unanswered_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Queries of the field no sheet answers (lang<TAB>query): negatives for the sheets only; repeatable.",
+)
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")
 @index_dir_option
@@ -618,22 +632,24 @@ def calibrate(
     queries: tuple[Path, ...],
     offtopic_files: tuple[Path, ...],
     tag_files: tuple[Path, ...],
+    unanswered_files: tuple[Path, ...],
     folds: int,
     out: Path | None,
     index_dir: Path | None,
 ) -> None:
-    """Fit the strong/weak model on labelled QUERIES, off-topic and tag queries (never on held-out
-    sets); print its cross-validated figures and write its coefficients."""
+    """Fit the strong/weak model on labelled QUERIES, off-topic, tag and unanswered queries (never
+    on held-out sets); print its cross-validated figures and write its coefficients."""
     from kb import calibration, evaluate
 
     try:
         relevance = [q for path in queries for q in evaluate.read_queries(path)]
         noise = [q for path in offtopic_files for q in evaluate.read_offtopic(path)]
         tagged = [pair for path in tag_files for pair in evaluate.read_tag_queries(path)]
+        unanswered = [q for path in unanswered_files for q in evaluate.read_offtopic(path)]
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     with open_kb(index_dir, readonly=True) as kb:
-        examples = calibration.examples(kb, relevance, noise, tagged)
+        examples = calibration.examples(kb, relevance, noise, tagged, unanswered)
         model_id = kb.encoder.model_id
     report = calibration.fit(examples, folds, model_id=model_id)
     report.calibration.save(out or calibration.CALIBRATION_FILE)

@@ -223,7 +223,7 @@ class ModeRun:
     """One search mode's evaluation: each relevance query's ranking and the checks' shares."""
 
     results: list[QueryResult]
-    checks: dict[str, Share]  # "offtopic_no_strong", "tags_first": those whose queries were given
+    checks: dict[str, Share]  # "offtopic_no_strong", "tags_first", "unanswered_no_strong": those given
 
 
 @dataclass
@@ -257,9 +257,10 @@ def evaluate(
     tagged: Sequence[tuple[EvalQuery, str]],
     modes: Sequence[Mode],
     k: int = 3,
+    unanswered: Sequence[EvalQuery] = (),
 ) -> Evaluation:
-    """Run relevance, off-topic and tag queries (each may be empty) through every mode, each query
-    ranking all the published sheets."""
+    """Run relevance, off-topic, tag and unanswered queries (each may be empty) through every
+    mode, each query ranking all the published sheets."""
     sheets = kb.store.sheets()
     runs: dict[str, ModeRun] = {}
     for mode in modes:
@@ -270,5 +271,7 @@ def evaluate(
             checks["offtopic_no_strong"] = offtopic(noise, rank)
         if tagged:
             checks["tags_first"] = tag_queries(tagged, sheets, rank)
+        if unanswered:
+            checks["unanswered_no_strong"] = offtopic(unanswered, rank)
         runs[mode] = ModeRun(results, checks)
     return Evaluation(k, runs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -44,20 +46,29 @@ def test_unknown_words_count_only_for_french_queries_in_unknown_fr() -> None:
     assert col["unknown"].tolist() == [0.5, 0.5] and col["unknown_fr"].tolist() == [0.0, 0.0]
 
 
-def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
-    pytest.importorskip("sklearn")
-    rng = np.random.default_rng(1)
-    field = rng.normal(0, 1, 8)  # the direction in vector space of the field's questions
+def _synthetic(seed: int = 1) -> Callable[..., calibration.Example]:
+    """A maker of labelled queries: field questions lie along one direction of vector space, and
+    their relevant sheet (the first candidate) stands out of the others by its features."""
+    rng = np.random.default_rng(seed)
+    field = rng.normal(0, 1, 8)
+    made = iter(range(10_000))
 
-    def example(relevant: bool, offtopic: bool) -> calibration.Example:
+    def example(relevant: bool, offtopic: bool, unanswered: bool = False, lift: float = 0.0) -> calibration.Example:
         rows = rng.normal(0, 0.1, (5, len(calibration.FEATURES)))
+        rows[0] += lift
         labels = np.zeros(5, dtype=bool)
         if relevant:
             rows[0] += 3.0
             labels[0] = True
         vector = rng.normal(0, 0.3, 8) + (field if not offtopic else -field)
-        return calibration.Example("q", rows, labels, offtopic, vector)
+        return calibration.Example(f"q{next(made)}", rows, labels, offtopic, vector, unanswered)
 
+    return example
+
+
+def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
+    pytest.importorskip("sklearn")
+    example = _synthetic()
     examples = [example(True, False) for _ in range(30)] + [example(False, True) for _ in range(30)]
     report = calibration.fit(examples, folds=5, model_id="m")
     assert report.cross_validated["r@1"] == 1.0 and report.cross_validated["strong_first"] == 1.0
@@ -74,19 +85,49 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     assert found.strong(probability, None)[0]  # another model: no gate, the sheet evidence decides
 
 
+def test_unanswered_queries_are_negatives_for_the_sheets_only() -> None:
+    pytest.importorskip("sklearn")
+    example = _synthetic()
+    answered = [example(True, False) for _ in range(30)]
+    noise = [example(False, True) for _ in range(30)]
+    # Of the field, and their first candidate looks half as good as a relevant sheet.
+    unanswered = [example(False, False, unanswered=True, lift=1.5) for _ in range(20)]
+    without = calibration.fit(answered + noise, folds=5, model_id="m")
+    report = calibration.fit(answered + noise + unanswered, folds=5, model_id="m")
+    assert report.calibration.fitted_on == {"queries": 30, "offtopic": 30, "unanswered": 20, "pairs": 400}
+    assert report.cross_validated["unanswered_no_strong"] == 1.0 and report.cross_validated["strong_first"] == 1.0
+
+    def sheet_probability(model: calibration.Calibration, e: calibration.Example) -> float:
+        domain = model.domain(e.vector, "m")
+        return float(1 / (1 + np.exp(-model.logit(e.rows, domain)[0])))
+
+    for e in unanswered:  # their best candidate is now less likely, the query no less of the field
+        assert sheet_probability(report.calibration, e) < sheet_probability(without.calibration, e)
+        assert report.calibration.domain(e.vector, "m") == without.calibration.domain(e.vector, "m") > 0
+
+
+def test_the_same_query_twice_stays_in_one_fold() -> None:
+    example = _synthetic()
+    twice = [example(False, True), example(True, False), example(False, True)]
+    twice[2].query = twice[0].query.upper()
+    assert calibration._groups(twice).tolist() == [0, 1, 0]
+
+
 def test_examples_label_each_querys_candidates(make_kb: KbFactory) -> None:
     kb = make_kb(practices=PRACTICES)
     relevance = [evaluate.EvalQuery("fr", "nettoyage de chantiers par des jeunes", ("tapaj",))]
     noise = [evaluate.EvalQuery("en", "weather tomorrow")]
     tagged = [(evaluate.EvalQuery("fr", "économie circulaire"), "economie-circulaire")]
-    found = calibration.examples(kb, relevance, noise, tagged)
-    assert [(e.query, e.offtopic) for e in found] == [
-        ("nettoyage de chantiers par des jeunes", False),
-        ("weather tomorrow", True),
-        ("économie circulaire", False),
+    unanswered = [evaluate.EvalQuery("fr", "emploi des seniors")]
+    found = calibration.examples(kb, relevance, noise, tagged, unanswered)
+    assert [(e.query, e.offtopic, e.unanswered) for e in found] == [
+        ("nettoyage de chantiers par des jeunes", False, False),
+        ("weather tomorrow", True, False),
+        ("économie circulaire", False, False),
+        ("emploi des seniors", False, True),
     ]
     sheets = kb.store.count()
     for example in found:  # every published sheet is a candidate, with one row of features
         assert example.rows.shape == (sheets, len(calibration.FEATURES)) and example.relevant.shape == (sheets,)
         assert np.allclose(example.vector, kb.searcher().query_vector(example.query))
-    assert [int(e.relevant.sum()) for e in found] == [1, 0, 3]  # one tapaj sheet; three carry the tag
+    assert [int(e.relevant.sum()) for e in found] == [1, 0, 3, 0]  # one tapaj sheet; three carry the tag

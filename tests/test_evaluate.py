@@ -95,9 +95,13 @@ def test_evaluate_runs_every_mode_over_the_knowledge_base(make_kb: KbFactory) ->
 def test_evaluate_without_relevance_queries_has_only_the_checks(make_kb: KbFactory) -> None:
     kb = make_kb(practices=PRACTICES)
     noise = [evaluate.EvalQuery("en", "weather tomorrow")]
-    report = evaluate.evaluate(kb, [], noise, [], ["keyword"]).as_dict()
+    unanswered = [evaluate.EvalQuery("fr", "emploi des seniors de plus de 55 ans")]
+    report = evaluate.evaluate(kb, [], noise, [], ["keyword"], unanswered=unanswered).as_dict()
     assert report == {
-        "keyword": {"offtopic_no_strong": {"all": {"queries": 1, "share": 1.0}, "en": {"queries": 1, "share": 1.0}}}
+        "keyword": {
+            "offtopic_no_strong": {"all": {"queries": 1, "share": 1.0}, "en": {"queries": 1, "share": 1.0}},
+            "unanswered_no_strong": {"all": {"queries": 1, "share": 1.0}, "fr": {"queries": 1, "share": 1.0}},
+        }
     }
 
 
