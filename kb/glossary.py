@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from html import escape
 from typing import Any
 
+import Stemmer
 from markupsafe import Markup
 
-from kb.text import fold, terms
+from kb.text import fold, stem, term_words
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _PARENS = re.compile(r"\(([^)]*)\)")
 _APOSTROPHE_OR_HYPHEN = re.compile(r"[-'’]")
+# Names are written in French, English, German and Spanish: the French stemmer alone leaves
+# « tenant » and « tenants » apart (« ten »), or « Mieter » and « Mietern », « mujer » and « mujeres ».
+_OTHER_STEMMERS = tuple(Stemmer.Stemmer(language) for language in ("english", "german", "spanish"))
+# What such a stemmer may strip for two words to meet: an inflection (plural, case, gender), not a
+# derivation (« formation » is not « format », nor « training » « train »).
+_INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class _Name:
-    stems: tuple[str, ...]
+    stems: tuple[frozenset[str], ...]  # each word's ``_word_keys``
     exact: str | None  # an acronym to find written exactly so
     entry: Entry | None
     tags: tuple[str, ...]
@@ -120,12 +127,35 @@ def tag_label(key: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=65_536)
+def _word_keys(word: str) -> frozenset[str]:
+    """What a word of a name or a query matches on: the word itself, its French stem, and its
+    English, German and Spanish stems where that stemmer strips an inflection only. Two words match
+    when they share a key: « tenants » meets « tenant », « Mietern » « Mieter », « públicos »
+    « publics ». A French stem of under four letters cut from a longer ending is left out: the
+    French stemmer reads « tenants » as « ten »."""
+    folded = fold(word)
+    keys = {f"={folded}"}
+    french = stem(word)
+    if len(french) >= 4 or len(folded) - len(french) <= 2:
+        keys.add(french)
+    for language, stemmer in enumerate(_OTHER_STEMMERS, start=1):
+        base = fold(stemmer.stemWord(word.casefold()))
+        if folded.startswith(base) and folded[len(base) :] in _INFLECTIONS:
+            keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
+    return frozenset(keys)
+
+
+def _keys(text: str) -> tuple[frozenset[str], ...]:
+    return tuple(_word_keys(w) for w in term_words(text))
+
+
 def _name(surface: str, entry: Entry | None, tags: tuple[str, ...]) -> _Name | None:
-    stems = tuple(terms(surface))
+    stems = _keys(surface)
     if not stems:
         return None
     exact = surface if entry is not None and entry.exact_case and surface == entry.term else None
-    hidden = tuple(_spaced(w) for w in re.findall(r"\w+(?:-\w+)+", surface) if len(terms(w)) < w.count("-") + 1)
+    hidden = tuple(_spaced(w) for w in re.findall(r"\w+(?:-\w+)+", surface) if len(term_words(w)) < w.count("-") + 1)
     return _Name(stems, exact, entry, tags, surface, hidden)
 
 
@@ -156,34 +186,35 @@ def _names() -> tuple[_Name, ...]:
 
 
 @cache
-def _names_by_first_stem() -> dict[str, tuple[tuple[int, _Name], ...]]:
+def _names_by_first_key() -> dict[str, tuple[tuple[int, _Name], ...]]:
     by_first: dict[str, list[tuple[int, _Name]]] = {}
     for rank, name in enumerate(_names()):
-        by_first.setdefault(name.stems[0], []).append((rank, name))
+        for key in name.stems[0]:
+            by_first.setdefault(key, []).append((rank, name))
     return {first: tuple(names) for first, names in by_first.items()}
 
 
-def _names_starting(stems: set[str]) -> list[_Name]:
-    """The names that may occur in a query holding these stems, in ``_names``'s order (a query
+def _names_starting(keys: set[str]) -> list[_Name]:
+    """The names that may occur in a query holding these keys, in ``_names``'s order (a query
     holds a handful of words; the glossary, hundreds of names)."""
-    by_first = _names_by_first_stem()
-    found = [(rank, name) for s in stems for rank, name in by_first.get(s, ()) if set(name.stems) <= stems]
-    return [name for _, name in sorted(found, key=lambda pair: pair[0])]
+    by_first = _names_by_first_key()
+    found = {rank: name for k in keys for rank, name in by_first.get(k, ()) if all(w & keys for w in name.stems)}
+    return [found[rank] for rank in sorted(found)]
 
 
 def read_query(query: str) -> QueryVocabulary:
     """The glossary entries and vocabulary tags a query names, and its French expansion.
 
-    Names match on analysed words (stems, accents folded) as a run of the query's words, the
-    longest first; an acronym that is also a word matches only written in capitals.
+    Names match on analysed words (stems, accents folded; see ``_word_keys``) as a run of the
+    query's words, the longest first; an acronym that is also a word matches only written in capitals.
     """
-    query_terms = terms(query)
+    query_keys = _keys(query)
     surface = set(_TOKEN.findall(query))
-    used = [False] * len(query_terms)
+    used = [False] * len(query_keys)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
-    present = set(query_terms)
+    present = set().union(*query_keys)
     spaced = _spaced(" ".join(_TOKEN.findall(query)))
     for name in _names_starting(present):
         if name.exact is not None and name.exact not in surface:
@@ -191,8 +222,9 @@ def read_query(query: str) -> QueryVocabulary:
         if any(compound not in spaced for compound in name.compounds):
             continue
         n = len(name.stems)
-        for start in range(len(query_terms) - n + 1):
-            if tuple(query_terms[start : start + n]) != name.stems or any(used[start : start + n]):
+        for start in range(len(query_keys) - n + 1):
+            run = query_keys[start : start + n]
+            if not all(w & q for w, q in zip(name.stems, run, strict=True)) or any(used[start : start + n]):
                 continue
             used[start : start + n] = [True] * n
             if name.entry is not None and name.entry not in seen:

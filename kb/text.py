@@ -239,6 +239,11 @@ def terms(text: str) -> list[str]:
     return [term for word in words(text) if (term := _term(word)) is not None]
 
 
+def term_words(text: str) -> list[str]:
+    """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
+    return [word for word in words(text) if _term(word) is not None]
+
+
 @lru_cache(maxsize=65_536)
 def _term(word: str) -> str | None:
     """A word's index term; None for a stop word or a lone letter."""

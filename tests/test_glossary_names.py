@@ -224,6 +224,9 @@ NAMES_NOTHING = [
     ("de", "Zielgruppenansprache im Marketing"),
     ("es", "receta de paella"),
     ("es", "reforma de las pensiones"),
+    ("en", "train timetable to Lyon"),  # « training » names a tag; « train » is not one of its forms
+    ("en", "top ten films"),  # the French stemmer reads « tenants » as « ten »
+    ("de", "Wohnung mieten in München"),  # « mieten » is not a form of « Mieter »
     ("es", "consejos para una entrevista de trabajo de programador"),
 ]
 
@@ -238,6 +241,21 @@ def test_every_vocabulary_entry_has_other_names() -> None:
 @pytest.mark.parametrize(("lang", "query", "key"), NAMED)
 def test_a_query_names_its_vocabulary_entry(lang: str, query: str, key: str) -> None:
     assert key in read_query(query).tags, (lang, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("tenant", "locataires"),  # named « tenants »: the French stemmer reads both « ten »
+        ("Mieterinnen und Mieter", "locataires"),
+        ("inquilino", "locataires"),  # named « inquilinos »
+        ("benachteiligten Stadtteilen", "habitants-qpv"),  # named « benachteiligte Stadtteile »
+        ("Jugendlichen", "jeunes"),  # named « Jugendliche »
+        ("mujer desempleada", "femmes"),  # named « mujeres desempleadas »
+    ],
+)
+def test_an_inflected_form_in_another_language_names_the_entry(query: str, key: str) -> None:
+    assert key in read_query(query).tags
 
 
 @pytest.mark.parametrize("query", ["aller-vers", "démarche d'aller vers les habitants", "Aller-Vers"])
