@@ -82,7 +82,9 @@ class KnowledgeBase:
 
     # -- building ------------------------------------------------------------------------------
     def import_practices(self, directory: str | os.PathLike[str] | None = None) -> ImportReport:
-        return import_directory(self.store, directory or config.practices_dir())
+        report = import_directory(self.store, directory or config.practices_dir())
+        self.store.optimize_keyword_index()  # a no-op when already one segment
+        return report
 
     def update_vectors(self, progress: Progress | None = None) -> IndexReport:
         """Encode the parts that lack a vector for this model, then rebuild and save the index."""

@@ -514,49 +514,46 @@ def _fuse(
     """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25).
 
     A part found by one retriever only has no score from the other (NaN), not zero: a zero would
-    stretch the dense min-max. The part that names the match is the sheet's best fused part.
+    stretch the dense min-max. The part that names the match is the sheet's best fused part (the
+    first on a tie). Plain Python: a query has a few hundred parts, where numpy's per-call cost
+    weighed more than the arithmetic.
     """
-    if not part_scores:
+    best_dense: dict[str, tuple[float, int]] = {}
+    best_keyword: dict[str, tuple[float, int]] = {}
+    for pid, (dense, keyword) in part_scores.items():
+        sheet = parts[pid][0]
+        if dense == dense and (sheet not in best_dense or dense > best_dense[sheet][0]):  # not NaN
+            best_dense[sheet] = (dense, pid)
+        if sheet not in best_keyword or keyword > best_keyword[sheet][0]:
+            best_keyword[sheet] = (keyword, pid)
+    if not best_keyword:
         return {}
-    pids = list(part_scores)
-    dense = np.array([part_scores[p][0] for p in pids], dtype=np.float64)
-    dense = np.where(np.isnan(dense), -np.inf, dense)
-    keyword = np.array([part_scores[p][1] for p in pids], dtype=np.float64)
-    sheet_ids, owner = np.unique([parts[p][0] for p in pids], return_inverse=True)
-    sheet_dense = np.full(len(sheet_ids), -np.inf)
-    np.maximum.at(sheet_dense, owner, dense)
-    sheet_keyword = np.zeros(len(sheet_ids))
-    np.maximum.at(sheet_keyword, owner, keyword)
-    has_dense = np.isfinite(sheet_dense)
-    lo, hi = (sheet_dense[has_dense].min(), sheet_dense[has_dense].max()) if has_dense.any() else (0.0, 0.0)
+    lo = min((d for d, _ in best_dense.values()), default=0.0)
+    hi = max((d for d, _ in best_dense.values()), default=0.0)
+    kw_max = max(k for k, _ in best_keyword.values()) or 1.0
 
-    def dense_norm(values: np.ndarray) -> np.ndarray:
-        valid = np.isfinite(values)
-        scaled = np.ones_like(values) if hi <= lo else (np.where(valid, values, lo) - lo) / (hi - lo)
-        return np.where(valid, np.clip(scaled, 0.0, None), 0.0)
+    def fused(dense: float | None, keyword: float) -> float:
+        """A missing or NaN dense score counts 0; with one dense value (or all equal) it counts 1."""
+        meaning = 0.0 if dense is None or dense != dense else 1.0 if hi <= lo else max((dense - lo) / (hi - lo), 0.0)
+        return (1 - weight) * meaning + weight * keyword / kw_max
 
-    kw_max = float(sheet_keyword.max()) or 1.0
-    sheet_score = (1 - weight) * dense_norm(sheet_dense) + weight * sheet_keyword / kw_max
-    part_score = (1 - weight) * dense_norm(dense) + weight * keyword / kw_max
-    best_part, best_dense, best_keyword = (_best_rows(values, owner) for values in (part_score, dense, keyword))
-    return {
-        str(sheet_id): {
-            "score": float(sheet_score[i]),
-            "dense": float(sheet_dense[i]) if has_dense[i] else None,
-            "keyword": float(sheet_keyword[i]),
-            "section": section_of(parts[pids[best_part[i]]][1]),
-            "dense_part": parts[pids[best_dense[i]]][1] if has_dense[i] else None,
-            "keyword_part": parts[pids[best_keyword[i]]][1] if sheet_keyword[i] > 0 else None,
+    best_part: dict[str, tuple[float, int]] = {}
+    for pid, (dense, keyword) in part_scores.items():
+        sheet, score = parts[pid][0], fused(dense, keyword)
+        if sheet not in best_part or score > best_part[sheet][0]:
+            best_part[sheet] = (score, pid)
+    out = {}
+    for sheet in sorted(best_keyword):
+        dense_found, keyword = best_dense.get(sheet), best_keyword[sheet]
+        out[sheet] = {
+            "score": fused(dense_found[0] if dense_found else None, keyword[0]),
+            "dense": dense_found[0] if dense_found else None,
+            "keyword": keyword[0],
+            "section": section_of(parts[best_part[sheet][1]][1]),
+            "dense_part": parts[dense_found[1]][1] if dense_found else None,
+            "keyword_part": parts[keyword[1]][1] if keyword[0] > 0 else None,
         }
-        for i, sheet_id in enumerate(sheet_ids.tolist())
-    }
-
-
-def _best_rows(values: np.ndarray, owner: np.ndarray) -> list[int]:
-    """For each owner 0…k-1 (each has a row), its row of highest value, the first on a tie."""
-    order = np.lexsort((-values, owner))  # stable: rows in order within equal (owner, value)
-    grouped = owner[order]
-    return order[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])].tolist()
+    return out
 
 
 def _tag_facets(tags: Mapping[str, str]) -> dict[str, str]:

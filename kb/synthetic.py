@@ -220,4 +220,5 @@ def populate(
             flush()
     if batch:
         flush()
+    store.optimize_keyword_index()
     return count

@@ -184,14 +184,21 @@ def test_a_match_by_meaning_shows_the_closest_sentences_not_the_title(kb: Knowle
     assert not hit.snippet.text.startswith(hit.sheet.sections["actions"][:20])  # not the part's first sentence
 
 
-def test_best_rows_are_each_owners_highest_value_the_first_on_a_tie() -> None:
-    import numpy as np
+def test_fusion_min_max_scales_dense_keeps_nan_apart_and_names_the_first_best_part() -> None:
+    from kb.search import _fuse
 
-    from kb.search import _best_rows
-
-    values = np.array([0.2, 0.9, 0.9, -np.inf, 0.5, -np.inf, 0.5])
-    owner = np.array([0, 0, 0, 1, 2, 1, 2])
-    assert _best_rows(values, owner) == [1, 3, 4]
+    nan = float("nan")
+    parts = {1: ("a", "title"), 2: ("a", "actions"), 3: ("a", "conseils"), 4: ("b", "contexte"), 5: ("c", "objectifs")}
+    scores = {1: [0.80, 0.0], 2: [0.90, 2.0], 3: [0.90, 2.0], 4: [nan, 4.0], 5: [0.70, 0.0]}
+    fused = _fuse(scores, parts, weight=0.5)
+    assert list(fused) == ["a", "b", "c"]
+    # a: best dense 0.9 is the top of the min-max (0.7..0.9) -> 1; best BM25 2 of max 4 -> 0.5
+    assert fused["a"]["score"] == 0.5 * 1.0 + 0.5 * 0.5
+    assert fused["a"]["section"] == "actions" and fused["a"]["dense_part"] == "actions"  # first of the tie
+    # b: found by words only: no dense score (not a zero that would stretch the min-max)
+    assert fused["b"]["dense"] is None and fused["b"]["dense_part"] is None and fused["b"]["score"] == 0.5
+    # c: the lowest dense sheet scores 0 by meaning and has no keyword part
+    assert fused["c"]["score"] == 0.0 and fused["c"]["keyword_part"] is None
 
 
 def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase) -> None:
