@@ -99,6 +99,19 @@ def test_eval_compares_the_three_modes(runner: CliRunner, built_dir: Path) -> No
     assert table.splitlines()[0].split() == ["mode", "lang", "n", "R@1", "recall@3", "MRR", "nDCG@10", "strong1"]
 
 
+def test_eval_reports_unanswered_queries_apart(runner: CliRunner, built_dir: Path, tmp_path: Path) -> None:
+    unanswered = tmp_path / "unanswered.tsv"
+    unanswered.write_text(
+        "# no sheet answers them\nfr\tCDI inclusion seniors : conditions d'éligibilité\n", encoding="utf-8"
+    )
+    args = ["eval", "--unanswered", str(unanswered), "--modes", "keyword", "--index-dir", str(built_dir)]
+    report = json.loads(invoke(runner, *args, "--json").output)
+    assert report == {
+        "keyword": {"unanswered_no_strong": {"all": {"queries": 1, "share": 1.0}, "fr": {"queries": 1, "share": 1.0}}}
+    }
+    assert "unanswered_no_strong all" in " ".join(invoke(runner, *args).output.split())
+
+
 def test_eval_rejects_a_malformed_file(runner: CliRunner, built_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / "q.tsv"
     bad.write_text("fr only-two-columns\n", encoding="utf-8")
