@@ -4,7 +4,7 @@ A query word the corpus does not hold, and that is neither a stop word, nor a gl
 another form of a word the corpus holds (same stem: « diplômés » when the sheets say « diplômé »),
 nor a French or English word at all (« réparer » is not a typo of « repérer », nor « tyre » of
 « type »: pyspellchecker's word lists, 140,000 and 160,000 words, loaded on the first word that
-needs them, in about 0.45 s), is replaced by the corpus
+needs them, in about 0.2 s), is replaced by the corpus
 word (never a stop word) nearest by optimal string alignment (a typo, a swap of two letters),
 within one edit for words up to 8 letters and two beyond, starting with the same letter (typos
 rarely touch the first one), the commoner word on a tie. The
@@ -14,9 +14,12 @@ when the corpus changes.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from collections import Counter
 from functools import cache
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word, stem
@@ -120,6 +123,8 @@ def dictionary_word(word: str) -> bool:
 
 @cache
 def _words(language: str) -> frozenset[str]:
-    from spellchecker import SpellChecker
-
-    return frozenset(SpellChecker(language=language, distance=1).word_frequency.dictionary)
+    """pyspellchecker's word list for a language, read from its gzip JSON resource directly: the
+    ``SpellChecker`` class would also count every letter of every word, doubling the load (0.42 s
+    to 0.20 s for French and English; both are read on the first word that needs them)."""
+    resource = files("spellchecker") / "resources" / f"{language}.json.gz"
+    return frozenset(json.loads(gzip.decompress(resource.read_bytes())))
