@@ -198,8 +198,8 @@ def _names_starting(keys: set[str]) -> list[_Name]:
     """The names that may occur in a query holding these keys, in ``_names``'s order (a query
     holds a handful of words; the glossary, hundreds of names)."""
     by_first = _names_by_first_key()
-    found = {rank: name for k in keys for rank, name in by_first.get(k, ()) if all(w & keys for w in name.stems)}
-    return [found[rank] for rank in sorted(found)]
+    reached = {rank: name for k in keys for rank, name in by_first.get(k, ())}  # once each, from any key
+    return [name for rank, name in sorted(reached.items()) if not any(w.isdisjoint(keys) for w in name.stems)]
 
 
 def read_query(query: str) -> QueryVocabulary:
@@ -224,7 +224,7 @@ def read_query(query: str) -> QueryVocabulary:
         n = len(name.stems)
         for start in range(len(query_keys) - n + 1):
             run = query_keys[start : start + n]
-            if not all(w & q for w, q in zip(name.stems, run, strict=True)) or any(used[start : start + n]):
+            if any(w.isdisjoint(q) for w, q in zip(name.stems, run, strict=True)) or any(used[start : start + n]):
                 continue
             used[start : start + n] = [True] * n
             if name.entry is not None and name.entry not in seen:

@@ -210,6 +210,8 @@ def escape_controls(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Économie" -> "economie"); length may change."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if decomposed.isascii():  # nothing to strip: most words, and every query in English
+        return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
 
 
