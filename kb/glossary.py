@@ -10,6 +10,7 @@ retrievers see them; pages use ``explain_acronyms`` to explain acronyms with ``<
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from html import escape
@@ -202,47 +203,89 @@ def _names_starting(keys: set[str]) -> list[_Name]:
     return [name for rank, name in sorted(reached.items()) if not any(w.isdisjoint(keys) for w in name.stems)]
 
 
+def _runs(n: int, length: int, gapped: bool) -> Iterator[tuple[int, ...]]:
+    """Where a name of ``n`` words may sit among a query's ``length`` words: as a run, or
+    (``gapped``) as a run holding one more word inside, the way a qualifier slips into a name
+    (« partnerships with private companies », « marchés publics de travaux »)."""
+    if not gapped:
+        yield from (tuple(range(start, start + n)) for start in range(length - n + 1))
+        return
+    for start in range(length - n):
+        for skip in range(start + 1, start + n):
+            yield tuple(i for i in range(start, start + n + 1) if i != skip)
+
+
 def read_query(query: str) -> QueryVocabulary:
     """The glossary entries and vocabulary tags a query names, and its French expansion.
 
     Names match on analysed words (stems, accents folded; see ``_word_keys``) as a run of the
     query's words, the longest first; an acronym that is also a word matches only written in capitals.
+    A name of three words or more found nowhere as a run may then match with one extra word inside
+    (in a two-word name the extra word too often changes the thing named: « service concession
+    contracts » are no « service contracts »), over words no name holds or holding whole a shorter
+    name found as a run: « partnerships with private companies » names partnerships beside
+    companies, but « public works contracts » stays works only.
     """
     query_keys = _keys(query)
     surface = set(_TOKEN.findall(query))
-    used = [False] * len(query_keys)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
     present = set().union(*query_keys)
     spaced = _spaced(" ".join(_TOKEN.findall(query)))
-    for name in _names_starting(present):
-        if name.exact is not None and name.exact not in surface:
-            continue
-        if any(compound not in spaced for compound in name.compounds):
-            continue
-        n = len(name.stems)
-        for start in range(len(query_keys) - n + 1):
-            run = query_keys[start : start + n]
-            if any(w.isdisjoint(q) for w, q in zip(name.stems, run, strict=True)) or any(used[start : start + n]):
-                continue
-            used[start : start + n] = [True] * n
-            if name.entry is not None and name.entry not in seen:
-                seen.add(name.entry)
-                out.entries.append((name.surface, name.entry))
-                words.extend((name.entry.term, name.entry.full))
-            for key in name.tags:
-                out.tags.setdefault(key, name.surface)
-                label = tag_label(key)
-                if label:
-                    words.append(_PARENS.sub("", label[1]).strip())
-            break
+    candidates = [
+        name
+        for name in _names_starting(present)
+        if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
+    ]
+    found: list[range] = []  # the words of each name found as a run
+    unmatched = []
+    for name in candidates:
+        for at in _runs(len(name.stems), len(query_keys), gapped=False):
+            span = range(at[0], at[-1] + 1)
+            if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, at):
+                found.append(span)
+                _record(name, out, seen, words)
+                break
+        else:
+            unmatched.append(name)
+    for name in (n for n in unmatched if len(n.stems) >= 3):
+        for at in _runs(len(name.stems), len(query_keys), gapped=True):
+            span = range(at[0], at[-1] + 1)
+            held = [run for run in found if _overlap(span, run)]
+            if _meets(name, query_keys, at) and all(
+                run[0] >= span[0] and run[-1] <= span[-1] and len(run) < len(at) for run in held
+            ):
+                _record(name, out, seen, words)
+                break
     folded = fold(query)
     out.full_forms = " ; ".join(
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
     return out
+
+
+def _overlap(a: range, b: range) -> bool:
+    return a[0] <= b[-1] and b[0] <= a[-1]
+
+
+def _meets(name: _Name, query_keys: tuple[frozenset[str], ...], at: tuple[int, ...]) -> bool:
+    """Whether each word of ``name`` shares a key with the query's word at the same place of ``at``."""
+    return all(not w.isdisjoint(query_keys[i]) for w, i in zip(name.stems, at, strict=True))
+
+
+def _record(name: _Name, out: QueryVocabulary, seen: set[Entry], words: list[str]) -> None:
+    """Note what a found name names: its entry (once) and its tags, and their French words."""
+    if name.entry is not None and name.entry not in seen:
+        seen.add(name.entry)
+        out.entries.append((name.surface, name.entry))
+        words.extend((name.entry.term, name.entry.full))
+    for key in name.tags:
+        out.tags.setdefault(key, name.surface)
+        label = tag_label(key)
+        if label:
+            words.append(_PARENS.sub("", label[1]).strip())
 
 
 @cache

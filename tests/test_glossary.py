@@ -54,3 +54,14 @@ def test_explain_acronyms_wraps_capitals_outside_tags_only() -> None:
     assert '<abbr title="Structure d&#x27;insertion par l&#x27;activité économique">SIAE</abbr>' in html
     assert " ai " in html and html.count("<abbr") == 3
     assert "&lt;script&gt;" in explain_acronyms("<script>")  # plain text is escaped
+
+
+def test_a_long_name_matches_with_one_word_slipped_inside_unless_a_name_as_long_holds_it() -> None:
+    assert read_query("partnerships with private companies").tags == {
+        "entreprises": "private companies",
+        "partenariats-entreprises": "partnerships with companies",
+    }
+    assert read_query("public works contracts").tags == {"travaux": "public works contracts"}
+    assert set(read_query("contratos de obras públicas").tags) == {"travaux"}
+    assert set(read_query("young disabled people").tags) == {"handicap"}
+    assert read_query("social clauses in service concession contracts").tags == {}  # two words: no gap
