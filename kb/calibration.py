@@ -47,7 +47,7 @@ FEATURES = (
     "coverage",  # share of the query's words (glossary expansion included) found in the sheet
     "tag",  # the sheet carries a tag the query names
     "named",  # the query names a tag or glossary entry at all
-    "tag_whole",  # share of the named tags the sheet carries, times the share of the query they say
+    "tag_whole",  # share of the named tags the sheet carries, times the share of the query's content words they say
     "unknown",  # share of the query's own words the corpus never uses (off-topic words, or a foreign language)
     "unknown_fr",  # the same when the query is French: there it means the corpus does not speak of it
 )
@@ -65,7 +65,7 @@ def features(
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
     ``tag_share`` the share of the query's named tags each sheet carries; ``tag_cover`` the share
-    of the query's words that name tags; ``unknown`` the share of its words absent from the corpus)."""
+    of the query's content words that name tags; ``unknown`` the share of its words absent from the corpus)."""
     finite = np.isfinite(dense)
     floor = float(dense[finite].min()) if finite.any() else 0.0
     d = np.where(finite, dense, floor)

@@ -13,7 +13,7 @@ model in memory and no start-up, so it is kept.
 
 from __future__ import annotations
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold_word, words
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold_word, terms, words
 
 GERMAN = frozenset(
     [
@@ -63,6 +63,8 @@ SPANISH = frozenset(
 )
 GERMAN_ENDINGS = ("ung", "keit", "heit", "schaft", "lich")
 FRENCH_MARKS = "éèêàçùâîôûœë"
+# Words that say nothing of a subject in the languages read here (French ones ``terms`` drops already).
+FUNCTION_WORDS = ENGLISH_STOPWORDS | GERMAN | SPANISH
 
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
@@ -87,3 +89,9 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     if best == 0:
         return "fr" if not known_words or known else "other"
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
+
+
+def content_terms(text: str) -> list[str]:
+    """``terms`` of a text without English, German or Spanish function words: what a query says
+    (« how do other cities involve social landlords? » says other, cities, involve, social landlords)."""
+    return terms(" ".join(w for w in words(text) if fold_word(w) not in FUNCTION_WORDS))

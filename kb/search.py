@@ -24,7 +24,7 @@ from kb import calibration
 from kb.corpus_facts import CorpusFacts
 from kb.encoder import Encoder
 from kb.glossary import QueryVocabulary, read_query, tag_label
-from kb.language import detect_language
+from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
@@ -287,7 +287,7 @@ class Searcher:
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
         own_terms = terms(query)
-        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms)
+        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query)
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
             domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id)
@@ -377,9 +377,12 @@ class Searcher:
         french: bool,
         named: QueryVocabulary,
         own_terms: list[str],
+        query: str,
     ) -> np.ndarray:
         """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet;
-        ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion."""
+        ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion. The
+        share of the query that names tags counts its content words only: « how do … » in a
+        question is no subject the tag leaves out."""
         if not ids:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
@@ -389,6 +392,7 @@ class Searcher:
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
         own = set(own_terms)
+        content = set(content_terms(query))
         said = {t for phrase in named.tags.values() for t in terms(phrase)}
         counts = self.facts.term_counts(list(own)) if own else {}
         return calibration.features(
@@ -398,7 +402,7 @@ class Searcher:
             tag_share,
             french,
             bool(named.tags or named.entries),
-            tag_cover=len(own & said) / (len(own) or 1),
+            tag_cover=len(content & said) / (len(content) or 1),
             unknown=sum(not counts.get(t) for t in own) / (len(own) or 1),
         )
 

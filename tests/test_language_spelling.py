@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kb.knowledge_base import KnowledgeBase
-from kb.language import detect_language
+from kb.language import content_terms, detect_language
+from kb.text import terms
 
 
 @pytest.mark.parametrize(
@@ -22,6 +23,15 @@ from kb.language import detect_language
 )
 def test_detect_language(query: str, known: set[str], expected: str) -> None:
     assert detect_language(query, known) == expected
+
+
+def test_content_terms_leave_out_function_words_of_every_language_read() -> None:
+    assert content_terms("how do other cities involve social landlords?") == terms(
+        "other cities involve social landlords"
+    )
+    assert content_terms("Zusammenarbeit mit den Vermietern") == terms("Zusammenarbeit Vermietern")
+    assert content_terms("colaboración con las empresas") == terms("colaboración empresas")
+    assert content_terms("emploi des femmes") == terms("emploi des femmes")  # French: ``terms`` already
 
 
 def test_spelling_comes_from_the_corpus(kb: KnowledgeBase) -> None:
