@@ -178,12 +178,12 @@ def examples(
         *((q, set(), True) for q in unanswered),
     ]
     out = []
-    for q, relevant, in_field in labelled:
+    for q, relevant, unanswered_ in labelled:
         hits = searcher.search(q.query, limit=len(sheets)).hits
         rows = np.vstack([h.features for h in hits])
         relevant_hits = np.array([h.sheet.id in relevant for h in hits])
-        offtopic = not relevant and not in_field
-        out.append(Example(q.query, rows, relevant_hits, offtopic, searcher.query_vector(q.query), in_field))
+        offtopic = not relevant and not unanswered_
+        out.append(Example(q.query, rows, relevant_hits, offtopic, searcher.query_vector(q.query), unanswered_))
     return out
 
 
@@ -218,14 +218,14 @@ def _metrics(
         rr.append(1.0 / (ranks[0] + 1))
         strong_first.append(float(strong[order][ranks[0]]))
     mean = lambda v: float(np.mean(v)) if v else 0.0  # noqa: E731
-    return {
+    found = {
         "r@1": mean(r1),
         "mrr": mean(rr),
         "strong_first": mean(strong_first),
         "precision": right / (marked or 1),
         "offtopic_no_strong": mean(quiet),
-        "unanswered_no_strong": mean(unanswered),
     }
+    return found | ({"unanswered_no_strong": mean(unanswered)} if unanswered else {})
 
 
 def _threshold(examples: list[Example], scores: list[np.ndarray], domains: np.ndarray) -> float:
@@ -235,11 +235,10 @@ def _threshold(examples: list[Example], scores: list[np.ndarray], domains: np.nd
     queries' strong hits relevant (without it the gate lets the cut fall until most candidates of
     a real question are strong); of the cuts that tie, the middle one, furthest from both edges."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    any_unanswered = any(e.unanswered for e in examples)
 
     def objective(p: float) -> tuple[bool, float, float, float]:
         m = _metrics(examples, scores, domains, float(np.log(p / (1 - p))))
-        quiet = [m["offtopic_no_strong"], *([m["unanswered_no_strong"]] if any_unanswered else [])]
+        quiet = [m[k] for k in ("offtopic_no_strong", "unanswered_no_strong") if k in m]
         return (
             m["precision"] >= MIN_PRECISION,
             round(min(m["strong_first"], MIN_STRONG_FIRST), 6),
@@ -259,7 +258,17 @@ def _groups(examples: list[Example]) -> np.ndarray:
     return np.array([first.setdefault(" ".join(fold(e.query).split()), i) for i, e in enumerate(examples)])
 
 
-def _domain_logits(examples: list[Example], folds: int, seed: int) -> tuple[np.ndarray, object]:
+def _folds(examples: list[Example], folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One k-fold split by query (shuffled with ``seed``, off-topic queries spread evenly), shared
+    by both models: a sheet model tested on a fold never reads a query logit fitted on it."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y = np.array([not e.offtopic for e in examples], dtype=int)
+    split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(split.split(np.zeros(len(examples)), y, _groups(examples)))
+
+
+def _domain_logits(examples: list[Example], split: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, object]:
     """Each query's "of the field" logit from a model that never saw it (k-fold by query), and
     the model fitted on every query (what search uses).
 
@@ -269,27 +278,26 @@ def _domain_logits(examples: list[Example], folds: int, seed: int) -> tuple[np.n
     seeds, strong-first 0.93-0.94 both; 0.45-0.46 against 0.34-0.39 before the tag names of
     English, German and Spanish queries grew)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedGroupKFold
 
     x = np.vstack([e.vector for e in examples])
     y = np.array([not e.offtopic for e in examples], dtype=int)
     seen = np.array([not e.unanswered for e in examples])
     model = LogisticRegression(C=DOMAIN_C, class_weight="balanced", max_iter=5000)
     out_of_fold = np.zeros(len(examples))
-    split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in split.split(x, y, _groups(examples)):
+    for train, test in split:
         fitted = model.fit(x[train][seen[train]], y[train][seen[train]])
         out_of_fold[test] = fitted.decision_function(x[test])
     return out_of_fold, model.fit(x[seen], y[seen])
 
 
 def fit(examples: list[Example], folds: int = 5, seed: int = 0, model_id: str = "") -> FitReport:
-    """Fit both models on every example; report k-fold figures (folds by query). The sheet model
-    reads each query's out-of-fold "of the field" logit, as it will read a new query's."""
+    """Fit the sheet model on every example and the query model on every example but the
+    unanswered queries; report k-fold figures (folds by query, the same for both models). The
+    sheet model reads each query's out-of-fold "of the field" logit, as it will read a new query's."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
-    domains, domain_model = _domain_logits(examples, folds, seed)
+    split = _folds(examples, folds, seed)
+    domains, domain_model = _domain_logits(examples, split)
     items = [
         replace(e, rows=np.hstack([e.rows, np.full((len(e.rows), 1), d)]))
         for e, d in zip(examples, domains, strict=True)
@@ -307,13 +315,11 @@ def fit(examples: list[Example], folds: int = 5, seed: int = 0, model_id: str = 
     def logits(part: list[Example], mean: np.ndarray, scale: np.ndarray, model: LogisticRegression) -> list[np.ndarray]:
         return [model.decision_function((e.rows - mean) / scale) for e in part]
 
-    order = np.random.default_rng(seed).permutation(len(items))
-    groups = _groups(items)[order]
     held_out: list[np.ndarray | None] = [None] * len(items)
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(order, groups=groups):
-        fitted = train([items[order[i]] for i in train_idx])
-        for i, z in zip(test_idx, logits([items[order[i]] for i in test_idx], *fitted), strict=True):
-            held_out[order[i]] = z
+    for train_idx, test_idx in split:
+        fitted = train([items[i] for i in train_idx])
+        for i, z in zip(test_idx, logits([items[i] for i in test_idx], *fitted), strict=True):
+            held_out[i] = z
     cv_scores = [z for z in held_out if z is not None]
     threshold = _threshold(items, cv_scores, domains)
     cv = _metrics(items, cv_scores, domains, float(np.log(threshold / (1 - threshold))))

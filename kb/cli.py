@@ -557,7 +557,7 @@ def eval_command(
         items = evaluate.read_queries(queries) if queries else []
         noise = evaluate.read_offtopic(offtopic) if offtopic else []
         tagged = evaluate.read_tag_queries(tag_file, evaluate.vocabulary_keys()) if tag_file else []
-        unsolved = evaluate.read_offtopic(unanswered) if unanswered else []
+        unanswered_queries = evaluate.read_offtopic(unanswered) if unanswered else []
     except (evaluate.EvalFileError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
@@ -565,7 +565,7 @@ def eval_command(
     if unknown:
         raise click.ClickException(f"unknown mode(s): {', '.join(sorted(unknown))}")
     with open_kb(index_dir, readonly=True) as kb:
-        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k, unsolved)  # type: ignore[arg-type]
+        evaluation = evaluate.evaluate(kb, items, noise, tagged, wanted, k, unanswered_queries)  # type: ignore[arg-type]
     report = evaluation.as_dict()
     if verbose and not as_json:
         for mode, found in evaluation.modes.items():
@@ -597,7 +597,7 @@ def eval_command(
     for mode, rows in report.items():
         for name in ("offtopic_no_strong", "unanswered_no_strong", "tags_first"):
             for lang, row in rows.get(name, {}).items():
-                click.echo(f"{mode:8} {name:18} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
+                click.echo(f"{mode:8} {name:20} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
 
 
 @main.command()

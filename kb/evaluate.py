@@ -188,7 +188,8 @@ def _share(checks: Sequence[tuple[EvalQuery, bool]]) -> Share:
 
 
 def offtopic(queries: Sequence[EvalQuery], rank: Ranker) -> Share:
-    """Share of off-topic queries answered with no strong hit."""
+    """Share of queries answered with no strong hit: off-topic ones, or questions of the field
+    that no sheet answers (``--unanswered``)."""
     return _share([(q, not _as_ranking(rank(q.query)).strong) for q in queries])
 
 

@@ -88,6 +88,8 @@ def apply_import(
         else:
             store.save_sheet(sheet, status=record.status, origin=origin, imported_hash=file_hash)
             report.updated.append(sheet.id)
+    if report.added or report.updated:
+        store.optimize_keyword_index()  # each sheet was its own write, so its own FTS5 segment
     return report
 
 
@@ -107,4 +109,6 @@ def import_directory(store: Store, directory: str | os.PathLike[str]) -> ImportR
         else:
             store.delete_sheet(sheet_id)
             report.removed.append(sheet_id)
+    if report.removed:
+        store.optimize_keyword_index()
     return report

@@ -82,9 +82,7 @@ class KnowledgeBase:
 
     # -- building ------------------------------------------------------------------------------
     def import_practices(self, directory: str | os.PathLike[str] | None = None) -> ImportReport:
-        report = import_directory(self.store, directory or config.practices_dir())
-        self.store.optimize_keyword_index()  # a no-op when already one segment
-        return report
+        return import_directory(self.store, directory or config.practices_dir())
 
     def update_vectors(self, progress: Progress | None = None) -> IndexReport:
         """Encode the parts that lack a vector for this model, then rebuild and save the index."""

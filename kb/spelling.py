@@ -127,4 +127,4 @@ def _words(language: str) -> frozenset[str]:
     ``SpellChecker`` class would also count every letter of every word, doubling the load (0.42 s
     to 0.20 s for French and English; both are read on the first word that needs them)."""
     resource = files("spellchecker") / "resources" / f"{language}.json.gz"
-    return frozenset(json.loads(gzip.decompress(resource.read_bytes())))
+    return frozenset(word.lower() for word in json.loads(gzip.decompress(resource.read_bytes())))

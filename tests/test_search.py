@@ -201,6 +201,17 @@ def test_fusion_min_max_scales_dense_keeps_nan_apart_and_names_the_first_best_pa
     assert fused["c"]["score"] == 0.0 and fused["c"]["keyword_part"] is None
 
 
+@pytest.mark.parametrize("dense", [[float("nan"), float("nan")], [0.8, 0.8]], ids=["no-dense", "all-equal"])
+def test_fusion_without_a_dense_spread(dense: list[float]) -> None:
+    """No dense score at all counts 0 by meaning; equal dense scores count 1 each (no spread to scale)."""
+    from kb.search import _fuse
+
+    fused = _fuse({1: [dense[0], 3.0], 2: [dense[1], 0.0]}, {1: ("a", "actions"), 2: ("b", "context")}, weight=0.5)
+    meaning = 0.0 if dense[0] != dense[0] else 0.5
+    assert fused["a"]["score"] == meaning + 0.5 and fused["b"]["score"] == meaning
+    assert _fuse({}, {}, weight=0.5) == {}
+
+
 def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase) -> None:
     from kb.snippets import best_sentences, make_snippet, marked_stems, matched_stems
     from kb.text import terms

@@ -156,3 +156,24 @@ def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path:
         Store(path, readonly=True)
     writer = Store(path)
     assert writer.schema_version == SCHEMA_VERSION and "parts_vocab" in writer.table_names()
+
+
+def test_a_bulk_import_leaves_the_keyword_index_in_one_segment_with_the_same_answers(tmp_path: Path) -> None:
+    """Each sheet saved is one FTS5 segment, which every query term is looked up in; an import
+    merges them, and BM25 answers the same."""
+    from kb.importer import apply_import
+
+    loaded = load_directory(PRACTICES).sheets
+    one_by_one = Store(tmp_path / "one.sqlite")
+    for sheet in loaded:
+        one_by_one.save_sheet(sheet)
+    imported = Store(tmp_path / "imported.sqlite")
+    apply_import(imported, loaded, origin="practices", new_status="published")
+
+    def segments(store: Store) -> int:
+        return int(store.db.execute("SELECT count(DISTINCT segid) FROM parts_fts_idx").fetchone()[0])
+
+    assert segments(one_by_one) == len(loaded) > 1
+    assert segments(imported) == 1
+    query = terms("insertion des jeunes dans les quartiers")
+    assert imported.keyword_search(query) == one_by_one.keyword_search(query) != []
