@@ -26,10 +26,12 @@ _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _PARENS = re.compile(r"\(([^)]*)\)")
 _APOSTROPHE_OR_HYPHEN = re.compile(r"[-'’]")
 # Names are written in French, English, German and Spanish: the French stemmer alone leaves
-# « tenant » and « tenants » apart (« ten »), or « Mieter » and « Mietern », « mujer » and « mujeres ».
+# « tenant » and « tenants » apart (« ten »), or « mujer » and « mujeres », « benachteiligte » and
+# « benachteiligten ».
 _OTHER_STEMMERS = tuple(Stemmer.Stemmer(language) for language in ("english", "german", "spanish"))
 # What such a stemmer may strip for two words to meet: an inflection (plural, case, gender), not a
-# derivation (« formation » is not « format », nor « training » « train »).
+# derivation (« training » does not meet « train »; « formation » and « format » still meet through
+# their French stem, as « mobilisation » and « mobiliser » must).
 _INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
 
 
@@ -132,9 +134,10 @@ def tag_label(key: str) -> tuple[str, str] | None:
 def _word_keys(word: str) -> frozenset[str]:
     """What a word of a name or a query matches on: the word itself, its French stem, and its
     English, German and Spanish stems where that stemmer strips an inflection only. Two words match
-    when they share a key: « tenants » meets « tenant », « Mietern » « Mieter », « públicos »
-    « publics ». A French stem of under four letters cut from a longer ending is left out: the
-    French stemmer reads « tenants » as « ten »."""
+    when they share a key: « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten »
+    « benachteiligte » (not « Mietern » « Mieter »: « ern » is not an inflection here). A French
+    stem of under four letters cut from a longer ending is left out: the French stemmer reads
+    « tenants » as « ten »."""
     folded = fold(word)
     keys = {f"={folded}"}
     french = stem(word)
@@ -152,7 +155,13 @@ def _keys(text: str) -> tuple[frozenset[str], ...]:
 
 
 def _name(surface: str, entry: Entry | None, tags: tuple[str, ...]) -> _Name | None:
-    stems = _keys(surface)
+    """A name as search matches it; one written « =word » matches that word exactly, no other
+    form: the English « tenants » must not name a tag in « en tenant compte »."""
+    if surface.startswith("="):
+        surface = surface[1:]
+        stems = tuple(frozenset({f"={fold(w)}"}) for w in term_words(surface))
+    else:
+        stems = _keys(surface)
     if not stems:
         return None
     exact = surface if entry is not None and entry.exact_case and surface == entry.term else None

@@ -206,6 +206,7 @@ NAMES_NOTHING = [
     ("fr", "l'alternance politique en France"),
     ("fr", "direction des achats d'un grand groupe"),
     ("fr", "comment aller à la gare"),  # « aller-vers » without its « vers », a stop word
+    ("fr", "clause sociale en tenant compte des contraintes du chantier"),  # « tenant »: French too
     ("en", "football match results"),
     ("en", "weather tomorrow"),
     ("en", "job interview tips for developers"),
@@ -246,7 +247,8 @@ def test_a_query_names_its_vocabulary_entry(lang: str, query: str, key: str) -> 
 @pytest.mark.parametrize(
     ("query", "key"),
     [
-        ("tenant", "locataires"),  # named « tenants »: the French stemmer reads both « ten »
+        ("council tenant", "locataires"),  # named « council tenants »: the French stemmer reads « ten »
+        ("jobs for its own tenants", "locataires"),  # « =tenants »: that exact word only
         ("Mieterinnen und Mieter", "locataires"),
         ("inquilino", "locataires"),  # named « inquilinos »
         ("benachteiligten Stadtteilen", "habitants-qpv"),  # named « benachteiligte Stadtteile »
