@@ -50,6 +50,7 @@ FEATURES = (
     "tag_whole",  # share of the named tags the sheet carries, times the share of the query's content words they say
     "unknown",  # share of the query's own words the corpus never uses (off-topic words, or a foreign language)
     "unknown_fr",  # the same when the query is French: there it means the corpus does not speak of it
+    "unsupported",  # the query names entries or tags, and the sheet holds none of their words nor tags
 )
 
 
@@ -86,6 +87,7 @@ def features(
             tag_share * tag_cover,
             np.full(len(d), unknown),
             np.full(len(d), unknown * float(french)),
+            float(named) * ((coverage == 0) & (tag_share == 0)).astype(float),
         ]
     )
 

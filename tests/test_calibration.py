@@ -46,6 +46,17 @@ def test_unknown_words_count_only_for_french_queries_in_unknown_fr() -> None:
     assert col["unknown"].tolist() == [0.5, 0.5] and col["unknown_fr"].tolist() == [0.0, 0.0]
 
 
+def test_a_sheet_sharing_nothing_a_named_query_says_is_unsupported() -> None:
+    """« ANRU » : a sheet close by meaning alone (« ANAR ») holds neither the words the name stands
+    for nor its tag; one holding either is supported; a query naming nothing leaves it at 0."""
+    dense, keyword = np.array([0.86, 0.82, 0.81]), np.zeros(3)
+    coverage, tags = np.array([0.0, 0.3, 0.0]), np.array([0.0, 0.0, 1.0])
+    named = calibration.features(dense, keyword, coverage, tags, french=True, named=True)
+    plain = calibration.features(dense, keyword, coverage, tags, french=True, named=False)
+    column = calibration.FEATURES.index("unsupported")
+    assert named[:, column].tolist() == [1.0, 0.0, 0.0] and plain[:, column].tolist() == [0.0] * 3
+
+
 def _synthetic(seed: int = 1) -> Callable[..., calibration.Example]:
     """A maker of labelled queries: field questions lie along one direction of vector space, and
     their relevant sheet (the first candidate) stands out of the others by its features."""
