@@ -153,6 +153,8 @@ def test_hits_are_marked_strong_or_weak_strong_first(kb: KnowledgeBase) -> None:
 def test_an_acronym_puts_the_tagged_sheets_first_and_offers_the_filter(kb: KnowledgeBase) -> None:
     results = kb.search("ANRU", limit=11)
     assert all("renouvellement-urbain" in h.sheet.themes for h in results.hits[:2])
+    # the ANAR sheet is close by meaning only (the model's neighbour acronym): never a strong match
+    assert [h.sheet.id for h in results.hits if h.match == "strong"] == [h.sheet.id for h in results.hits[:2]]
     assert [(f.name, f.value, f.count) for f in results.filter_suggestions] == [("theme", "renouvellement-urbain", 2)]
     kinds = {r.kind for r in results.hits[0].reasons}
     assert {"tag", "glossary"} <= kinds
