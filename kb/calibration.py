@@ -45,6 +45,7 @@ FEATURES = (
     "keyword_abs",  # log(1 + best BM25): how much the words say, absolute
     "keyword_fr",  # keyword evidence when the query is French (for other languages it is noise)
     "coverage",  # share of the query's words (glossary expansion included) found in the sheet
+    "specific",  # the same, each word weighted by its rarity in the corpus (a word no part holds, most)
     "tag",  # the sheet carries a tag the query names
     "named",  # the query names a tag or glossary entry at all
     "tag_whole",  # share of the named tags the sheet carries, times the share of the query's content words they say
@@ -63,6 +64,7 @@ def features(
     named: bool,
     tag_cover: float = 0.0,
     unknown: float = 0.0,
+    specific: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
     ``tag_share`` the share of the query's named tags each sheet carries; ``tag_cover`` the share
@@ -82,6 +84,7 @@ def features(
             np.log1p(keyword),
             kw * float(french),
             coverage,
+            specific if specific is not None else coverage,
             (tag_share > 0).astype(float),
             np.full(len(d), float(named)),
             tag_share * tag_cover,

@@ -9,6 +9,7 @@ import pytest
 
 from kb import calibration, evaluate
 from kb.encoder import DEFAULT_MODEL_ID
+from kb.knowledge_base import KnowledgeBase
 from tests.helpers import PRACTICES, KbFactory
 
 
@@ -55,6 +56,15 @@ def test_a_sheet_sharing_nothing_a_named_query_says_is_unsupported() -> None:
     plain = calibration.features(dense, keyword, coverage, tags, french=True, named=False)
     column = calibration.FEATURES.index("unsupported")
     assert named[:, column].tolist() == [1.0, 0.0, 0.0] and plain[:, column].tolist() == [0.0] * 3
+
+
+def test_specific_coverage_weighs_a_words_rarity(kb: KnowledgeBase) -> None:
+    """« Corse »: no sheet says it, so a sheet holding only the common words of the query covers
+    less of it by rarity than by count."""
+    hits = kb.searcher().search("clause sociale en Corse", limit=11).hits
+    column = {name: i for i, name in enumerate(calibration.FEATURES)}
+    held = [h for h in hits if h.features[column["coverage"]] > 0]
+    assert held and all(h.features[column["specific"]] < h.features[column["coverage"]] for h in held)
 
 
 def _synthetic(seed: int = 1) -> Callable[..., calibration.Example]:
