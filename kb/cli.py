@@ -600,29 +600,28 @@ def eval_command(
                 click.echo(f"{mode:8} {name:20} {lang:5} {row['queries']:>3} {row['share']:>6.3f}")
 
 
+def query_files_option(flag: str, dest: str, help_text: str, required: bool = False) -> Callable[..., Any]:
+    """A repeatable option naming labelled query files (``kb calibrate``)."""
+    return click.option(
+        flag,
+        dest,
+        multiple=True,
+        required=required,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help_text + "; repeatable.",
+    )
+
+
 @main.command()
 @click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--offtopic",
-    "offtopic_files",
-    multiple=True,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Off-topic queries (lang<TAB>query), the negatives; repeatable.",
+@query_files_option("--offtopic", "offtopic_files", "Off-topic queries (lang<TAB>query), the negatives", required=True)
+@query_files_option(
+    "--tags", "tag_files", "Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives"
 )
-@click.option(
-    "--tags",
-    "tag_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Tag queries (lang<TAB>query<TAB>tag): the sheets carrying the tag are positives; repeatable.",
-)
-@click.option(
+@query_files_option(
     "--unanswered",
     "unanswered_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Queries of the field no sheet answers (lang<TAB>query): negatives for the sheets only; repeatable.",
+    "Queries of the field no sheet answers (lang<TAB>query): negatives for the sheets only",
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: kb/data/calibration.json.")

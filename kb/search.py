@@ -391,17 +391,16 @@ class Searcher:
         dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
         keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
-        in_parts = self.facts.term_counts(list(wanted)) if wanted else {}
+        own = set(own_terms)
+        in_parts = self.facts.term_counts(list(wanted | own)) if wanted or own else {}
         total = self._part_count()
         rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted}
         specific = np.array([sum(rarity[t] for t in wanted & held.get(s, set())) for s in ids]) / (
             sum(rarity.values()) or 1.0
         )
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
-        own = set(own_terms)
         content = set(content_terms(query))
         said = {t for phrase in named.tags.values() for t in terms(phrase)}
-        counts = self.facts.term_counts(list(own)) if own else {}
         return calibration.features(
             dense,
             keyword,
@@ -410,7 +409,7 @@ class Searcher:
             french,
             bool(named.tags or named.entries),
             tag_cover=len(content & said) / (len(content) or 1),
-            unknown=sum(not counts.get(t) for t in own) / (len(own) or 1),
+            unknown=sum(not in_parts.get(t) for t in own) / (len(own) or 1),
             specific=specific,
         )
 
