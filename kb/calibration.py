@@ -59,16 +59,18 @@ def features(
     dense: np.ndarray,
     keyword: np.ndarray,
     coverage: np.ndarray,
+    specific: np.ndarray,
     tag_share: np.ndarray,
     french: bool,
     named: bool,
     tag_cover: float = 0.0,
     unknown: float = 0.0,
-    specific: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
-    ``tag_share`` the share of the query's named tags each sheet carries; ``tag_cover`` the share
-    of the query's content words that name tags; ``unknown`` the share of its words absent from the corpus)."""
+    ``coverage`` the share of the query's words each sheet holds, ``specific`` the same weighted by
+    each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
+    ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
+    its words absent from the corpus)."""
     finite = np.isfinite(dense)
     floor = float(dense[finite].min()) if finite.any() else 0.0
     d = np.where(finite, dense, floor)
@@ -84,7 +86,7 @@ def features(
             np.log1p(keyword),
             kw * float(french),
             coverage,
-            specific if specific is not None else coverage,
+            specific,
             (tag_share > 0).astype(float),
             np.full(len(d), float(named)),
             tag_share * tag_cover,

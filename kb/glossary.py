@@ -139,7 +139,7 @@ def _word_keys(word: str) -> frozenset[str]:
     stem of under four letters cut from a longer ending is left out: the French stemmer reads
     « tenants » as « ten »."""
     folded = fold(word)
-    keys = {f"={folded}"}
+    keys = {_exact_key(word)}
     french = stem(word)
     if len(french) >= 4 or len(folded) - len(french) <= 2:
         keys.add(french)
@@ -148,6 +148,11 @@ def _word_keys(word: str) -> frozenset[str]:
         if folded.startswith(base) and folded[len(base) :] in _INFLECTIONS:
             keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
     return frozenset(keys)
+
+
+def _exact_key(word: str) -> str:
+    """The key of the word itself (a French stem holds no « = »)."""
+    return f"={fold(word)}"
 
 
 def _keys(text: str) -> tuple[frozenset[str], ...]:
@@ -159,7 +164,7 @@ def _name(surface: str, entry: Entry | None, tags: tuple[str, ...]) -> _Name | N
     form: the English « tenants » must not name a tag in « en tenant compte »."""
     if surface.startswith("="):
         surface = surface[1:]
-        stems = tuple(frozenset({f"={fold(w)}"}) for w in term_words(surface))
+        stems = tuple(frozenset({_exact_key(w)}) for w in term_words(surface))
     else:
         stems = _keys(surface)
     if not stems:

@@ -405,12 +405,12 @@ class Searcher:
             dense,
             keyword,
             coverage,
+            specific,
             tag_share,
             french,
             bool(named.tags or named.entries),
             tag_cover=len(content & said) / (len(content) or 1),
             unknown=sum(not in_parts.get(t) for t in own) / (len(own) or 1),
-            specific=specific,
         )
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
@@ -545,7 +545,12 @@ def _fuse(
 
     def fused(dense: float | None, keyword: float) -> float:
         """A missing or NaN dense score counts 0; with one dense value (or all equal) it counts 1."""
-        meaning = 0.0 if dense is None or dense != dense else 1.0 if hi <= lo else max((dense - lo) / (hi - lo), 0.0)
+        if dense is None or dense != dense:
+            meaning = 0.0
+        elif hi <= lo:
+            meaning = 1.0
+        else:
+            meaning = max((dense - lo) / (hi - lo), 0.0)
         return (1 - weight) * meaning + weight * keyword / kw_max
 
     best_part: dict[str, tuple[float, int]] = {}

@@ -26,6 +26,7 @@ def test_features_are_relative_to_the_query_and_absolute() -> None:
         np.array([0.85, 0.80, np.nan]),
         np.array([4.0, 0.0, 2.0]),
         np.array([1.0, 0.0, 0.5]),
+        np.array([0.8, 0.0, 0.2]),
         np.array([1.0, 0.5, 0.0]),
         french=True,
         named=True,
@@ -42,7 +43,7 @@ def test_features_are_relative_to_the_query_and_absolute() -> None:
 
 def test_unknown_words_count_only_for_french_queries_in_unknown_fr() -> None:
     ones = np.ones(2)
-    rows = calibration.features(ones, ones, ones, ones, french=False, named=False, unknown=0.5)
+    rows = calibration.features(ones, ones, ones, ones, ones, french=False, named=False, unknown=0.5)
     col = {name: rows[:, i] for i, name in enumerate(calibration.FEATURES)}
     assert col["unknown"].tolist() == [0.5, 0.5] and col["unknown_fr"].tolist() == [0.0, 0.0]
 
@@ -52,8 +53,8 @@ def test_a_sheet_sharing_nothing_a_named_query_says_is_unsupported() -> None:
     for nor its tag; one holding either is supported; a query naming nothing leaves it at 0."""
     dense, keyword = np.array([0.86, 0.82, 0.81]), np.zeros(3)
     coverage, tags = np.array([0.0, 0.3, 0.0]), np.array([0.0, 0.0, 1.0])
-    named = calibration.features(dense, keyword, coverage, tags, french=True, named=True)
-    plain = calibration.features(dense, keyword, coverage, tags, french=True, named=False)
+    named = calibration.features(dense, keyword, coverage, coverage, tags, french=True, named=True)
+    plain = calibration.features(dense, keyword, coverage, coverage, tags, french=True, named=False)
     column = calibration.FEATURES.index("unsupported")
     assert named[:, column].tolist() == [1.0, 0.0, 0.0] and plain[:, column].tolist() == [0.0] * 3
 
