@@ -19,6 +19,7 @@ from typing import Any
 import Stemmer
 from markupsafe import Markup
 
+from kb.language import FUNCTION_WORDS
 from kb.text import fold, stem, term_words
 from kb.vocabulary import FACETS, read_data, vocabulary
 
@@ -80,10 +81,13 @@ class QueryVocabulary:
     tags: dict[str, str] = field(default_factory=dict)  # vocabulary key -> words of the query naming it
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
+    translation: str = ""  # the French words of the lexicon's everyday words the query holds
 
-    def expanded(self, query: str) -> str:
-        """The query with every French word its names stand for: what the keyword side reads."""
-        return f"{query} ({self.expansion})" if self.expansion else query
+    def expanded(self, query: str, translate: bool = False) -> str:
+        """The query with every French word its names stand for: what the keyword side reads;
+        with ``translate`` (a query not in French), its everyday words' French ones too."""
+        added = " ; ".join(x for x in (self.expansion, self.translation if translate else "") if x)
+        return f"{query} ({added})" if added else query
 
     def spelled_out(self, query: str) -> str:
         """The query with its acronyms' full forms only: what the model reads. It knows the field's
@@ -253,12 +257,14 @@ def read_query(query: str) -> QueryVocabulary:
         if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
     ]
     found: list[range] = []  # the words of each name found as a run
+    said: set[int] = set()  # the words of every name found, which the lexicon leaves to them
     unmatched = []
     for name in candidates:
         for at in _runs(len(name.stems), len(query_keys), gapped=False):
             span = range(at[0], at[-1] + 1)
             if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, at):
                 found.append(span)
+                said.update(at)
                 _record(name, out, seen, words)
                 break
         else:
@@ -270,6 +276,7 @@ def read_query(query: str) -> QueryVocabulary:
             if _meets(name, query_keys, at) and all(
                 run[0] >= span[0] and run[-1] <= span[-1] and len(run) < len(at) for run in held
             ):
+                said.update(at)
                 _record(name, out, seen, words)
                 break
     folded = fold(query)
@@ -277,6 +284,7 @@ def read_query(query: str) -> QueryVocabulary:
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
+    out.translation = _translate(query, said)
     return out
 
 
@@ -300,6 +308,78 @@ def _record(name: _Name, out: QueryVocabulary, seen: set[Entry], words: list[str
         label = tag_label(key)
         if label:
             words.append(_PARENS.sub("", label[1]).strip())
+
+
+@dataclass(frozen=True)
+class _Translation:
+    """A name of ``lexicon.yaml`` (each word's ``_stem_keys``) and the French words it stands for."""
+
+    keys: tuple[frozenset[str], ...]
+    french: str
+    exact: frozenset[str]  # each word's own key (« =licitar »)
+    order: int  # its place in the file
+
+
+@lru_cache(maxsize=65_536)
+def _stem_keys(word: str) -> frozenset[str]:
+    """What a word matches on in the lexicon: itself and its English, German and Spanish stems,
+    derivations included (« recruitment » meets « recruiting »: the French words it adds are a
+    theme, not a form to find), but no stem under four letters (Spanish « para » and « parados »
+    would meet on « par »); a key of its own kind (« ~ »), so no glossary name meets it."""
+    lowered = word.casefold()
+    stems = (fold(s.stemWord(lowered)) for s in _OTHER_STEMMERS)
+    return frozenset({_exact_key(word), *(f"{i}~{s}" for i, s in enumerate(stems, start=1) if len(s) >= 4)})
+
+
+@cache
+def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
+    """The lexicon's names, longest first, reached from each key of their first word."""
+    named = [
+        (french, _content_words(name)) for french, names in read_data("lexicon.yaml")["words"].items() for name in names
+    ]
+    found = [
+        _Translation(tuple(_stem_keys(w) for w in said), french, frozenset(_exact_key(w) for w in said), order)
+        for order, (french, said) in enumerate(named)
+        if said
+    ]
+    by_first: dict[str, list[_Translation]] = {}
+    for item in sorted(found, key=lambda t: -len(t.keys)):
+        for key in item.keys[0]:
+            by_first.setdefault(key, []).append(item)
+    return {key: tuple(items) for key, items in by_first.items()}
+
+
+def _content_words(text: str) -> list[str]:
+    """The words of a text but French, English, German and Spanish function words."""
+    return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
+
+
+def _translate(query: str, said: set[int]) -> str:
+    """The French words of the lexicon's names the query holds, the longest name first, names not
+    overlapping, of two as long the one more of whose words are written so (« licitar » is to bid,
+    « licitación » a tender: both stem to « licit »), then the first in the file; in the query's
+    order: « construction site cleaning » -> « chantier chantiers ; nettoyage entretien ».
+    The words of a glossary name (``said``: their places among ``term_words``) are left to it:
+    its French words say the thing; the lexicon would add a word's everyday sense (« colaboración
+    con empresas » names partnerships with companies, not any cooperation)."""
+    query_keys = tuple(
+        frozenset() if i in said else _stem_keys(w)
+        for i, w in enumerate(term_words(query))
+        if fold(w) not in FUNCTION_WORDS
+    )
+    by_first = _translations_by_first_key()
+    reached = {id(t): t for keys in query_keys for key in keys for t in by_first.get(key, ())}
+    found: list[tuple[range, str]] = []
+    present = set().union(*query_keys)
+    for item in sorted(reached.values(), key=lambda t: (-len(t.keys), -len(t.exact & present), t.order)):
+        for at in _runs(len(item.keys), len(query_keys), gapped=False):
+            span = range(at[0], at[-1] + 1)
+            if not any(_overlap(span, run) for run, _ in found) and all(
+                not k.isdisjoint(query_keys[i]) for k, i in zip(item.keys, at, strict=True)
+            ):
+                found.append((span, item.french))
+                break
+    return " ; ".join(dict.fromkeys(french for _, french in sorted(found, key=lambda f: f[0][0])))
 
 
 @cache

@@ -281,7 +281,7 @@ class Searcher:
         mode: Mode,
     ) -> Results:
         language = self.language(query)
-        expanded = named.expanded(query)
+        expanded = named.expanded(query, translate=language != "fr")
         query_terms = terms(expanded)
         dense_text = named.spelled_out(query)
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)

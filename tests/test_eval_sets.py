@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kb.evaluate import read_queries, relevant_ids
 from kb.markdown_io import dump_sheet, load_directory
 from kb.vocabulary import FACETS, vocabulary
@@ -18,11 +20,12 @@ def _rows(name: str) -> list[list[str]]:
     return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
 
 
-def test_realistic_queries_point_at_sheets_through_every_marker() -> None:
+@pytest.mark.parametrize(("name", "count"), [("heldout_realistic.tsv", 48), ("validation_realistic.tsv", 60)])
+def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count: int) -> None:
     sheets = load_directory(PRACTICES).sheets
     texts = {s.id: dump_sheet(s).casefold() for s in sheets}
-    queries = read_queries(DATA / "heldout_realistic.tsv")
-    assert len(queries) >= 48 and {q.lang for q in queries} == {"fr", "en", "de", "es"}
+    queries = read_queries(DATA / name)
+    assert len(queries) >= count and {q.lang for q in queries} == {"fr", "en", "de", "es"}
     for query in queries:
         assert relevant_ids(sheets, query, texts), query.query
         for marker in query.markers:

@@ -65,3 +65,23 @@ def test_a_long_name_matches_with_one_word_slipped_inside_unless_a_name_as_long_
     assert set(read_query("contratos de obras públicas").tags) == {"travaux"}
     assert set(read_query("young disabled people").tags) == {"handicap"}
     assert read_query("social clauses in service concession contracts").tags == {}  # two words: no gap
+
+
+def test_everyday_words_of_other_languages_bring_their_french_words() -> None:
+    assert read_query("cleaning construction sites").translation == "nettoyage entretien ; chantier chantiers"
+    assert read_query("Reinigung der Baustellen").translation == "nettoyage entretien ; chantier chantiers"
+    assert read_query("limpieza de obras").translation == "nettoyage entretien ; chantier chantiers"
+    for query in ("recruiting", "recruitment", "Rekrutierung", "reclutamiento"):  # derivations meet
+        assert read_query(query).translation == "recrutement embauche", query
+
+
+def test_the_lexicons_words_are_for_the_keyword_side_of_a_query_in_another_language_only() -> None:
+    named = read_query("waste sorting")
+    assert "déchets" in named.expanded("waste sorting", translate=True)
+    assert "déchets" not in named.expanded("waste sorting") and named.tags == {} and named.entries == []
+
+
+def test_the_lexicon_leaves_glossary_names_and_function_words_alone() -> None:
+    assert read_query("colaboración con empresas privadas").translation == ""  # partnerships, not any cooperation
+    # « para » is a function word, never « parados » (jobseekers) through a three-letter stem
+    assert read_query("empresas que se agrupan para licitar").translation == "groupement ; répondre candidature offre"

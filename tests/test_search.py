@@ -178,6 +178,11 @@ def test_a_misspelt_query_gets_a_suggestion_from_the_corpus(kb: KnowledgeBase) -
     assert gibberish.strong == 0 and gibberish.corrected_from is None
 
 
+def test_a_query_in_another_language_reaches_the_french_keyword_index_through_the_lexicon(kb: KnowledgeBase) -> None:
+    hit = kb.search("Reinigung von Baustellen", limit=1).hits[0]  # « nettoyage », « chantiers »
+    assert hit.sheet.id == "tapaj-c3b-nettoyage-chantiers-jeunes" and hit.keyword and hit.match == "strong"
+
+
 def test_a_match_by_meaning_shows_the_closest_sentences_not_the_title(kb: KnowledgeBase) -> None:
     hit = kb.search("boosting the self-esteem of trainees", limit=1).hits[0]
     assert hit.sheet.id == "sdat-economie-circulaire-rives-de-saone"
