@@ -135,6 +135,7 @@ NAMED = [
     ("en", "consulting contracts", "prestations-intellectuelles"),
     ("de", "Beratungsleistungen", "prestations-intellectuelles"),
     ("es", "servicios de consultoría", "prestations-intellectuelles"),
+    ("es", "contratos de servicios intelectuales", "prestations-intellectuelles"),  # the entry, not « servicios »
     ("fr", "achats de fournitures", "fournitures"),
     ("en", "supply of goods", "fournitures"),
     ("de", "Lieferaufträge", "fournitures"),
