@@ -85,3 +85,11 @@ def test_the_lexicon_leaves_glossary_names_and_function_words_alone() -> None:
     assert read_query("colaboración con empresas privadas").translation == ""  # partnerships, not any cooperation
     # « para » is a function word, never « parados » (jobseekers) through a three-letter stem
     assert read_query("empresas que se agrupan para licitar").translation == "groupement ; répondre candidature offre"
+
+
+def test_the_model_reads_the_lexicons_words_of_a_query_in_another_language_beside_the_full_forms() -> None:
+    named = read_query("ANRU waste sorting")
+    assert named.spelled_out("ANRU waste sorting") == "ANRU waste sorting (Agence nationale pour la rénovation urbaine)"
+    assert named.spelled_out("ANRU waste sorting", translate=True) == (
+        "ANRU waste sorting (Agence nationale pour la rénovation urbaine ; déchets ; tri)"
+    )

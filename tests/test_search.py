@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kb import evaluate
@@ -181,6 +182,13 @@ def test_a_misspelt_query_gets_a_suggestion_from_the_corpus(kb: KnowledgeBase) -
 def test_a_query_in_another_language_reaches_the_french_keyword_index_through_the_lexicon(kb: KnowledgeBase) -> None:
     hit = kb.search("Reinigung von Baustellen", limit=1).hits[0]  # « nettoyage », « chantiers »
     assert hit.sheet.id == "tapaj-c3b-nettoyage-chantiers-jeunes" and hit.keyword and hit.match == "strong"
+
+
+def test_the_model_reads_a_query_in_another_language_with_its_lexicon_words(kb: KnowledgeBase) -> None:
+    searcher = kb.searcher()
+    english, french = searcher.query_vector("waste sorting"), searcher.query_vector("tri des déchets")
+    assert np.allclose(english, kb.encoder.encode_queries(["waste sorting (déchets ; tri)"])[0])
+    assert np.allclose(french, kb.encoder.encode_queries(["tri des déchets"])[0])
 
 
 def test_a_match_by_meaning_shows_the_closest_sentences_not_the_title(kb: KnowledgeBase) -> None:
