@@ -1,6 +1,8 @@
 """The language of a query: French (the corpus's language), English, German, Spanish or other.
 
-Hand-made from stop words, accents and word shapes, with the corpus as tie-breaker: when the cues
+Hand-made from stop words, accents, word shapes and the words only a general English dictionary
+holds (« several », « tender »; short English queries of corpus cognates read as French, and
+missed the English lexicon: see ``kb.glossary``), with the corpus as tie-breaker: when the cues
 tie, a query whose words the French corpus mostly holds (typos included: see ``kb.spelling``) is
 French. Compared with lingua-language-detector 2.1.1 restricted to the same four languages, on
 the training, dev and off-topic sets (README, « Search quality »): lingua labels more queries
@@ -13,7 +15,10 @@ model in memory and no start-up, so it is kept.
 
 from __future__ import annotations
 
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold_word, terms, words
+from functools import cache
+
+from kb.spelling import dictionary_words
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold, fold_word, terms, words
 
 GERMAN = frozenset(
     [
@@ -76,7 +81,9 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     cues = {
         "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens)
         + sum(ch in FRENCH_MARKS for ch in lowered),
-        "en": sum(t in ENGLISH_STOPWORDS for t in tokens) + sum(english_shape(t) for t in tokens),
+        "en": sum(t in ENGLISH_STOPWORDS for t in tokens)
+        + sum(english_shape(t) for t in tokens)
+        + sum(_english_only(t) for t in tokens if not known_words or t not in known_words),
         "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * sum(ch in "äöüß" for ch in lowered),
         "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens)
         + 2 * sum(ch in "ñáíóú¿¡" for ch in lowered),
@@ -89,6 +96,18 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     if best == 0:
         return "fr" if not known_words or known else "other"
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
+
+
+def _english_only(token: str) -> bool:
+    """A folded word of a general English dictionary that no French one holds (« several »,
+    « tender », « cleaning »: pyspellchecker's lists, loaded on the first query, 0.4 s once per
+    process); the corpus's own words never count (« sourcing », « reporting » are French there)."""
+    return token in dictionary_words("en") and token not in _french_words()
+
+
+@cache
+def _french_words() -> frozenset[str]:
+    return frozenset(fold(w) for w in dictionary_words("fr"))
 
 
 def content_terms(text: str) -> list[str]:

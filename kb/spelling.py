@@ -118,11 +118,11 @@ def dictionary_word(word: str) -> bool:
     """Whether a general French or English dictionary holds the word (its elided article dropped):
     then it is spelt right even when the sheets never use it."""
     bare = re.split(r"['’]", word.lower())[-1]
-    return bare in _words("fr") or bare in _words("en")
+    return bare in dictionary_words("fr") or bare in dictionary_words("en")
 
 
 @cache
-def _words(language: str) -> frozenset[str]:
+def dictionary_words(language: str) -> frozenset[str]:
     """pyspellchecker's word list for a language, read from its gzip JSON resource directly: the
     ``SpellChecker`` class would also count every letter of every word, doubling the load (0.42 s
     to 0.20 s for French and English; both are read on the first word that needs them)."""

@@ -18,7 +18,11 @@ from kb.text import terms
         ("economía circular e inserción laboral", set(), "es"),
         ("recette de la pizza", set(), "fr"),
         ("ANRU", {"anru"}, "fr"),
-        ("ANRU social housing", {"anru", "social"}, "fr"),  # a tie: the corpus's language wins
+        ("ANRU housing", {"anru", "housing"}, "fr"),  # a tie: the corpus's language wins
+        # words only an English dictionary holds, unknown to the corpus, say English
+        ("ANRU social housing", {"anru", "social"}, "en"),
+        ("several integration structures answering a public tender", {"integration", "structures", "public"}, "en"),
+        ("sourcing des structures inclusives", {"sourcing", "structures", "des"}, "fr"),  # the corpus's own word
     ],
 )
 def test_detect_language(query: str, known: set[str], expected: str) -> None:
