@@ -20,7 +20,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, stem, term_words
+from kb.text import fold, stem, term_word_starts, term_words
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -81,7 +81,13 @@ class QueryVocabulary:
     tags: dict[str, str] = field(default_factory=dict)  # vocabulary key -> words of the query naming it
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
-    translation: str = ""  # the French words of the lexicon's everyday words the query holds
+    translations: list[tuple[str, str]] = field(default_factory=list)  # (words of the query, French words)
+
+    @property
+    def translation(self) -> str:
+        """The French words of the lexicon's everyday words the query holds (« cleaning sites » ->
+        « nettoyage entretien ; chantier chantiers »: its commas part the words for reasons only)."""
+        return " ; ".join(dict.fromkeys(french.replace(",", "") for _, french in self.translations))
 
     def expanded(self, query: str, translate: bool = False) -> str:
         """The query with every French word its names stand for: what the keyword side reads;
@@ -288,7 +294,7 @@ def read_query(query: str) -> QueryVocabulary:
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
-    out.translation = _translate(query, said)
+    out.translations = _translate(query, said)
     return out
 
 
@@ -358,19 +364,17 @@ def _content_words(text: str) -> list[str]:
     return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
 
 
-def _translate(query: str, said: set[int]) -> str:
+def _translate(query: str, said: set[int]) -> list[tuple[str, str]]:
     """The French words of the lexicon's names the query holds, the longest name first, names not
     overlapping, of two as long the one more of whose words are written so (« licitar » is to bid,
     « licitación » a tender: both stem to « licit »), then the first in the file; in the query's
-    order: « construction site cleaning » -> « chantier chantiers ; nettoyage entretien ».
+    order, each with the words of the query it stands for: « construction site cleaning » ->
+    [(« construction site », « chantier, chantiers »), (« cleaning », « nettoyage, entretien »)].
     The words of a glossary name (``said``: their places among ``term_words``) are left to it:
     its French words say the thing; the lexicon would add a word's everyday sense (« colaboración
     con empresas » names partnerships with companies, not any cooperation)."""
-    query_keys = tuple(
-        frozenset() if i in said else _stem_keys(w)
-        for i, w in enumerate(term_words(query))
-        if fold(w) not in FUNCTION_WORDS
-    )
+    kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold(w) not in FUNCTION_WORDS]
+    query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
     by_first = _translations_by_first_key()
     reached = {id(t): t for keys in query_keys for key in keys for t in by_first.get(key, ())}
     found: list[tuple[range, str]] = []
@@ -383,7 +387,15 @@ def _translate(query: str, said: set[int]) -> str:
             ):
                 found.append((span, item.french))
                 break
-    return " ; ".join(dict.fromkeys(french for _, french in sorted(found, key=lambda f: f[0][0])))
+    return [
+        (_surface(query, kept[span[0]], kept[span[-1]]), french)
+        for span, french in sorted(found, key=lambda f: f[0][0])
+    ]
+
+
+def _surface(query: str, first: tuple[int, str, int], last: tuple[int, str, int]) -> str:
+    """The query as written from one word to another (« long-term », « hard-to-recruit jobs »)."""
+    return query[first[2] : last[2] + len(last[1])]
 
 
 @cache

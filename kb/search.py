@@ -74,8 +74,9 @@ Match = Literal["strong", "weak"]
 @dataclass(frozen=True)
 class Reason:
     """Why a card matched: ``kind`` is words (in common), glossary (a term of the field the query
-    names, found in the sheet), tag (the sheet carries a tag the query names) or meaning (close
-    by meaning alone); ``text`` says it in French."""
+    names, or the French word of an everyday word of a query in another language, found in the
+    sheet), tag (the sheet carries a tag the query names) or meaning (close by meaning alone);
+    ``text`` says it in French."""
 
     kind: Literal["words", "glossary", "tag", "meaning"]
     text: str
@@ -306,7 +307,7 @@ class Searcher:
         sheets = self.facts.sheets([sid for sid, _ in page])
         own = set(own_terms)
         expansion = set(query_terms) - own
-        phrases = _named_phrases(named)
+        phrases = _named_phrases(named, translated=language != "fr")
         hits = []
         for sheet_id, info in page:
             sheet = sheets[sheet_id]
@@ -635,16 +636,23 @@ class NamedPhrase:
     stems: frozenset[str]
 
 
-def _named_phrases(named: QueryVocabulary) -> list[NamedPhrase]:
-    """The glossary forms and tag labels a query names, analysed once for its page of hits."""
+def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[NamedPhrase]:
+    """The glossary forms and tag labels a query names, and (``translated``: a query not in French)
+    the French words of its everyday words, analysed once for its page of hits."""
     out = []
     for said, entry in named.entries:
         out.extend((said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said)
     for key, said in named.tags.items():
         if found := tag_label(key):
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
+    for said, french in named.translations if translated else ():
+        out.extend((said, p.strip()) for p in french.split(","))
     analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
-    return [p for p in analysed if p.stems]
+    first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
+    for phrase in analysed:
+        if phrase.stems:
+            first.setdefault((phrase.said, phrase.stems), phrase)
+    return list(first.values())
 
 
 def _surface(snippet: Snippet, stems: set[str]) -> list[str]:

@@ -223,11 +223,17 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
+    return [w for w, _ in word_starts(text)]
+
+
+def word_starts(text: str) -> list[tuple[str, int]]:
+    """``words`` of a text, each with where it starts in the text."""
     out = []
     for match in _WORD.finditer(text.replace("’", "'")):
-        word = match.group(0)
-        out.append(word.split(".")[0].split("·")[0])
-    return [w for w in out if w]
+        word = match.group(0).split(".")[0].split("·")[0]
+        if word:
+            out.append((word, match.start()))
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -244,6 +250,11 @@ def terms(text: str) -> list[str]:
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
     return [word for word in words(text) if _term(word) is not None]
+
+
+def term_word_starts(text: str) -> list[tuple[str, int]]:
+    """``term_words`` of a text, each with where it starts in the text."""
+    return [(word, start) for word, start in word_starts(text) if _term(word) is not None]
 
 
 @lru_cache(maxsize=65_536)

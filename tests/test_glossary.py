@@ -71,6 +71,12 @@ def test_everyday_words_of_other_languages_bring_their_french_words() -> None:
     assert read_query("cleaning construction sites").translation == "nettoyage entretien ; chantier chantiers"
     assert read_query("Reinigung der Baustellen").translation == "nettoyage entretien ; chantier chantiers"
     assert read_query("limpieza de obras").translation == "nettoyage entretien ; chantier chantiers"
+    assert read_query("long-term partnerships to fill hard-to-recruit jobs").translations == [
+        ("long-term", "durable, pérenne"),  # the words as written, for a hit's reasons
+        ("partnerships", "partenariat, coopération"),
+        ("hard-to-recruit", "métiers en tension, secteurs en tension"),
+        ("jobs", "emploi"),
+    ]
     for query in ("recruiting", "recruitment", "Rekrutierung", "reclutamiento"):  # derivations meet
         assert read_query(query).translation == "recrutement embauche", query
 

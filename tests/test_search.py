@@ -182,6 +182,9 @@ def test_a_misspelt_query_gets_a_suggestion_from_the_corpus(kb: KnowledgeBase) -
 def test_a_query_in_another_language_reaches_the_french_keyword_index_through_the_lexicon(kb: KnowledgeBase) -> None:
     hit = kb.search("Reinigung von Baustellen", limit=1).hits[0]  # « nettoyage », « chantiers »
     assert hit.sheet.id == "tapaj-c3b-nettoyage-chantiers-jeunes" and hit.keyword and hit.match == "strong"
+    # the card says which French words stood for the query's: one per words said and stem
+    assert ("glossary", "Reinigung → nettoyage ; Baustellen → chantier") in [(r.kind, r.text) for r in hit.reasons]
+    assert {"nettoyage", "chantiers"} <= set(hit.snippet.matched)
 
 
 def test_the_model_reads_a_query_in_another_language_with_its_lexicon_words(kb: KnowledgeBase) -> None:
