@@ -70,6 +70,7 @@ GERMAN_ENDINGS = ("ung", "keit", "heit", "schaft", "lich")
 FRENCH_MARKS = "éèêàçùâîôûœë"
 # Words that say nothing of a subject in the languages read here (French ones ``terms`` drops already).
 FUNCTION_WORDS = ENGLISH_STOPWORDS | GERMAN | SPANISH
+_STOP_WORDS = FUNCTION_WORDS | FRENCH_STOPWORDS  # cues already, or none
 
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
@@ -81,9 +82,7 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     cues = {
         "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens)
         + sum(ch in FRENCH_MARKS for ch in lowered),
-        "en": sum(t in ENGLISH_STOPWORDS for t in tokens)
-        + sum(english_shape(t) for t in tokens)
-        + sum(_english_only(t) for t in tokens if not known_words or t not in known_words),
+        "en": sum(t in ENGLISH_STOPWORDS for t in tokens) + sum(english_shape(t) for t in tokens),
         "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * sum(ch in "äöüß" for ch in lowered),
         "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens)
         + 2 * sum(ch in "ñáíóú¿¡" for ch in lowered),
@@ -91,6 +90,8 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     known = sum(t in known_words for t in tokens)
     if 2 * known > len(tokens):
         cues["fr"] += 1  # the corpus's own words: French unless other cues clearly say otherwise
+    if cues["fr"] == max(cues.values()):  # French wins or ties: do words only English has say otherwise?
+        cues["en"] += sum(_english_only(t) for t in tokens if t not in known_words and t not in _STOP_WORDS)
     best = max(cues.values())
     leaders = [lang for lang, n in cues.items() if n == best]
     if best == 0:
@@ -100,8 +101,9 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
 
 def _english_only(token: str) -> bool:
     """A folded word of a general English dictionary that no French one holds (« several »,
-    « tender », « cleaning »: pyspellchecker's lists, loaded on the first query, 0.4 s once per
-    process); the corpus's own words never count (« sourcing », « reporting » are French there)."""
+    « tender », « cleaning »: pyspellchecker's lists, as the spelling suggestions read them,
+    loaded once per process, 0.4 s, when a query would otherwise be read as French); the corpus's
+    own words never count (« sourcing », « reporting » are French there)."""
     return token in dictionary_words("en") and token not in _french_words()
 
 

@@ -56,3 +56,12 @@ def test_spelling_leaves_real_words_alone(kb: KnowledgeBase) -> None:
     assert speller.correct("des marchés d'architecture") is None  # the elided article is not the word
     assert speller.correct("fix a flat bike tyre") is None  # English, not « type »
     assert speller.correct("facilitatrise bailleur") == "facilitatrice bailleur"
+
+
+def test_a_french_query_of_the_corpus_words_reads_no_dictionary() -> None:
+    from kb.spelling import dictionary_words
+
+    dictionary_words.cache_clear()
+    assert detect_language("mobiliser les publics féminins", {"mobiliser", "publics", "feminins"}) == "fr"
+    assert dictionary_words.cache_info().currsize == 0  # 50 MB and 0.4 s, only for a query that may be English
+    assert detect_language("tender together", set()) == "en" and dictionary_words.cache_info().currsize
