@@ -120,11 +120,12 @@ class Calibration:
     domain_intercept: float = 0.0
     domain_coef: tuple[float, ...] = ()
 
-    def domain(self, vector: np.ndarray | None, model_id: str) -> float | None:
-        """The query's "of the field" logit, or None when its vector comes from another model."""
+    def domain(self, vector: np.ndarray | None, model_id: str, proper_name: bool = False) -> float | None:
+        """The query's "of the field" logit (see ``field_logit``), or None when its vector comes
+        from another model."""
         if vector is None or model_id != self.model_id or len(vector) != len(self.domain_coef):
             return None
-        return float(vector @ np.asarray(self.domain_coef) + self.domain_intercept)
+        return field_logit(float(vector @ np.asarray(self.domain_coef) + self.domain_intercept), proper_name)
 
     def logit(self, rows: np.ndarray, domain: float | None) -> np.ndarray:
         """Without a query logit (another model), the column sits at its mean: no evidence either way."""
@@ -138,6 +139,15 @@ class Calibration:
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+
+def field_logit(domain: float, proper_name: bool) -> float:
+    """The query model's logit, never below the gate's zero when the query names one of the
+    field's acronyms or an organisation of the corpus: proper names say a query is of the field
+    better than a vector (« VNF », « Voies navigables de France »: waterways, to e5, far from the
+    training questions). Not any glossary name: « logement social » or « Pôle emploi » name
+    entries in everyday questions too."""
+    return max(domain, 0.0) if proper_name else domain
 
 
 @cache
@@ -162,6 +172,7 @@ class Example:
     offtopic: bool
     vector: np.ndarray  # the query's vector, as search encodes it
     unanswered: bool = False  # of the field, but no sheet answers it: never offtopic too
+    proper_name: bool = False  # the query names an acronym or an organisation (``field_logit``)
 
 
 def examples(
@@ -190,7 +201,9 @@ def examples(
         rows = np.vstack([h.features for h in hits])
         relevant_hits = np.array([h.sheet.id in relevant for h in hits])
         offtopic = not relevant and not unanswered_
-        out.append(Example(q.query, rows, relevant_hits, offtopic, searcher.query_vector(q.query), unanswered_))
+        vector = searcher.query_vector(q.query)
+        proper_name = searcher.names_proper(q.query)
+        out.append(Example(q.query, rows, relevant_hits, offtopic, vector, unanswered_, proper_name))
     return out
 
 
@@ -304,7 +317,8 @@ def fit(examples: list[Example], folds: int = 5, seed: int = 0, model_id: str = 
     from sklearn.linear_model import LogisticRegression
 
     split = _folds(examples, folds, seed)
-    domains, domain_model = _domain_logits(examples, split)
+    raw, domain_model = _domain_logits(examples, split)
+    domains = np.array([field_logit(d, e.proper_name) for d, e in zip(raw, examples, strict=True)])
     items = [
         replace(e, rows=np.hstack([e.rows, np.full((len(e.rows), 1), d)]))
         for e, d in zip(examples, domains, strict=True)

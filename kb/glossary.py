@@ -19,7 +19,7 @@ from typing import Any
 import Stemmer
 from markupsafe import Markup
 
-from kb.text import fold, stem, term_words
+from kb.text import fold, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -80,6 +80,14 @@ class QueryVocabulary:
     tags: dict[str, str] = field(default_factory=dict)  # vocabulary key -> words of the query naming it
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
+
+    @property
+    def names_acronym(self) -> bool:
+        """Whether the query names an acronym of the field, as written or spelt out (« VNF », « Voies
+        navigables de France »): e5 does not know the field's acronyms, the glossary does."""
+        return any(
+            entry.is_acronym and terms(said) in (terms(entry.term), terms(entry.full)) for said, entry in self.entries
+        )
 
     def expanded(self, query: str) -> str:
         """The query with every French word its names stand for: what the keyword side reads."""

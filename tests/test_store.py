@@ -134,6 +134,18 @@ def test_pending_sheets_are_not_published(store: Store) -> None:
     assert "en-attente" not in {p.sheet_id for p in store.parts(status="published")}
 
 
+def test_organisations_of_published_sheets_only(store: Store) -> None:
+    draft = Sheet(id="brouillon", title="Brouillon", sections=dict.fromkeys(SECTIONS, ""), organisations=["Autre"])
+    store.save_sheet(draft, status="pending", origin="web")
+    organisations = store.organisation_sheets()
+    assert organisations["AGIRE"] == ["agire-reseau-regional-facilitateurs"]
+    assert organisations["Grand Besançon Métropole"] == [
+        "habitat25-grand-besancon-cooperation",
+        "rectorat-besancon-economie-circulaire",
+    ]
+    assert "Autre" not in organisations
+
+
 def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path: Path) -> None:
     path = tmp_path / "kb.sqlite"
     Store(path).close()
