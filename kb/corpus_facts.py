@@ -47,9 +47,9 @@ class CorpusFacts:
         return version
 
     def organisations(self) -> OrganisationNames:
-        """The published sheets' organisations by name (read once per corpus version)."""
+        """The corpus's organisations by name (read once per corpus version)."""
         if self._organisations is None:
-            self._organisations = OrganisationNames(self.store.organisation_sheets())
+            self._organisations = OrganisationNames(self.store.organisation_names())
         return self._organisations
 
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:

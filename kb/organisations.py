@@ -10,7 +10,7 @@ Nivernaise Accueil et Réinsertion) » answers to either part; a one-word name n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable
 
 from kb.text import fold
 
@@ -35,21 +35,27 @@ def names(organisation: str) -> list[tuple[str, ...]]:
 
 
 class OrganisationNames:
-    """The published sheets' organisations, looked up by the first word of each name."""
+    """The corpus's organisations by the words of their names (which sheets list one is asked of
+    the store when a query names it: a few thousand names, a hundred thousand sheets)."""
 
-    def __init__(self, sheets_by_organisation: Mapping[str, Sequence[str]]) -> None:
-        self.sheets = {org: frozenset(ids) for org, ids in sheets_by_organisation.items() if ids}
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for organisation in self.sheets:
+    def __init__(self, organisations: Iterable[str]) -> None:
+        self._by_words: dict[tuple[str, ...], list[str]] = {}
+        for organisation in organisations:
             for tokens in names(organisation):
-                self._by_first.setdefault(tokens[0], []).append((tokens, organisation))
+                self._by_words.setdefault(tokens, []).append(organisation)
+        self._lengths = sorted({len(tokens) for tokens in self._by_words}, reverse=True)
 
     def named(self, query: str) -> dict[str, str]:
-        """Organisation -> the words of the query naming it, longest names first."""
+        """Organisation -> the words of the query naming it; where names overlap, the longest wins
+        (« Grand Besançon Métropole » does not also name « Grand Besançon »)."""
         words = _tokens(query)
         found: dict[str, str] = {}
-        for start, word in enumerate(words):
-            for tokens, organisation in sorted(self._by_first.get(word, ()), key=lambda t: -len(t[0])):
-                if organisation not in found and words[start : start + len(tokens)] == tokens:
-                    found[organisation] = " ".join(tokens)
+        start = 0
+        while start < len(words):
+            said = next(
+                (words[start : start + n] for n in self._lengths if words[start : start + n] in self._by_words), ()
+            )
+            for organisation in self._by_words.get(said, ()):
+                found.setdefault(organisation, " ".join(said))
+            start += len(said) or 1
         return found

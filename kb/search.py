@@ -287,8 +287,8 @@ class Searcher:
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
-        organisations = self.facts.organisations().named(query)
-        tagged |= {ORGANISATION + org: set(self.facts.organisations().sheets[org]) for org in organisations}
+        organisations = self._organisations(query)
+        tagged |= {ORGANISATION + org: set(self._filtered({"organisations": [org]})[0]) for org in organisations}
         own_terms = terms(query)
         said = [*named.tags.values(), *organisations.values()]
         rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query, said)
@@ -353,7 +353,12 @@ class Searcher:
     def names_proper(self, query: str) -> bool:
         """Whether a query names what the model does not know (see ``calibration.field_logit``)."""
         query = clean_query(query)
-        return _names_proper(read_query(query), self.facts.organisations().named(query))
+        return _names_proper(read_query(query), self._organisations(query))
+
+    def _organisations(self, query: str) -> dict[str, str]:
+        """The organisations a query names that published sheets list -> the words naming them."""
+        named = self.facts.organisations().named(query)
+        return {org: said for org, said in named.items() if self._filtered({"organisations": [org]})[0]}
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The vector the dense side reads for a query, or None without an index."""

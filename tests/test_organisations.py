@@ -16,14 +16,11 @@ def test_an_organisation_answers_to_its_whole_name_and_to_each_part_around_paren
 
 
 def test_a_query_names_organisations_as_whole_words_in_order_accents_and_case_aside() -> None:
-    found = OrganisationNames(
-        {"AGIRE": ["agire"], "Grand Besançon Métropole": ["a", "b"], "Habitat 25": ["h"], "Sans fiche": []}
-    )
+    found = OrganisationNames(["AGIRE", "Grand Besançon Métropole", "Habitat 25", "Grand Besançon", "AGIRE"])
     assert found.named("que fait agire ?") == {"AGIRE": "agire"}
     assert found.named("grand besancon metropole et Habitat 25") == {
-        "Grand Besançon Métropole": "grand besancon metropole",
+        "Grand Besançon Métropole": "grand besancon metropole",  # the longest name, not « Grand Besançon »
         "Habitat 25": "habitat 25",
     }
+    assert found.named("grand besançon") == {"Grand Besançon": "grand besancon"}
     assert found.named("agir ensemble, métropole de Besançon, habitat") == {}  # no stem, no part, no order
-    assert found.named("sans fiche") == {}  # only the published sheets' organisations
-    assert found.sheets["Grand Besançon Métropole"] == {"a", "b"}

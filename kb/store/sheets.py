@@ -175,17 +175,11 @@ class Sheets(Parts):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
 
-    def organisation_sheets(self) -> dict[str, list[str]]:
-        """Each organisation the published sheets list -> those sheets' ids."""
-        rows = self.db.execute(
-            "SELECT t.value, t.sheet_id FROM sheet_tags t JOIN sheets s ON s.id = t.sheet_id "
-            "WHERE t.facet = 'organisations' AND s.status = ? ORDER BY t.value, t.sheet_id",
-            [PUBLISHED],
-        )
-        out: dict[str, list[str]] = {}
-        for organisation, sheet_id in rows:
-            out.setdefault(organisation, []).append(sheet_id)
-        return out
+    def organisation_names(self) -> list[str]:
+        """Every organisation a sheet lists, whatever its status (the sheets' filter says which
+        published sheets list one)."""
+        rows = self.db.execute("SELECT DISTINCT value FROM sheet_tags WHERE facet = 'organisations' ORDER BY value")
+        return [r[0] for r in rows]
 
     def existing_ids(self, ids: Sequence[str]) -> list[str]:
         """Which of ``ids`` are sheets already, whatever their status."""
