@@ -298,7 +298,7 @@ class Searcher:
             domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id, proper)
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
-            strong = model.strong(probabilities, domain)
+            strong = model.strong(probabilities, domain, rows)
             for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
                 candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
         for sid, row in zip(ids, rows, strict=True):

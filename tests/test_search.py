@@ -175,6 +175,13 @@ def test_a_query_naming_an_organisation_finds_its_sheets_strong_and_says_why(
     assert kb.search("météo à Besançon", limit=3).strong == 0  # a place is no organisation
 
 
+@pytest.mark.parametrize("query", ["Recrut'Café", "kiosque à CV"])
+def test_a_sheet_holding_every_word_of_a_query_the_query_model_doubts_is_strong(kb: KnowledgeBase, query: str) -> None:
+    # the query model reads a café; the sheet holds both words
+    results = kb.search(query, limit=3)
+    assert [h.sheet.id for h in results.hits if h.match == "strong"] == ["ideis-recrut-cafe-kiosque-a-cvs"]
+
+
 @pytest.mark.parametrize("query", ["recette de la pizza", "zzzz", "weather forecast tomorrow"])
 def test_an_offtopic_query_has_no_strong_hit_and_suggests_themes(kb: KnowledgeBase, query: str) -> None:
     results = kb.search(query, limit=5)
