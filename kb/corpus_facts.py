@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from kb.organisations import OrganisationNames
 from kb.sheet import Sheet
 from kb.store import Store
 from kb.store.sheets import parse_sheet
@@ -34,6 +35,7 @@ class CorpusFacts:
         self._sheet_terms: dict[str, frozenset[str]] = {}
         self._counts: dict[str, int] = {}
         self._records: dict[str, tuple[str, Sheet]] = {}
+        self._organisations: OrganisationNames | None = None
 
     def refresh(self) -> int:
         """Read the corpus version (once per search) and drop what an older version left."""
@@ -41,7 +43,14 @@ class CorpusFacts:
         if version != self.version:
             self.version = version
             self._owners, self._sheet_terms, self._counts = {}, {}, {}
+            self._organisations = None
         return version
+
+    def organisations(self) -> OrganisationNames:
+        """The corpus's organisations by name (read once per corpus version)."""
+        if self._organisations is None:
+            self._organisations = OrganisationNames(self.store.organisation_names())
+        return self._organisations
 
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Part id -> (sheet id, section), for the given parts of published sheets only."""

@@ -20,7 +20,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, stem, term_word_starts, term_words
+from kb.text import fold, stem, term_word_starts, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -88,6 +88,14 @@ class QueryVocabulary:
         """The French words of the lexicon's everyday words the query holds (« cleaning sites » ->
         « nettoyage entretien ; chantier chantiers »: its commas part the words for reasons only)."""
         return " ; ".join(dict.fromkeys(french.replace(",", "") for _, french in self.translations))
+
+    @property
+    def names_acronym(self) -> bool:
+        """Whether the query names an acronym of the field, as written or spelt out (« VNF », « Voies
+        navigables de France »): e5 does not know the field's acronyms, the glossary does."""
+        return any(
+            entry.is_acronym and terms(said) in (terms(entry.term), terms(entry.full)) for said, entry in self.entries
+        )
 
     def expanded(self, query: str, translate: bool = False) -> str:
         """The query with every French word its names stand for: what the keyword side reads;

@@ -288,14 +288,18 @@ class Searcher:
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
+        organisations = self._organisations(query)
+        tagged |= {ORGANISATION + org: set(self._filtered({"organisations": [org]})[0]) for org in organisations}
         own_terms = terms(query)
-        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query)
+        said = [*named.tags.values(), *organisations.values()]
+        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query, said)
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
-            domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id)
+            proper = _names_proper(named, organisations)
+            domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id, proper)
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
-            strong = model.strong(probabilities, domain)
+            strong = model.strong(probabilities, domain, rows)
             for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
                 candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
         for sid, row in zip(ids, rows, strict=True):
@@ -347,6 +351,16 @@ class Searcher:
             closest_themes=self.closest_themes(dense_text) if model is not None and not strong else [],
         )
 
+    def names_proper(self, query: str) -> bool:
+        """Whether a query names what the model does not know (see ``calibration.field_logit``)."""
+        query = clean_query(query)
+        return _names_proper(read_query(query), self._organisations(query))
+
+    def _organisations(self, query: str) -> dict[str, str]:
+        """The organisations a query names that published sheets list -> the words naming them."""
+        named = self.facts.organisations().named(query)
+        return {org: said for org, said in named.items() if self._filtered({"organisations": [org]})[0]}
+
     def query_vector(self, query: str) -> np.ndarray | None:
         """The vector the dense side reads for a query, or None without an index."""
         self.facts.refresh()
@@ -382,11 +396,13 @@ class Searcher:
         named: QueryVocabulary,
         own_terms: list[str],
         query: str,
+        said: list[str],
     ) -> np.ndarray:
         """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet;
-        ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion. The
-        share of the query that names tags counts its content words only: « how do … » in a
-        question is no subject the tag leaves out."""
+        ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion,
+        ``tagged`` the sheets carrying each tag or organisation the query names in the words
+        ``said``. The share of the query that names them counts its content words only: « how
+        do … » in a question is no subject the tag leaves out."""
         if not ids:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
@@ -403,7 +419,7 @@ class Searcher:
         )
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
         content = set(content_terms(query))
-        said = {t for phrase in named.tags.values() for t in terms(phrase)}
+        naming = {t for phrase in said for t in terms(phrase)}
         return calibration.features(
             dense,
             keyword,
@@ -411,8 +427,8 @@ class Searcher:
             specific,
             tag_share,
             french,
-            bool(named.tags or named.entries),
-            tag_cover=len(content & said) / (len(content) or 1),
+            bool(tagged or named.entries),
+            tag_cover=len(content & naming) / (len(content) or 1),
             unknown=sum(not in_parts.get(t) for t in own) / (len(own) or 1),
         )
 
@@ -515,6 +531,11 @@ class Searcher:
         return _fuse(part_scores, parts, weight)
 
 
+def _names_proper(named: QueryVocabulary, organisations: Mapping[str, str]) -> bool:
+    """One of the field's acronyms (as written or spelt out) or an organisation of the corpus."""
+    return named.names_acronym or bool(organisations)
+
+
 def _spare_core() -> bool:
     """Whether this process has a core beyond the encoder's OpenMP threads."""
     cores = len(os.sched_getaffinity(0))
@@ -588,6 +609,15 @@ def _tag_filters(tags: Mapping[str, str]) -> dict[str, tuple[str, str]]:
 
 MEANING_WORDS = 60  # a two-sentence window, whole
 FACET_LABELS = {"themes": "Thème", "publics": "Public", "market_types": "Type de marché", "actor_types": "Acteur"}
+ORGANISATION = "organisation:"  # before an organisation's name among a query's tag keys
+
+
+def _tag_reason(key: str) -> str | None:
+    """What a hit's card says of a tag or an organisation the query names and the sheet carries."""
+    if key.startswith(ORGANISATION):
+        return "Structure : " + key.removeprefix(ORGANISATION)
+    found = tag_label(key)
+    return f"{FACET_LABELS[found[0]]} : {found[1]}" if found else None
 
 
 def explain(
@@ -602,9 +632,7 @@ def explain(
     with the query (glossary expansion included), else the passage closest by meaning.
     ``phrases`` are the query's ``_named_phrases``."""
     stems = own | expansion
-    reasons = [
-        Reason("tag", f"{FACET_LABELS[found[0]]} : {found[1]}") for key in sorted(tags) if (found := tag_label(key))
-    ]
+    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
     sections = {k: v for k, v in sheet.sections.items() if v.strip()}
     held = {k: matched_stems(v, stems) for k, v in sections.items()} if stems else {}
     section = max(held, key=lambda k: (len(held[k]), k == info.get("section")), default=None)

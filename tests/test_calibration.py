@@ -101,10 +101,16 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     against = found.domain(-first.vector, "m")
     assert domain is not None and domain > 0 and against is not None and against < 0
     assert found.domain(first.vector, "another model") is None
+    assert found.domain(-first.vector, "m", proper_name=True) == 0.0  # named acronyms open the gate
+    assert found.domain(first.vector, "m", proper_name=True) == domain
     probability = 1 / (1 + np.exp(-found.logit(first.rows, domain)))
-    assert found.strong(probability, domain).tolist() == [True, False, False, False, False]
-    assert not found.strong(probability, -1.0).any()  # not a question of the field: nothing strong
-    assert found.strong(probability, None)[0]  # another model: no gate, the sheet evidence decides
+    rows = first.rows
+    assert found.strong(probability, domain, rows).tolist() == [True, False, False, False, False]
+    assert not found.strong(probability, -1.0, rows).any()  # not a question of the field: nothing strong
+    assert found.strong(probability, None, rows)[0]  # another model: no gate, the sheet evidence decides
+    whole = rows.copy()
+    whole[0, calibration.FEATURES.index("coverage")] = 1.0  # the sheet holds every word of the query
+    assert found.strong(probability, -1.0, whole).tolist() == [True, False, False, False, False]
 
 
 def test_unanswered_queries_are_negatives_for_the_sheets_only() -> None:

@@ -48,3 +48,17 @@ def test_a_search_after_a_change_sees_it(make_kb: KbFactory, practices_copy: Pat
     found = kb.search("insertion", limit=100).ids
     kb.set_status(found[0], "pending")
     assert found[0] not in kb.search("insertion", limit=100).ids
+
+
+def test_a_search_sees_an_edit_of_tags_or_organisations_alone(make_kb: KbFactory, practices_copy: Path) -> None:
+    kb = make_kb(practices=practices_copy)
+    sheet = kb.store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None and kb.search("AGIRE", {"theme": ["economie-circulaire"]}).total == 3
+    kb.save_sheet(
+        replace(sheet, organisations=[*sheet.organisations, "AGIRE"], themes=[*sheet.themes, "economie-circulaire"]),
+        status="published",
+        origin="edit",
+        edited=True,
+    )
+    results = kb.search("AGIRE", {"theme": ["economie-circulaire"]})
+    assert results.total == 4 and "Structure : AGIRE" in {r.text for h in results.hits for r in h.reasons}

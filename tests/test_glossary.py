@@ -28,6 +28,12 @@ def test_an_acronym_names_its_entry_and_tag_and_expands_in_french() -> None:
     assert "Renouvellement urbain" in named.expansion
 
 
+def test_an_acronym_named_as_written_or_spelt_out_says_the_query_is_of_the_field() -> None:
+    assert read_query("VNF").names_acronym and read_query("marchés de Voies navigables de France").names_acronym
+    assert not read_query("formulaire de demande de logement social").names_acronym  # HLM by a synonym only
+    assert not read_query("clause sociale").names_acronym  # an entry, not an acronym
+
+
 def test_acronyms_that_are_words_count_only_in_capitals() -> None:
     assert read_query("ai besoin d'aide").entries == []
     assert [e.term for _, e in read_query("une AI du Doubs").entries] == ["AI"]

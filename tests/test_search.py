@@ -162,6 +162,27 @@ def test_an_acronym_puts_the_tagged_sheets_first_and_offers_the_filter(kb: Knowl
     assert kb.search("ANRU", {"theme": ["renouvellement-urbain"]}).filter_suggestions == []
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("AGIRE", "agire-reseau-regional-facilitateurs"), ("VNF", "creativ21-vnf-prestations-intellectuelles")],
+)
+def test_a_query_naming_an_organisation_finds_its_sheets_strong_and_says_why(
+    kb: KnowledgeBase, query: str, expected: str
+) -> None:
+    # « AGIRE » stems to « agir », and e5 reads « VNF » as waterways: the sheets' "who" says better
+    results = kb.search(query, limit=3)
+    assert [h.sheet.id for h in results.hits if h.match == "strong"] == [expected]
+    assert f"Structure : {query}" in {r.text for r in results.hits[0].reasons}
+    assert kb.search("météo à Besançon", limit=3).strong == 0  # a place is no organisation
+
+
+@pytest.mark.parametrize("query", ["Recrut'Café", "kiosque à CV"])
+def test_a_sheet_holding_every_word_of_a_query_the_query_model_doubts_is_strong(kb: KnowledgeBase, query: str) -> None:
+    # the query model reads a café; the sheet holds both words
+    results = kb.search(query, limit=3)
+    assert [h.sheet.id for h in results.hits if h.match == "strong"] == ["ideis-recrut-cafe-kiosque-a-cvs"]
+
+
 @pytest.mark.parametrize("query", ["recette de la pizza", "zzzz", "weather forecast tomorrow"])
 def test_an_offtopic_query_has_no_strong_hit_and_suggests_themes(kb: KnowledgeBase, query: str) -> None:
     results = kb.search(query, limit=5)

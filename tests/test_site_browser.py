@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # The browser fixtures of test_browser.py, shared: pytest finds fixtures imported into a module.
 from tests.test_browser import base_url, browser, page, shot, writable_url  # noqa: F401
@@ -146,7 +147,8 @@ def test_sheet_to_forward(page, base_url: str) -> None:  # type: ignore[no-untyp
     shot(page, "1-sheet-phone")
     # share: copy the link (says so), e-mail prefilled in French
     page.get_by_role("button", name="Copier le lien").click()
-    page.wait_for_function("document.getElementById('copie-statut').textContent.includes('Lien copié')")
+    # expect() polls from Playwright's own script: a string polled in the page is blocked by the CSP
+    expect(page.locator("#copie-statut")).to_contain_text("Lien copié")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.endswith(f"/fiches/{DIJON}")
     mail = page.get_by_role("link", name="Envoyer par e-mail").get_attribute("href")

@@ -134,6 +134,18 @@ def test_pending_sheets_are_not_published(store: Store) -> None:
     assert "en-attente" not in {p.sheet_id for p in store.parts(status="published")}
 
 
+def test_organisation_names_whatever_the_status(store: Store) -> None:
+    draft = Sheet(id="brouillon", title="Brouillon", sections=dict.fromkeys(SECTIONS, ""), organisations=["Autre"])
+    store.save_sheet(draft, status="pending", origin="web")
+    names = store.organisation_names()
+    assert {"AGIRE", "Grand Besançon Métropole", "Autre"} <= set(names) and len(names) == len(set(names))
+    assert store.filter_ids({"organisations": ["Grand Besançon Métropole"]}) == [
+        "habitat25-grand-besancon-cooperation",
+        "rectorat-besancon-economie-circulaire",
+    ]
+    assert store.filter_ids({"organisations": ["Autre"]}) == []  # pending: not published
+
+
 def test_an_old_schema_is_migrated_by_a_writer_and_refused_by_a_reader(tmp_path: Path) -> None:
     path = tmp_path / "kb.sqlite"
     Store(path).close()

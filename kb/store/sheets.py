@@ -175,6 +175,12 @@ class Sheets(Parts):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets{where} ORDER BY id", params)]
 
+    def organisation_names(self) -> list[str]:
+        """Every organisation a sheet lists, whatever its status (the sheets' filter says which
+        published sheets list one)."""
+        rows = self.db.execute("SELECT DISTINCT value FROM sheet_tags WHERE facet = 'organisations' ORDER BY value")
+        return [r[0] for r in rows]
+
     def existing_ids(self, ids: Sequence[str]) -> list[str]:
         """Which of ``ids`` are sheets already, whatever their status."""
         return [r[0] for r in self.db.execute(f"SELECT id FROM sheets WHERE id IN {IN_JSON}", [json_list(ids)])]
