@@ -33,6 +33,12 @@ _OTHER_STEMMERS = tuple(Stemmer.Stemmer(language) for language in ("english", "g
 # derivation (« training » does not meet « train »; « formation » and « format » still meet through
 # their French stem, as « mobilisation » and « mobiliser » must).
 _INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
+# Inflections a stemmer leaves apart: the English plural of a word in « y » (« body », stemmed
+# « bodi », and « bodies »), and the Spanish participles and adjectives, which agree in gender and
+# number (« personas desempleadas », « desempleados de larga duración »; the stemmer cuts both to
+# « desempl », as it cuts « empleo »).
+_ENGLISH_Y_PLURAL = re.compile(r"(\w+)(?:y|ies)")
+_SPANISH_PARTICIPLE = re.compile(r"(\w*[ai]d)[ao]s?")
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,10 @@ def _word_keys(word: str) -> frozenset[str]:
         base = fold(stemmer.stemWord(word.casefold()))
         if folded.startswith(base) and folded[len(base) :] in _INFLECTIONS:
             keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
+    if plural := _ENGLISH_Y_PLURAL.fullmatch(folded):
+        keys.add(f"1:{plural[1]}y")
+    if participle := _SPANISH_PARTICIPLE.fullmatch(folded):
+        keys.add(f"3:{participle[1]}o")
     return frozenset(keys)
 
 
