@@ -33,11 +33,12 @@ _OTHER_STEMMERS = tuple(Stemmer.Stemmer(language) for language in ("english", "g
 # derivation (« training » does not meet « train »; « formation » and « format » still meet through
 # their French stem, as « mobilisation » and « mobiliser » must).
 _INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
-# Inflections a stemmer leaves apart: the English plural of a word in « y » (« body », stemmed
-# « bodi », and « bodies »), and the Spanish participles and adjectives, which agree in gender and
-# number (« personas desempleadas », « desempleados de larga duración »; the stemmer cuts both to
-# « desempl », as it cuts « empleo »).
-_ENGLISH_Y_PLURAL = re.compile(r"(\w+)(?:y|ies)")
+# Inflections the stemmers leave apart: a plural and its singular where the stemmer cuts more than
+# the plural's « s » (« jobseekers » and « jobseeker », cut to « jobseek »; « bodies » and « body »,
+# whose stem « bodi » is no prefix of « body »), and the Spanish participles and adjectives, which
+# agree in gender and number (« personas desempleadas », « desempleados de larga duración »; the
+# stemmer cuts both to « desempl », as it cuts « empleo »).
+_PLURAL = re.compile(r"(\w+?)(ies|(?<![su])s)")
 _SPANISH_PARTICIPLE = re.compile(r"(\w*[ai]d)[ao]s?")
 
 
@@ -153,8 +154,8 @@ def _word_keys(word: str) -> frozenset[str]:
         base = fold(stemmer.stemWord(word.casefold()))
         if folded.startswith(base) and folded[len(base) :] in _INFLECTIONS:
             keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
-    if plural := _ENGLISH_Y_PLURAL.fullmatch(folded):
-        keys.add(f"1:{plural[1]}y")
+    plural = _PLURAL.fullmatch(folded)
+    keys.add(f"singular:{plural[1] + ('y' if plural[2] == 'ies' else '') if plural else folded}")
     if participle := _SPANISH_PARTICIPLE.fullmatch(folded):
         keys.add(f"3:{participle[1]}o")
     return frozenset(keys)
