@@ -140,9 +140,11 @@ def tag_label(key: str) -> tuple[str, str] | None:
 @lru_cache(maxsize=65_536)
 def _word_keys(word: str) -> frozenset[str]:
     """What a word of a name or a query matches on: the word itself, its French stem, and its
-    English, German and Spanish stems where that stemmer strips an inflection only. Two words match
-    when they share a key: « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten »
-    « benachteiligte » (not « Mietern » « Mieter »: « ern » is not an inflection here). A French
+    English, German and Spanish stems where that stemmer strips an inflection only, its singular,
+    and a Spanish participle's masculine singular. Two words match when they share a key:
+    « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten » « benachteiligte »,
+    « jobseekers » « jobseeker », « desempleadas » « desempleados » (not « Mietern » « Mieter »:
+    « ern » is not an inflection here). A French
     stem of under four letters cut from a longer ending is left out: the French stemmer reads
     « tenants » as « ten »."""
     folded = fold(word)
