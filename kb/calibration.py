@@ -49,7 +49,7 @@ FEATURES = (
     "specific",  # the same, each word weighted by its rarity in the corpus (a word no part holds, most)
     "tag",  # the sheet carries a tag the query names
     "named",  # the query names a tag or glossary entry at all
-    "tag_whole",  # share of the named tags the sheet carries, times the share of the query's content words they say
+    "tag_whole",  # share of the named tags the sheet carries, times the share of the query they say (_tag_cover)
     "unknown",  # share of the query's own words the corpus never uses (off-topic words, or a foreign language)
     "unknown_fr",  # the same when the query is French: there it means the corpus does not speak of it
     "unsupported",  # the query names entries or tags, and the sheet holds none of their words nor tags

@@ -34,6 +34,13 @@ _OTHER_STEMMERS = tuple(Stemmer.Stemmer(language) for language in ("english", "g
 # derivation (« training » does not meet « train »; « formation » and « format » still meet through
 # their French stem, as « mobilisation » and « mobiliser » must).
 _INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
+# Inflections the stemmers leave apart: a plural and its singular where the stemmer cuts more than
+# the plural's « s » (« jobseekers » and « jobseeker », cut to « jobseek »; « bodies » and « body »,
+# whose stem « bodi » is no prefix of « body »), and the Spanish participles and adjectives, which
+# agree in gender and number (« personas desempleadas », « desempleados de larga duración »; the
+# stemmer cuts both to « desempl », as it cuts « empleo »).
+_PLURAL = re.compile(r"(\w+?)(ies|(?<![su])s)")
+_SPANISH_PARTICIPLE = re.compile(r"(\w*[ai]d)[ao]s?")
 
 
 @dataclass(frozen=True)
@@ -155,9 +162,11 @@ def tag_label(key: str) -> tuple[str, str] | None:
 @lru_cache(maxsize=65_536)
 def _word_keys(word: str) -> frozenset[str]:
     """What a word of a name or a query matches on: the word itself, its French stem, and its
-    English, German and Spanish stems where that stemmer strips an inflection only. Two words match
-    when they share a key: « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten »
-    « benachteiligte » (not « Mietern » « Mieter »: « ern » is not an inflection here). A French
+    English, German and Spanish stems where that stemmer strips an inflection only, its singular,
+    and a Spanish participle's masculine singular. Two words match when they share a key:
+    « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten » « benachteiligte »,
+    « jobseekers » « jobseeker », « desempleadas » « desempleados » (not « Mietern » « Mieter »:
+    « ern » is not an inflection here). A French
     stem of under four letters cut from a longer ending is left out: the French stemmer reads
     « tenants » as « ten »."""
     folded = fold(word)
@@ -169,6 +178,10 @@ def _word_keys(word: str) -> frozenset[str]:
         base = fold(stemmer.stemWord(word.casefold()))
         if folded.startswith(base) and folded[len(base) :] in _INFLECTIONS:
             keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
+    plural = _PLURAL.fullmatch(folded)
+    keys.add(f"singular:{plural[1] + ('y' if plural[2] == 'ies' else '') if plural else folded}")
+    if participle := _SPANISH_PARTICIPLE.fullmatch(folded):
+        keys.add(f"3:{participle[1]}o")
     return frozenset(keys)
 
 

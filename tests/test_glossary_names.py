@@ -255,6 +255,10 @@ def test_a_query_names_its_vocabulary_entry(lang: str, query: str, key: str) -> 
         ("benachteiligten Stadtteilen", "habitants-qpv"),  # named « benachteiligte Stadtteile »
         ("Jugendlichen", "jeunes"),  # named « Jugendliche »
         ("mujer desempleada", "femmes"),  # named « mujeres desempleadas »
+        ("personas desempleadas de larga duración", "eloignes-emploi"),  # named « desempleados de … »
+        ("contratar a jóvenes tituladas", "jeunes-diplomes"),  # named « jóvenes titulados »
+        ("intermunicipal bodies", "collectivites"),  # named « intermunicipal body » (« bodi », « body »)
+        ("social clause officers", "facilitateurs"),  # named « social clause officer » (« offic »)
     ],
 )
 def test_an_inflected_form_in_another_language_names_the_entry(query: str, key: str) -> None:

@@ -260,3 +260,15 @@ def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase)
         for text in sheet.sections.values():
             for snippet in (make_snippet(text, stems), best_sentences(text, stems), make_snippet(text, stems, 8)):
                 assert marked_stems(snippet) == matched_stems(snippet.text, stems)
+
+
+def test_the_share_a_tag_says_weighs_words_by_rarity_and_words_no_sheet_holds_by_half() -> None:
+    """« bailleur » names the tag; « claus », common, asks little; « involv », held by no sheet
+    (an untranslated word), counts half of its weight."""
+    from kb.search import UNHELD_WORD, _tag_cover
+
+    rarity = {"bailleur": 2.0, "claus": 0.5, "involv": 4.0}
+    said, held = {"bailleur"}, {"bailleur", "claus"}
+    assert _tag_cover({"bailleur", "claus"}, said, held, rarity) == pytest.approx(2.0 / 2.5)
+    assert _tag_cover({"bailleur", "involv"}, said, held, rarity) == pytest.approx(2.0 / (2.0 + 4.0 * UNHELD_WORD))
+    assert _tag_cover({"involv"}, set(), held, rarity) == 0.0 and _tag_cover(set(), said, held, rarity) == 0.0
