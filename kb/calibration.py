@@ -142,6 +142,14 @@ class Calibration:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
 
 
+def ranking(logits: np.ndarray, strong: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The order of a query's candidates: strong ones first, then, within each mark, the sheets
+    carrying more of the tags and organisations the query names (the issue's "a query naming a
+    theme puts its sheets first": the logit alone let a mixed query's untagged sheets, answering
+    the rest, pass them), then the model's logit. Ties keep the candidates' order."""
+    return np.lexsort((-logits, -rows[:, FEATURES.index("tag")], ~strong))
+
+
 def gate(domain: float, rows: np.ndarray) -> np.ndarray:
     """Which sheets may be strong: all of them for a query of the field; for another, a sheet
     holding every word the query says, its glossary expansion included (« Recrut'Café », « kiosque
@@ -232,7 +240,7 @@ def _metrics(
     right = marked = 0
     for ex, z, domain in zip(examples, scores, domains, strict=True):
         strong = (z >= threshold_logit) & gate(domain, ex.rows)
-        order = np.lexsort((-z, ~strong))
+        order = ranking(z, strong, ex.rows)
         if ex.offtopic:
             quiet.append(float(not strong.any()))
             continue

@@ -302,11 +302,12 @@ class Searcher:
             strong = model.strong(probabilities, domain, rows)
             for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
                 candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
+            order = calibration.ranking(logits, strong, rows)
+        else:  # no marks: by score (ids are sorted: ties by id)
+            order = np.lexsort((np.array([-candidates[sid]["score"] for sid in ids]),))
         for sid, row in zip(ids, rows, strict=True):
             candidates[sid]["features"] = row
-        ranked = sorted(
-            candidates.items(), key=lambda item: (item[1].get("match") != "strong", -item[1]["score"], item[0])
-        )
+        ranked = [(ids[i], candidates[ids[i]]) for i in order]
         page = ranked[offset : offset + limit]
         sheets = self.facts.sheets([sid for sid, _ in page])
         own = set(own_terms)

@@ -68,6 +68,14 @@ def test_specific_coverage_weighs_a_words_rarity(kb: KnowledgeBase) -> None:
     assert held and all(h.features[column["specific"]] < h.features[column["coverage"]] for h in held)
 
 
+def test_ranking_puts_strong_first_then_the_named_tags_carried_then_the_logit() -> None:
+    rows = np.zeros((4, len(calibration.FEATURES)))
+    rows[[1, 3], calibration.FEATURES.index("tag")] = 1.0  # the sheets carrying the named tag
+    logits = np.array([3.0, 2.0, 1.0, 5.0])
+    strong = np.array([True, True, False, False])
+    assert calibration.ranking(logits, strong, rows).tolist() == [1, 0, 3, 2]
+
+
 def _synthetic(seed: int = 1) -> Callable[..., calibration.Example]:
     """A maker of labelled queries: field questions lie along one direction of vector space, and
     their relevant sheet (the first candidate) stands out of the others by its features."""

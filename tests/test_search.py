@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kb import evaluate
+from kb.calibration import COLUMNS
 from kb.knowledge_base import KnowledgeBase
 from tests.helpers import DEV_QUERIES, ROOT
 
@@ -181,6 +182,18 @@ def test_a_sheet_holding_every_word_of_a_query_the_query_model_doubts_is_strong(
     # the query model reads a café; the sheet holds both words
     results = kb.search(query, limit=3)
     assert [h.sheet.id for h in results.hits if h.match == "strong"] == ["ideis-recrut-cafe-kiosque-a-cvs"]
+
+
+@pytest.mark.parametrize(
+    "query", ["clause sociale dans les marchés de travaux", "public buyers and the circular economy", "jeunes et BTP"]
+)
+def test_within_each_mark_the_sheets_carrying_the_named_tags_come_first(kb: KnowledgeBase, query: str) -> None:
+    tag = COLUMNS.index("tag")
+    hits = kb.search(query, limit=11).hits
+    assert any(h.features[tag] for h in hits)  # the query names a tag some sheet carries
+    for mark in ("strong", "weak"):
+        carried = [h.features[tag] for h in hits if h.match == mark]
+        assert carried == sorted(carried, reverse=True), (query, mark)
 
 
 @pytest.mark.parametrize("query", ["recette de la pizza", "zzzz", "weather forecast tomorrow"])
