@@ -284,7 +284,7 @@ class Searcher:
         language = self.language(query)
         expanded = named.expanded(query, translate=language != "fr")
         query_terms = terms(expanded)
-        dense_text = named.spelled_out(query)
+        dense_text = named.spelled_out(query, translate=language != "fr")
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered({facet: [key]})[0]) for key, facet in _tag_facets(named.tags).items()}
@@ -366,7 +366,7 @@ class Searcher:
         """The vector the dense side reads for a query, or None without an index."""
         self.facts.refresh()
         query = clean_query(query)
-        return self._dense_vector(read_query(query).spelled_out(query))
+        return self._dense_vector(read_query(query).spelled_out(query, translate=self.language(query) != "fr"))
 
     def _dense_vector(self, dense_text: str) -> np.ndarray | None:
         """From the encoder's cache once the dense side has searched."""

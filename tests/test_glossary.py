@@ -99,9 +99,13 @@ def test_the_lexicon_leaves_glossary_names_and_function_words_alone() -> None:
     assert read_query("empresas que se agrupan para licitar").translation == "groupement ; répondre candidature offre"
 
 
-def test_the_model_reads_the_full_forms_and_the_keyword_side_the_lexicons_words_too() -> None:
+def test_the_model_reads_the_lexicons_words_in_place_and_the_keyword_side_beside() -> None:
     named = read_query("ANRU waste sorting")
     assert named.spelled_out("ANRU waste sorting") == "ANRU waste sorting (Agence nationale pour la rénovation urbaine)"
+    assert named.spelled_out("ANRU waste sorting", translate=True) == (
+        "ANRU déchets tri (Agence nationale pour la rénovation urbaine)"
+    )
     assert "déchets ; tri" in named.expanded("ANRU waste sorting", translate=True)
-    assert "déchets" not in named.expanded("ANRU waste sorting")
-
+    # the first French word of each, as whole words only: « cleaning » in « cleanings » is left alone
+    cleaning = read_query("cleaning staff")
+    assert cleaning.spelled_out("cleaning staff", translate=True) == "nettoyage salariés"
