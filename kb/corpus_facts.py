@@ -55,31 +55,32 @@ class CorpusFacts:
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Part id -> (sheet id, section), for the given parts of published sheets only."""
         owners = self._owners
+        _bound(owners, MAX_PARTS, len(part_ids))
         missing = [pid for pid in part_ids if pid not in owners]
         if missing:
             found = self.store.part_owners(missing)
-            _bound(owners, MAX_PARTS, len(missing))
             owners.update((pid, found.get(pid)) for pid in missing)
-        return {pid: owner for pid in part_ids if (owner := owners.get(pid)) is not None}
+        return {pid: owner for pid in part_ids if (owner := owners[pid]) is not None}
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many parts hold each term (0 for a term the corpus lacks)."""
         counts = self._counts
+        _bound(counts, MAX_TERMS, len(terms))
         missing = [t for t in dict.fromkeys(terms) if t not in counts]
         if missing:
             found = self.store.term_counts(missing)
-            _bound(counts, MAX_TERMS, len(missing))
             counts.update((sys.intern(t), found.get(t, 0)) for t in missing)
         return {t: counts[t] for t in terms}
 
     def sheet_terms(self, sheet_ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        """The analysed terms of each sheet's parts (its keyword index rows)."""
+        """The analysed terms of each sheet's parts (its keyword index rows; none for a sheet
+        without any)."""
         held = self._sheet_terms
+        _bound(held, MAX_SHEETS, len(sheet_ids))
         missing = [sid for sid in sheet_ids if sid not in held]
         if missing:
-            _bound(held, MAX_SHEETS, len(missing))
-            for sid, found in self.store.sheet_terms(missing).items():
-                held[sid] = frozenset(map(sys.intern, found))
+            found = self.store.sheet_terms(missing)
+            held.update((sid, frozenset(map(sys.intern, found.get(sid, ())))) for sid in missing)
         return {sid: held[sid] for sid in sheet_ids}
 
     def sheets(self, ids: Sequence[str]) -> dict[str, Sheet]:
@@ -97,6 +98,8 @@ class CorpusFacts:
 
 
 def _bound(facts: dict[Any, Any], limit: int, coming: int) -> None:
-    """Empty a map that would outgrow ``limit``: the next searches refill what they use."""
+    """Empty a map that would outgrow ``limit``: the next searches refill what they use. Called
+    before a lookup decides what it misses, never after: emptied then, it would lose what the
+    lookup found there (a KeyError at 100,000 sheets, once the map was full)."""
     if len(facts) + coming > limit:
         facts.clear()

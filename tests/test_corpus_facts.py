@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from kb import corpus_facts
 from kb.corpus_facts import CorpusFacts
 from tests.helpers import KbFactory
 
@@ -21,6 +24,24 @@ def test_facts_agree_with_the_store(make_kb: KbFactory, practices_copy: Path) ->
         assert facts.term_counts(terms) == {t: store.term_counts(terms).get(t, 0) for t in terms}
         assert facts.sheet_terms(ids) == store.sheet_terms(ids)
         assert facts.sheets(ids) == {s.id: s for s in store.sheets(ids)}
+
+
+def test_full_maps_are_emptied_before_a_lookup_never_during_it(
+    make_kb: KbFactory, practices_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its size a map is emptied; a lookup that half hits it must still answer whole."""
+    for name in ("MAX_PARTS", "MAX_SHEETS", "MAX_TERMS"):
+        monkeypatch.setattr(corpus_facts, name, 4)
+    kb = make_kb(practices=practices_copy)
+    store, facts = kb.store, CorpusFacts(kb.store)
+    facts.refresh()
+    ids = store.sheet_ids()
+    part_ids = [p.id for p in store.parts()]
+    terms = ["insert", "jeun", "clause", "social", "emploi"]
+    facts.sheet_terms(ids[:3]), facts.part_owners(part_ids[:3]), facts.term_counts(terms[:3])
+    assert facts.sheet_terms(ids[1:5]) == store.sheet_terms(ids[1:5])
+    assert facts.part_owners(part_ids[1:5]) == store.part_owners(part_ids[1:5])
+    assert facts.term_counts(terms[1:]) == {t: store.term_counts(terms[1:]).get(t, 0) for t in terms[1:]}
 
 
 def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: Path) -> None:
