@@ -230,7 +230,7 @@ def txtai_side_by_side(folder: Path, texts: list[str]) -> None:
     )
     ours, theirs = alternate_blocks([f"{q} bis" for q in texts], recueil, txtai, block=1)  # new to the cache too
     o, t = pct(ours, 50), pct(theirs, 50)
-    print(f"  query by query instead (each right after the other): Recueil {o:.1f} ms, txtai {t:.1f} ms: {t / o:.2f} x")
+    print(f"  query by query (alternating which goes first): Recueil {o:.1f} ms, txtai {t:.1f} ms: {t / o:.2f} x")
     kb.close()
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.text import fold
+from kb.text import fold, terms
 from kb.vocabulary import DATA_DIR
 
 if TYPE_CHECKING:  # both only for fitting: search imports this module on every start
@@ -134,9 +134,9 @@ class Calibration:
         z = (np.hstack([rows, column]) - np.asarray(self.mean)) / np.asarray(self.scale)
         return z @ np.asarray(self.coef) + self.intercept
 
-    def strong(self, probability: np.ndarray, domain: float | None, rows: np.ndarray) -> np.ndarray:
+    def strong(self, probability: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
         """Strong: probable enough, past the gate (none with another model)."""
-        return (probability >= self.threshold) & (True if domain is None else gate(domain, rows))
+        return (probability >= self.threshold) & (True if domain is None else gate(domain, rows, worded))
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -144,18 +144,25 @@ class Calibration:
 
 def ranking(logits: np.ndarray, strong: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The order of a query's candidates: strong ones first, then, within each mark, the sheets
-    carrying more of the tags and organisations the query names (the issue's "a query naming a
-    theme puts its sheets first": the logit alone let a mixed query's untagged sheets, answering
-    the rest, pass them), then the model's logit. Ties keep the candidates' order."""
+    carrying a tag or an organisation the query names (the issue's "a query naming a theme puts
+    its sheets first": the logit alone let a mixed query's untagged sheets, answering the rest,
+    pass them), then the model's logit. Ties keep the candidates' order."""
     return np.lexsort((-logits, -rows[:, FEATURES.index("tag")], ~strong))
 
 
-def gate(domain: float, rows: np.ndarray) -> np.ndarray:
+def says_words(query: str) -> bool:
+    """Whether a query says a word with letters: a number alone is no question (« 25 » is in
+    « Habitat 25 », « 1 » in many sheets)."""
+    return any(any(c.isalpha() for c in t) for t in terms(query))
+
+
+def gate(domain: float, rows: np.ndarray, worded: bool) -> np.ndarray:
     """Which sheets may be strong: all of them for a query of the field; for another, a sheet
     holding every word the query says, its glossary expansion included (« Recrut'Café », « kiosque
     à CV », « Dijon »: the query model reads cafés and cities; an off-topic question keeps a word
-    no sheet holds). CV: unanswered silence 0.477 -> 0.492, the rest unchanged."""
-    return (domain >= 0) | (rows[:, FEATURES.index("coverage")] == 1.0)
+    no sheet holds), if the query says words (``says_words``). CV: unanswered silence 0.477 ->
+    0.492, the rest unchanged."""
+    return (domain >= 0) | ((rows[:, FEATURES.index("coverage")] == 1.0) & worded)
 
 
 def field_logit(domain: float, proper_name: bool) -> float:
@@ -190,6 +197,7 @@ class Example:
     vector: np.ndarray  # the query's vector, as search encodes it
     unanswered: bool = False  # of the field, but no sheet answers it: never offtopic too
     proper_name: bool = False  # the query names an acronym or an organisation (``field_logit``)
+    worded: bool = True  # ``says_words``
 
 
 def examples(
@@ -220,7 +228,8 @@ def examples(
         offtopic = not relevant and not unanswered_
         vector = searcher.query_vector(q.query)
         proper_name = searcher.names_proper(q.query)
-        out.append(Example(q.query, rows, relevant_hits, offtopic, vector, unanswered_, proper_name))
+        worded = says_words(q.query)
+        out.append(Example(q.query, rows, relevant_hits, offtopic, vector, unanswered_, proper_name, worded))
     return out
 
 
@@ -239,7 +248,7 @@ def _metrics(
     r1, rr, strong_first, quiet, unanswered = [], [], [], [], []
     right = marked = 0
     for ex, z, domain in zip(examples, scores, domains, strict=True):
-        strong = (z >= threshold_logit) & gate(domain, ex.rows)
+        strong = (z >= threshold_logit) & gate(domain, ex.rows, ex.worded)
         order = ranking(z, strong, ex.rows)
         if ex.offtopic:
             quiet.append(float(not strong.any()))

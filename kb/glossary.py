@@ -5,6 +5,8 @@ form, a French definition, English equivalents, synonyms, related vocabulary tag
 text defining it) and other names of the vocabulary's entries. Search reads a query through it
 (``read_query``): which entries and tags the query names, and the French words to add to it so both
 retrievers see them; pages use ``explain_acronyms`` to explain acronyms with ``<abbr title>``.
+``kb/data/lexicon.yaml`` holds everyday English, German and Spanish words of the field and their
+French ones, read for a query not in French (``QueryVocabulary.translations``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 import Stemmer
 from markupsafe import Markup
@@ -80,6 +82,14 @@ class _Name:
     compounds: tuple[str, ...] = ()  # hyphenated words a stop word hides from ``stems`` (aller-vers)
 
 
+class Translation(NamedTuple):
+    """Words of a query as written (``said``, from ``start``) and the French words they stand for."""
+
+    said: str
+    french: str
+    start: int
+
+
 @dataclass
 class QueryVocabulary:
     """What a query names: glossary entries (with the words found), tags, and the French expansion."""
@@ -88,13 +98,14 @@ class QueryVocabulary:
     tags: dict[str, str] = field(default_factory=dict)  # vocabulary key -> words of the query naming it
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
-    translations: list[tuple[str, str]] = field(default_factory=list)  # (words of the query, French words)
+    translations: list[Translation] = field(default_factory=list)
 
     @property
     def translation(self) -> str:
-        """The French words of the lexicon's everyday words the query holds (« cleaning sites » ->
-        « nettoyage entretien ; chantier chantiers »: its commas part the words for reasons only)."""
-        return " ; ".join(dict.fromkeys(french.replace(",", "") for _, french in self.translations))
+        """The French words of the lexicon's everyday words the query holds (« cleaning construction
+        sites » -> « nettoyage entretien ; chantier chantiers »: its commas part the words for
+        reasons only)."""
+        return " ; ".join(dict.fromkeys(t.french.replace(",", "") for t in self.translations))
 
     @property
     def names_acronym(self) -> bool:
@@ -110,7 +121,7 @@ class QueryVocabulary:
         added = " ; ".join(x for x in (self.expansion, self.translation if translate else "") if x)
         return f"{query} ({added})" if added else query
 
-    def spelled_out(self, query: str, translate: bool = False) -> str:
+    def spelled_out(self, query: str, translate: bool = False) -> str:  # ``query``: what was read
         """The query with its acronyms' full forms only: what the model reads. It knows the field's
         words but not its acronyms (« ANRU » sits next to « ANAR »); the whole expansion would
         double the encoding time for one better query in 124 of the training set. With
@@ -119,10 +130,8 @@ class QueryVocabulary:
         model meets French passages closer in French (dense R@1 of the English training queries
         0.691 -> 0.853), and the text to encode stays as long. Appending the French words instead
         gave 0.765, and a third more to encode."""
-        if translate:
-            for said, french in self.translations:
-                first = french.split(",")[0].strip()
-                query = re.sub(rf"(?<!\w){re.escape(said)}(?!\w)", first, query, count=1)
+        for t in reversed(self.translations) if translate else ():  # right to left: places hold
+            query = query[: t.start] + t.french.split(",")[0].strip() + query[t.start + len(t.said) :]
         return f"{query} ({self.full_forms})" if self.full_forms else query
 
 
@@ -390,7 +399,7 @@ def _content_words(text: str) -> list[str]:
     return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
 
 
-def _translate(query: str, said: set[int]) -> list[tuple[str, str]]:
+def _translate(query: str, said: set[int]) -> list[Translation]:
     """The French words of the lexicon's names the query holds, the longest name first, names not
     overlapping, of two as long the one more of whose words are written so (« licitar » is to bid,
     « licitación » a tender: both stem to « licit »), then the first in the file; in the query's
@@ -414,7 +423,7 @@ def _translate(query: str, said: set[int]) -> list[tuple[str, str]]:
                 found.append((span, item.french))
                 break
     return [
-        (_surface(query, kept[span[0]], kept[span[-1]]), french)
+        Translation(_surface(query, kept[span[0]], kept[span[-1]]), french, kept[span[0]][2])
         for span, french in sorted(found, key=lambda f: f[0][0])
     ]
 

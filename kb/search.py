@@ -299,7 +299,7 @@ class Searcher:
             domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id, proper)
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
-            strong = model.strong(probabilities, domain, rows)
+            strong = model.strong(probabilities, domain, rows, calibration.says_words(query))
             for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
                 candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
             order = calibration.ranking(logits, strong, rows)
@@ -412,7 +412,7 @@ class Searcher:
         coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
         own = set(own_terms)
         content = set(content_terms(query))
-        in_parts = self.facts.term_counts(list(wanted | own | content)) if wanted or own else {}
+        in_parts = self.facts.term_counts(list(wanted | own)) if wanted or own else {}
         total = self._part_count()
         rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted | content}
         specific = np.array([sum(rarity[t] for t in wanted & held.get(s, set())) for s in ids]) / (
@@ -420,7 +420,7 @@ class Searcher:
         )
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
         naming = {t for phrase in said for t in terms(phrase)}
-        answerable = set().union(*held.values()) if held else set()
+        answerable = {t for t in content if any(t in terms_ for terms_ in held.values())}
         return calibration.features(
             dense,
             keyword,
@@ -696,7 +696,7 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     for key, said in named.tags.items():
         if found := tag_label(key):
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
-    for said, french in named.translations if translated else ():
+    for said, french, _ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
     analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)

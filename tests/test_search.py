@@ -196,7 +196,7 @@ def test_within_each_mark_the_sheets_carrying_the_named_tags_come_first(kb: Know
         assert carried == sorted(carried, reverse=True), (query, mark)
 
 
-@pytest.mark.parametrize("query", ["recette de la pizza", "zzzz", "weather forecast tomorrow"])
+@pytest.mark.parametrize("query", ["recette de la pizza", "zzzz", "weather forecast tomorrow", "25", "\\1", "2024"])
 def test_an_offtopic_query_has_no_strong_hit_and_suggests_themes(kb: KnowledgeBase, query: str) -> None:
     results = kb.search(query, limit=5)
     assert results.strong == 0 and results.total == 11

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,16 @@ def test_pending_sheets_are_not_published(store: Store) -> None:
     assert store.get_sheet("en-attente") is None
     assert "en-attente" not in store.sheet_ids()
     assert "en-attente" not in {p.sheet_id for p in store.parts(status="published")}
+
+
+def test_an_edit_of_tags_or_organisations_alone_changes_the_corpus_version(store: Store) -> None:
+    sheet = store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None
+    version = store.vectors_version
+    store.save_sheet(sheet)  # the same sheet again: searches keep what they hold
+    assert store.vectors_version == version
+    store.save_sheet(replace(sheet, organisations=[*sheet.organisations, "Zorglub"]))
+    assert store.vectors_version > version
 
 
 def test_organisation_names_whatever_the_status(store: Store) -> None:

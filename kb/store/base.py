@@ -120,7 +120,8 @@ class Database:
 
     @property
     def vectors_version(self) -> int:
-        """Changes whenever the set of indexable vectors may have changed."""
+        """Changes whenever the set of indexable vectors may have changed, and with a sheet's tags
+        or organisations (searches keep which sheets carry one per version: ``kb.corpus_facts``)."""
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()[0])
 
     def _bump_vectors_version(self) -> None:

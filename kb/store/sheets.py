@@ -112,10 +112,13 @@ class Sheets(Parts):
                     fold(sheet.title),
                 ],
             )
-            self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
             tags = [(sheet.id, facet, value) for facet in FACETS for value in getattr(sheet, facet)]
             tags += [(sheet.id, "organisations", org) for org in sheet.organisations]
-            self.db.executemany("INSERT OR IGNORE INTO sheet_tags VALUES (?, ?, ?)", tags)
+            held = self.db.execute("SELECT sheet_id, facet, value FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
+            if set(held.fetchall()) != set(tags):  # searches keep tags' and organisations' sheets per version
+                self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
+                self.db.executemany("INSERT OR IGNORE INTO sheet_tags VALUES (?, ?, ?)", tags)
+                self._bump_vectors_version()
             self._save_parts(sheet)
 
     def delete_sheet(self, sheet_id: str) -> bool:
