@@ -4,7 +4,7 @@ Facilitators ask for practices by their actors (« AGIRE », « SDAT », « Habi
 names the model does not know and the keyword side may mistake for words (« AGIRE » stems to
 « agir »). A sheet listing the organisation a query names is evidence the way a tag is. Names match
 as whole words, accents and case aside, in order: an organisation written « ANAR (Association
-Nivernaise Accueil et Réinsertion) » answers to either part; a one-word name needs three letters.
+Nivernaise Accueil et Réinsertion) » answers to either part; a one-word name must be an acronym.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kb.text import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PARENS = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
-MIN_ONE_WORD = 3  # « C3B » counts, a stray « La » does not
+MIN_ONE_WORD = 3  # « C3B » counts, a stray « LA » does not
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -24,14 +24,21 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 
 def names(organisation: str) -> list[tuple[str, ...]]:
-    """The word sequences that name an organisation: its whole name, and each part of « X (Y) »."""
+    """The word sequences that name an organisation: its whole name, and each part of « X (Y) ».
+    A name of one word counts when it is written as an acronym (capitals or digits: « AGIRE »,
+    « C3B »): a sheet listing « Emploi » or « Mairie » must not tag every query saying the word."""
     found = _PARENS.match(organisation)
     texts = [organisation, *(found.groups() if found else ())]
     out = []
-    for tokens in map(_tokens, texts):
-        if tokens and (len(tokens) > 1 or len(tokens[0]) >= MIN_ONE_WORD) and tokens not in out:
+    for text, tokens in zip(texts, map(_tokens, texts), strict=True):
+        if tokens and (len(tokens) > 1 or _acronym(text)) and tokens not in out:
             out.append(tokens)
     return out
+
+
+def _acronym(word: str) -> bool:
+    letters = [c for c in word if c.isalnum()]
+    return len(letters) >= MIN_ONE_WORD and not any(c.islower() for c in letters)
 
 
 class OrganisationNames:

@@ -12,7 +12,8 @@ def test_an_organisation_answers_to_its_whole_name_and_to_each_part_around_paren
         ("anar",),
         ("association", "nivernaise", "accueil", "et", "reinsertion"),
     ]
-    assert names("La") == [] and names("C3B") == [("c3b",)]  # one word needs three letters
+    assert names("LA") == [] and names("C3B") == [("c3b",)]  # one word: an acronym of three or more
+    assert names("Emploi") == [] and names("Mairie de Dijon") == [("mairie", "de", "dijon")]
 
 
 def test_a_query_names_organisations_as_whole_words_in_order_accents_and_case_aside() -> None:
