@@ -47,13 +47,15 @@ class Speller:
     def _dictionary(self) -> Counter[str]:
         version = self.store.vectors_version
         if version != self._version:
+            written: Counter[str] = Counter()  # each word as written: counted in C, folded once below
+            for text in self.store.published_texts(DICTIONARY_PARTS):
+                written.update(_WORD.findall(text))
             counts: Counter[str] = Counter()
             surface: dict[str, Counter[str]] = {}
-            for text in self.store.published_texts(DICTIONARY_PARTS):
-                for word in _WORD.findall(text):
-                    folded = fold_word(word)
-                    counts[folded] += 1
-                    surface.setdefault(folded, Counter())[word.lower()] += 1
+            for word, n in written.items():
+                folded = fold_word(word)
+                counts[folded] += n
+                surface.setdefault(folded, Counter())[word.lower()] += n
             self._counts, self._version = counts, version
             self._stems = {stem(w) for w in counts}
             self._surface = {f: c.most_common(1)[0][0] for f, c in surface.items()}
