@@ -424,9 +424,9 @@ class Searcher:
         content = set(content_terms(query))
         in_parts = self.facts.term_counts(list(wanted | own)) if wanted or own else {}
         total = self._part_count()
-        rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted | content}
+        rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted}  # content among them
         specific = np.array([sum(rarity[t] for t in wanted & held.get(s, set())) for s in ids]) / (
-            sum(rarity[t] for t in wanted) or 1.0
+            sum(rarity.values()) or 1.0
         )
         tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
         naming = {t for phrase in said for t in terms(phrase)}
