@@ -20,7 +20,10 @@ def _rows(name: str) -> list[list[str]]:
     return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
 
 
-@pytest.mark.parametrize(("name", "count"), [("heldout_realistic.tsv", 48), ("validation_realistic.tsv", 60)])
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("heldout_realistic.tsv", 48), ("validation_realistic.tsv", 60), ("validation3_realistic.tsv", 70)],
+)
 def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count: int) -> None:
     sheets = load_directory(PRACTICES).sheets
     texts = {s.id: dump_sheet(s).casefold() for s in sheets}
@@ -32,15 +35,17 @@ def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count
             assert any(marker.casefold() in text for text in texts.values()), (query.query, marker)
 
 
-def test_offtopic_queries_are_language_and_query() -> None:
-    rows = _rows("heldout_offtopic.tsv")
+@pytest.mark.parametrize("name", ["heldout_offtopic.tsv", "validation3_offtopic.tsv"])
+def test_offtopic_queries_are_language_and_query(name: str) -> None:
+    rows = _rows(name)
     assert len(rows) >= 24 and all(len(r) == 2 and r[0] in ("fr", "en", "de", "es") and r[1] for r in rows)
 
 
-def test_tag_queries_name_keys_that_sheets_carry() -> None:
+@pytest.mark.parametrize("name", ["heldout_tags.tsv", "validation3_tags.tsv"])
+def test_tag_queries_name_keys_that_sheets_carry(name: str) -> None:
     sheets = load_directory(PRACTICES).sheets
     terms = vocabulary().terms
-    rows = _rows("heldout_tags.tsv")
+    rows = _rows(name)
     assert len(rows) >= 16 and all(len(r) == 3 for r in rows)
     for _, query, tag in rows:
         facet = next((f for f in FACETS if tag in terms[f]), None)
