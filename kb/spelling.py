@@ -124,9 +124,10 @@ class WordKeeper:
             log.exception("reading the corpus's words for the spelling suggestions failed")
 
     def _keep(self, version: int, words: CorpusWords) -> None:
+        """Keep the words read at ``version``: one reading at a time, so always the latest (a
+        restored base may go back to an older version)."""
         with self._lock:
-            if self._kept is None or self._kept[0] < version:
-                self._kept = (version, words)
+            self._kept = (version, words)
 
 
 class Speller:
