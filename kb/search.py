@@ -706,7 +706,7 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     for key, said in named.tags.items():
         if found := tag_label(key):
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
-    for said, french, _ in named.translations if translated else ():
+    for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
     analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
