@@ -53,6 +53,7 @@ FEATURES = (
     "unknown",  # share of the query's own words the corpus never uses (off-topic words, or a foreign language)
     "unknown_fr",  # the same when the query is French: there it means the corpus does not speak of it
     "unsupported",  # the query names entries or tags, and the sheet holds none of their words nor tags
+    "tag_meaning",  # how close by meaning the query is to the labels of the sheet's tags (z over all labels)
 )
 
 
@@ -66,12 +67,13 @@ def features(
     named: bool,
     tag_cover: float = 0.0,
     unknown: float = 0.0,
+    tag_meaning: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
     ``coverage`` the share of the query's words each sheet holds, ``specific`` the same weighted by
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
-    its words absent from the corpus)."""
+    its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
     finite = np.isfinite(dense)
     floor = float(dense[finite].min()) if finite.any() else 0.0
     d = np.where(finite, dense, floor)
@@ -94,6 +96,7 @@ def features(
             np.full(len(d), unknown),
             np.full(len(d), unknown * float(french)),
             float(named) * ((coverage == 0) & (tag_share == 0)).astype(float),
+            np.zeros(len(d)) if tag_meaning is None else tag_meaning,
         ]
     )
 
