@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from html import escape
 from typing import Any, NamedTuple
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import Stemmer
 from markupsafe import Markup
 
-from kb.language import FUNCTION_WORDS, detect_language
+from kb.language import FUNCTION_WORDS
 from kb.text import fold, stem, term_word_starts, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
@@ -105,6 +105,15 @@ class QueryVocabulary:
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
     translations: list[Translation] = field(default_factory=list)
+    unread: list[tuple[str, int]] = field(default_factory=list)  # words no name nor lexicon word holds, where
+
+    def with_compounds(self) -> QueryVocabulary:
+        """The same with the German compounds among the words left unread read through their parts
+        (``_compound``): for a query the searcher reads as German."""
+        compounds = [found for word, start in self.unread if (found := _compound(word, start))]
+        if not compounds:
+            return self
+        return replace(self, translations=sorted([*self.translations, *compounds], key=lambda t: t.start))
 
     @property
     def translation(self) -> str:
@@ -349,7 +358,7 @@ def read_query(query: str) -> QueryVocabulary:
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
-    out.translations = _translate(query, said)
+    out.translations, out.unread = _translate(query, said)
     return out
 
 
@@ -437,7 +446,7 @@ def _content_words(text: str) -> list[str]:
     return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
 
 
-def _translate(query: str, said: set[int]) -> list[Translation]:
+def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tuple[str, int]]]:
     """The French words of the lexicon's names the query holds, the longest name first, names not
     overlapping, of two as long the one more of whose words are written so (« licitar » is to bid,
     « licitación » a tender: both stem to « licit »), then the first in the file; in the query's
@@ -445,7 +454,9 @@ def _translate(query: str, said: set[int]) -> list[Translation]:
     [(« construction site », « chantier, chantiers »), (« cleaning », « nettoyage, entretien »)].
     The words of a glossary name (``said``: their places among ``term_words``) are left to it:
     its French words say the thing; the lexicon would add a word's everyday sense (« colaboración
-    con empresas » names partnerships with companies, not any cooperation)."""
+    con empresas » names partnerships with companies, not any cooperation). Beside them, the words
+    left unread (neither a name's nor the lexicon's) and where they start, for a German query's
+    compounds (``QueryVocabulary.with_compounds``)."""
     kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold(w) not in FUNCTION_WORDS]
     query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
     by_first = _translations_by_first_key()
@@ -460,17 +471,14 @@ def _translate(query: str, said: set[int]) -> list[Translation]:
             ):
                 found.append((span, item.french))
                 break
-    out = [
-        Translation(_surface(query, kept[span[0]], kept[span[-1]]), french, kept[span[0]][2]) for span, french in found
-    ]
-    if detect_language(query) == "de":
-        covered = {i for span, _ in found for i in span}
-        out += [
-            compound
-            for i, (at, w, start) in enumerate(kept)
-            if i not in covered and at not in said and (compound := _compound(w, start))
-        ]
-    return sorted(out, key=lambda t: t.start)
+    covered = {i for span, _ in found for i in span}
+    return (
+        [
+            Translation(_surface(query, kept[span[0]], kept[span[-1]]), french, kept[span[0]][2])
+            for span, french in sorted(found, key=lambda f: f[0][0])
+        ],
+        [(w, start) for i, (at, w, start) in enumerate(kept) if i not in covered and at not in said],
+    )
 
 
 # A German compound's parts: each at least this long (« Schul|baustellen », « Bestattungs|betrieb »),
