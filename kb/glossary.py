@@ -110,7 +110,9 @@ class QueryVocabulary:
     def with_compounds(self) -> QueryVocabulary:
         """The same with the German compounds among the words left unread read through their parts
         (``_compound``): for a query the searcher reads as German."""
-        compounds = [found for word, start in self.unread if (found := _compound(word, start))]
+        compounds = [
+            found for word, start in self.unread if len(word) <= MAX_COMPOUND and (found := _compound(word, start))
+        ]
         if not compounds:
             return self
         return replace(self, translations=sorted([*self.translations, *compounds], key=lambda t: t.start))
@@ -484,6 +486,9 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
 # A German compound's parts: each at least this long (« Schul|baustellen », « Bestattungs|betrieb »),
 # a modifier followed by one of these linking elements (« Reinigung-s-auftrag »).
 COMPOUND_PART = 4
+# Longer words are no compound of the field (the longest everyday ones have about 30 letters): a
+# hostile 500-letter word would cost 0.1 s of splitting.
+MAX_COMPOUND = 40
 _LINKS = ("es", "en", "s", "n", "e")
 
 
