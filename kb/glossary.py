@@ -6,7 +6,8 @@ text defining it) and other names of the vocabulary's entries. Search reads a qu
 (``read_query``): which entries and tags the query names, and the French words to add to it so both
 retrievers see them; pages use ``explain_acronyms`` to explain acronyms with ``<abbr title>``.
 ``kb/data/lexicon.yaml`` holds everyday English, German and Spanish words of the field and their
-French ones, read for a query not in French (``QueryVocabulary.translations``).
+French ones, read for a query not in French (``QueryVocabulary.translations``; a German query's
+compounds through their parts, ``QueryVocabulary.with_compounds``).
 """
 
 from __future__ import annotations
@@ -523,8 +524,9 @@ def _parts(lowered: str, offset: int = 0) -> tuple[tuple[int, int, str], ...]:
         return ((offset, offset + len(lowered), whole),)
     for i in range(COMPOUND_PART, len(lowered) - COMPOUND_PART + 1):
         if head := _one_word(lowered[i:]):
-            modifier = _parts(_unlinked(lowered[:i]), offset)
-            if modifier and modifier[-1][1] == offset + len(_unlinked(lowered[:i])):
+            bare = _unlinked(lowered[:i])
+            modifier = _parts(bare, offset)
+            if modifier and modifier[-1][1] == offset + len(bare):  # its span holds the linking element
                 modifier = (*modifier[:-1], (modifier[-1][0], offset + i, modifier[-1][2]))
             return (*modifier, (offset + i, offset + len(lowered), head))
     modifiers = [
