@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -650,6 +651,7 @@ def calibrate(
     with open_kb(index_dir, readonly=True) as kb:
         examples = calibration.examples(kb, relevance, noise, tagged, unanswered)
         model_id = kb.encoder.model_id
+        labels = calibration.packed_labels(*kb.searcher_for_fitting().label_vectors())
     report = calibration.fit(examples, folds, model_id=model_id)
-    report.calibration.save(out or calibration.CALIBRATION_FILE)
+    replace(report.calibration, label_vectors=labels).save(out or calibration.CALIBRATION_FILE)
     click.echo(json.dumps({"cross_validated": report.cross_validated, "fitted_on": report.calibration.fitted_on}))

@@ -33,6 +33,7 @@ class CorpusFacts:
         self.version = -1
         self._owners: dict[int, tuple[str, str] | None] = {}
         self._sheet_terms: dict[str, frozenset[str]] = {}
+        self._sheet_tags: dict[str, frozenset[str]] = {}
         self._counts: dict[str, int] = {}
         self._records: dict[str, tuple[str, Sheet]] = {}
         self._organisations: OrganisationNames | None = None
@@ -42,7 +43,7 @@ class CorpusFacts:
         version = self.store.vectors_version
         if version != self.version:
             self.version = version
-            self._owners, self._sheet_terms, self._counts = {}, {}, {}
+            self._owners, self._sheet_terms, self._sheet_tags, self._counts = {}, {}, {}, {}
             self._organisations = None
         return version
 
@@ -81,6 +82,16 @@ class CorpusFacts:
         if missing:
             found = self.store.sheet_terms(missing)
             held.update((sid, frozenset(map(sys.intern, found.get(sid, ())))) for sid in missing)
+        return {sid: held[sid] for sid in sheet_ids}
+
+    def sheet_tags(self, sheet_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The vocabulary keys each sheet carries (its tags change the corpus version)."""
+        held = self._sheet_tags
+        _bound(held, MAX_SHEETS, len(sheet_ids))
+        missing = [sid for sid in sheet_ids if sid not in held]
+        if missing:
+            found = self.store.vocabulary_tags(missing)
+            held.update((sid, frozenset(found.get(sid, ()))) for sid in missing)
         return {sid: held[sid] for sid in sheet_ids}
 
     def sheets(self, ids: Sequence[str]) -> dict[str, Sheet]:

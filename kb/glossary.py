@@ -6,14 +6,15 @@ text defining it) and other names of the vocabulary's entries. Search reads a qu
 (``read_query``): which entries and tags the query names, and the French words to add to it so both
 retrievers see them; pages use ``explain_acronyms`` to explain acronyms with ``<abbr title>``.
 ``kb/data/lexicon.yaml`` holds everyday English, German and Spanish words of the field and their
-French ones, read for a query not in French (``QueryVocabulary.translations``).
+French ones, read for a query not in French (``QueryVocabulary.translations``; a German query's
+compounds through their parts, ``QueryVocabulary.with_compounds``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from html import escape
 from typing import Any, NamedTuple
@@ -43,6 +44,9 @@ _INFLECTIONS = frozenset({"", "s", "es", "e", "en", "n", "a", "o", "as", "os"})
 # stemmer cuts both to « desempl », as it cuts « empleo »).
 _PLURAL = re.compile(r"(\w+?)(ies|(?<![su])s)")
 _SPANISH_PARTICIPLE = re.compile(r"(\w*[ai]d)[ao]s?")
+# A Spanish plural in « es » after a consonant (« facilitadores », « diputaciones »): its singular
+# (« facilitador », « diputación ») is no prefix the stemmer keeps (« facilit »).
+_SPANISH_PLURAL = re.compile(r"(\w+[rlnd])es")
 
 
 @dataclass(frozen=True)
@@ -83,11 +87,14 @@ class _Name:
 
 
 class Translation(NamedTuple):
-    """Words of a query as written (``said``, from ``start``) and the French words they stand for."""
+    """Words of a query as written (``said``, from ``start``) and the French words they stand for;
+    ``read`` is what the model reads in their place when not the first French word (a German
+    compound's parts: « Frauenanteil » -> « Frauen part »)."""
 
     said: str
     french: str
     start: int
+    read: str = ""
 
 
 @dataclass
@@ -99,6 +106,17 @@ class QueryVocabulary:
     expansion: str = ""
     full_forms: str = ""  # the full form of each acronym the query names (« ANRU » -> its agency)
     translations: list[Translation] = field(default_factory=list)
+    unread: list[tuple[str, int]] = field(default_factory=list)  # words no name nor lexicon word holds, where
+
+    def with_compounds(self) -> QueryVocabulary:
+        """The same with the German compounds among the words left unread read through their parts
+        (``_compound``): for a query the searcher reads as German."""
+        compounds = [
+            found for word, start in self.unread if len(word) <= MAX_COMPOUND and (found := _compound(word, start))
+        ]
+        if not compounds:
+            return self
+        return replace(self, translations=sorted([*self.translations, *compounds], key=lambda t: t.start))
 
     @property
     def translation(self) -> str:
@@ -131,7 +149,7 @@ class QueryVocabulary:
         0.691 -> 0.853), and the text to encode stays as long. Appending the French words instead
         gave 0.765, and a third more to encode."""
         for t in reversed(self.translations) if translate else ():  # right to left: places hold
-            query = query[: t.start] + t.french.split(",")[0].strip() + query[t.start + len(t.said) :]
+            query = query[: t.start] + (t.read or t.french.split(",")[0].strip()) + query[t.start + len(t.said) :]
         return f"{query} ({self.full_forms})" if self.full_forms else query
 
 
@@ -164,6 +182,16 @@ def tag_names() -> dict[str, tuple[str, ...]]:
     return {key: tuple(names) for key, names in (data.get("tag_names") or {}).items()}
 
 
+@cache
+def tags_named_together() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Tags a query names by naming two things together: each, the groups of tags or glossary
+    terms it needs one of each (« public contracts for work integration enterprises » names the
+    theme « La commande publique, une opportunité pour les structures de l'IAE »; public
+    procurement alone, which nearly every query of the field is about, does not)."""
+    data = _glossary()
+    return {key: tuple(tuple(g) for g in groups) for key, groups in (data.get("tags_named_together") or {}).items()}
+
+
 def tag_label(key: str) -> tuple[str, str] | None:
     """(facet, French label) of a vocabulary key, any facet."""
     for facet in FACETS:
@@ -179,7 +207,8 @@ def _word_keys(word: str) -> frozenset[str]:
     English, German and Spanish stems where that stemmer strips an inflection only, its singular,
     and a Spanish participle's masculine singular. Two words match when they share a key:
     « tenants » meets « tenant », « mujeres » « mujer », « benachteiligten » « benachteiligte »,
-    « jobseekers » « jobseeker », « desempleadas » « desempleados » (not « Mietern » « Mieter »:
+    « jobseekers » « jobseeker », « desempleadas » « desempleados », « facilitadores »
+    « facilitador » (not « Mietern » « Mieter »:
     « ern » is not an inflection here). A French
     stem of under four letters cut from a longer ending is left out: the French stemmer reads
     « tenants » as « ten »."""
@@ -194,6 +223,8 @@ def _word_keys(word: str) -> frozenset[str]:
             keys.add(f"{language}:{base}")  # a French stem holds neither a colon nor « = »
     plural = _PLURAL.fullmatch(folded)
     keys.add(f"singular:{plural[1] + ('y' if plural[2] == 'ies' else '') if plural else folded}")
+    if spanish := _SPANISH_PLURAL.fullmatch(folded):
+        keys.add(f"singular:{spanish[1]}")
     if participle := _SPANISH_PARTICIPLE.fullmatch(folded):
         keys.add(f"3:{participle[1]}o")
     return frozenset(keys)
@@ -324,13 +355,32 @@ def read_query(query: str) -> QueryVocabulary:
                 said.update(at)
                 _record(name, out, seen, words)
                 break
+    _name_together(out, words)
     folded = fold(query)
     out.full_forms = " ; ".join(
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
-    out.translations = _translate(query, said)
+    out.translations, out.unread = _translate(query, said)
     return out
+
+
+def _name_together(out: QueryVocabulary, words: list[str]) -> None:
+    """Add the tags the query names by naming one of each group of ``tags_named_together``."""
+    named = {*out.tags, *(entry.term for _, entry in out.entries)}
+    for key, groups in tags_named_together().items():
+        if key not in out.tags and all(named & set(group) for group in groups):
+            out.tags[key] = " + ".join(
+                next(out.tags.get(g) or _said(out, g) for g in group if g in named) for group in groups
+            )
+            label = tag_label(key)
+            if label:
+                words.append(_PARENS.sub("", label[1]).strip())
+
+
+def _said(out: QueryVocabulary, term: str) -> str:
+    """The words of the query naming a glossary term."""
+    return next(said for said, entry in out.entries if entry.term == term)
 
 
 def _overlap(a: range, b: range) -> bool:
@@ -399,7 +449,7 @@ def _content_words(text: str) -> list[str]:
     return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
 
 
-def _translate(query: str, said: set[int]) -> list[Translation]:
+def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tuple[str, int]]]:
     """The French words of the lexicon's names the query holds, the longest name first, names not
     overlapping, of two as long the one more of whose words are written so (« licitar » is to bid,
     « licitación » a tender: both stem to « licit »), then the first in the file; in the query's
@@ -407,7 +457,9 @@ def _translate(query: str, said: set[int]) -> list[Translation]:
     [(« construction site », « chantier, chantiers »), (« cleaning », « nettoyage, entretien »)].
     The words of a glossary name (``said``: their places among ``term_words``) are left to it:
     its French words say the thing; the lexicon would add a word's everyday sense (« colaboración
-    con empresas » names partnerships with companies, not any cooperation)."""
+    con empresas » names partnerships with companies, not any cooperation). Beside them, the words
+    left unread (neither a name's nor the lexicon's) and where they start, for a German query's
+    compounds (``QueryVocabulary.with_compounds``)."""
     kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold(w) not in FUNCTION_WORDS]
     query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
     by_first = _translations_by_first_key()
@@ -422,10 +474,88 @@ def _translate(query: str, said: set[int]) -> list[Translation]:
             ):
                 found.append((span, item.french))
                 break
-    return [
-        Translation(_surface(query, kept[span[0]], kept[span[-1]]), french, kept[span[0]][2])
-        for span, french in sorted(found, key=lambda f: f[0][0])
+    covered = {i for span, _ in found for i in span}
+    return (
+        [
+            Translation(_surface(query, kept[span[0]], kept[span[-1]]), french, kept[span[0]][2])
+            for span, french in sorted(found, key=lambda f: f[0][0])
+        ],
+        [(w, start) for i, (at, w, start) in enumerate(kept) if i not in covered and at not in said],
+    )
+
+
+# A German compound's parts: each at least this long (« Schul|baustellen », « Bestattungs|betrieb »),
+# a modifier followed by one of these linking elements (« Reinigung-s-auftrag »).
+COMPOUND_PART = 4
+# Longer words are no compound of the field (the longest everyday ones have about 30 letters): a
+# hostile 500-letter word would cost 0.1 s of splitting.
+MAX_COMPOUND = 40
+_LINKS = ("es", "en", "s", "n", "e")
+
+
+def _compound(word: str, start: int) -> Translation | None:
+    """A German compound no lexicon name holds whole, read through the parts the lexicon knows:
+    German glues the field's words together (« Schulbaustellen », « Beratungsaufträge »), which no
+    stem meets. The keyword side reads the French words of its known parts (the first of each, in
+    their order, then the others: « Reinigungsauftrag » -> « nettoyage marché, entretien,
+    marchés »); the model reads each known part's first French word in its place and the other
+    parts as written (« Frauenanteil » -> « Frauen part »)."""
+    lowered = word.lower()  # not casefold: « ß » keeps its place
+    parts = _parts(lowered)
+    if not parts:
+        return None
+    firsts = [[w.strip() for w in french.split(",")] for _, _, french in parts]
+    french = ", ".join(dict.fromkeys([" ".join(f[0] for f in firsts), *(w for f in firsts for w in f[1:])]))
+    read, at = [], 0
+    for (begin, end, _), words in zip(parts, firsts, strict=True):
+        read += [word[at:begin], " " if at < begin else "", words[0], " " if end < len(word) else ""]
+        at = end
+    return Translation(word, french, start, "".join([*read, word[at:]]).strip())
+
+
+@lru_cache(maxsize=65_536)
+def _parts(lowered: str, offset: int = 0) -> tuple[tuple[int, int, str], ...]:
+    """The parts of a compound the lexicon knows, as (start, end, French words), left to right:
+    the longest known head, its modifier read the same way (« Abfall|sortieranlage »); without a
+    known head, the longest known modifier whose rest reads too (« Stadt|sanierungs|programm », not
+    « Stadts|anierungs… »), else alone. Parts are at least COMPOUND_PART letters; a modifier may
+    end in a linking element (``_LINKS``), which its span holds."""
+    if whole := _one_word(lowered):
+        return ((offset, offset + len(lowered), whole),)
+    for i in range(COMPOUND_PART, len(lowered) - COMPOUND_PART + 1):
+        if head := _one_word(lowered[i:]):
+            bare = _unlinked(lowered[:i])
+            modifier = _parts(bare, offset)
+            if modifier and modifier[-1][1] == offset + len(bare):  # its span holds the linking element
+                modifier = (*modifier[:-1], (modifier[-1][0], offset + i, modifier[-1][2]))
+            return (*modifier, (offset + i, offset + len(lowered), head))
+    modifiers = [
+        (end, modifier)
+        for end in range(len(lowered) - COMPOUND_PART, COMPOUND_PART - 1, -1)
+        if (modifier := _one_word(_unlinked(lowered[:end])))
     ]
+    for end, modifier in modifiers:
+        if rest := _parts(lowered[end:], offset + end):
+            return ((offset, offset + end, modifier), *rest)
+    return ((offset, offset + modifiers[0][0], modifiers[0][1]),) if modifiers else ()
+
+
+def _unlinked(modifier: str) -> str:
+    """A compound's modifier without the linking element it ends in, if the lexicon knows it so."""
+    for link in _LINKS:
+        bare = modifier[: -len(link)]
+        if modifier.endswith(link) and len(bare) >= COMPOUND_PART and _one_word(bare):
+            return bare
+    return modifier
+
+
+def _one_word(part: str) -> str:
+    """The French words of the lexicon's one-word name this part of a compound is (« auftrag »), or ""."""
+    by_first = _translations_by_first_key()
+    return next(
+        (t.french for key in _stem_keys(part) for t in by_first.get(key, ()) if len(t.keys) == 1),
+        "",
+    )
 
 
 def _surface(query: str, first: tuple[int, str, int], last: tuple[int, str, int]) -> str:

@@ -34,7 +34,7 @@ from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import fold_word, stem, terms, words
 from kb.vector_index import VectorIndex
-from kb.vocabulary import vocabulary
+from kb.vocabulary import FACETS, vocabulary
 
 MAX_QUERY_CHARS = 500  # e5 reads 512 tokens at most; longer queries are cut, never refused
 DENSE_CANDIDATES = 200  # parts fetched from FAISS before grouping by sheet (dozens of sheets)
@@ -210,7 +210,7 @@ class Searcher:
         )
         self.spelling = Speller(store, words or WordKeeper(store.path))
         self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
-        self._theme_vectors: np.ndarray | None = None
+        self._labels: tuple[list[tuple[str, str]], np.ndarray] | None = None  # (facet, key), label vectors
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
         self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray | None]] = OrderedDict()
@@ -298,6 +298,8 @@ class Searcher:
         mode: Mode,
     ) -> Results:
         language = self.language(query)
+        if language == "de":
+            named = named.with_compounds()
         expanded = named.expanded(query, translate=language != "fr")
         query_terms = terms(expanded)
         dense_text = named.spelled_out(query, translate=language != "fr")
@@ -308,11 +310,14 @@ class Searcher:
         tagged |= {ORGANISATION + org: set(self._filtered_sheets({"organisations": [org]})) for org in organisations}
         own_terms = terms(query)
         said = [*named.tags.values(), *organisations.values()]
-        rows = self._features(ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query, said)
+        vector = self._dense_vector(dense_text) if mode == "hybrid" else None
+        rows = self._features(
+            ids, candidates, query_terms, tagged, language == "fr", named, own_terms, query, said, vector
+        )
         model = self.calibration if mode == "hybrid" else None
         if model is not None and len(ids):
             proper = _names_proper(named, organisations)
-            domain = model.domain(self._dense_vector(dense_text), self.encoder.model_id, proper)
+            domain = model.domain(vector, self.encoder.model_id, proper)
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
             strong = model.strong(probabilities, domain, rows, calibration.says_words(query))
@@ -382,7 +387,9 @@ class Searcher:
         """The vector the dense side reads for a query, or None without an index."""
         self.facts.refresh()
         query = clean_query(query)
-        return self._dense_vector(read_query(query).spelled_out(query, translate=self.language(query) != "fr"))
+        language = self.language(query)
+        named = read_query(query).with_compounds() if language == "de" else read_query(query)
+        return self._dense_vector(named.spelled_out(query, translate=language != "fr"))
 
     def _dense_vector(self, dense_text: str) -> np.ndarray | None:
         """From the encoder's cache once the dense side has searched."""
@@ -396,12 +403,46 @@ class Searcher:
         once per process. Searches run in several threads: nothing of one search is kept here."""
         qvec = self.encoder.encode_queries([query])[0]
         labels = vocabulary().terms["themes"]
-        keys = list(labels)
-        if self._theme_vectors is None:
-            self._theme_vectors = self.encoder.encode_passages([labels[k] for k in keys])
+        tags, vectors = self._label_vectors()
+        themes = [i for i, (facet, _) in enumerate(tags) if facet == "themes"]
+        keys = [tags[i][1] for i in themes]
         counts = {k: len(self._filtered_sheets({"themes": [k]})) for k in keys}
-        order = [keys[i] for i in np.argsort(-(self._theme_vectors @ qvec)) if counts[keys[i]]]
+        order = [keys[i] for i in np.argsort(-(vectors[themes] @ qvec)) if counts[keys[i]]]
         return [FilterSuggestion("theme", k, labels[k], counts[k]) for k in order[:limit]]
+
+    def _label_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """Every vocabulary entry (facet, key) and its French label's vector: as the calibration
+        file stores them for this model, else encoded once per process (43 labels: 0.4 s)."""
+        if self._labels is None:
+            tags = [(facet, key) for facet in FACETS for key in vocabulary().terms[facet]]
+            labels = [vocabulary().terms[facet][key] for facet, key in tags]
+            stored = self.calibration.labels(self.encoder.model_id) if self.calibration is not None else {}
+            missing = [label for label in labels if label not in stored]
+            stored |= dict(zip(missing, self.encoder.encode_passages(missing), strict=True))
+            self._labels = (tags, np.vstack([stored[label] for label in labels]))
+        return self._labels
+
+    def label_vectors(self) -> tuple[list[str], np.ndarray]:
+        """The vocabulary's labels and their vectors (what ``kb calibrate`` stores beside the model)."""
+        tags, vectors = self._label_vectors()
+        return [vocabulary().terms[facet][key] for facet, key in tags], vectors
+
+    def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> np.ndarray:
+        """How close by meaning the query comes to what each sheet is tagged with: among the sheet's
+        tags, the best label's cosine with the query, as a z-score against every label of the
+        vocabulary, counted beyond one spread above their mean (evidence when the query comes
+        close to a label, no penalty for tags far from it: CV R@1 and precision a little better
+        than the bare z-score, unanswered silence 0.538 -> 0.569). A query names a theme or a
+        public in words no glossary holds (« reaching new groups of beneficiaries »:
+        « Diversification des publics touchés par la clause »); 0 without a query vector."""
+        if vector is None or not len(ids):
+            return np.zeros(len(ids))
+        tags, vectors = self._label_vectors()
+        cosines = vectors @ vector
+        scores = np.maximum((cosines - cosines.mean()) / (float(cosines.std()) or 1.0) - 1.0, 0.0)
+        by_key = {key: float(z) for (_, key), z in zip(tags, scores, strict=True)}
+        carried = self.facts.sheet_tags(ids)
+        return np.array([max((by_key[t] for t in carried[s] if t in by_key), default=0.0) for s in ids])
 
     def _features(
         self,
@@ -414,6 +455,7 @@ class Searcher:
         own_terms: list[str],
         query: str,
         said: list[str],
+        vector: np.ndarray | None = None,
     ) -> np.ndarray:
         """The calibration's evidence (``kb.calibration.FEATURES``) for each candidate sheet;
         ``own_terms`` are the query's own words, ``query_terms`` with the glossary's expansion,
@@ -447,6 +489,7 @@ class Searcher:
             bool(tagged or named.entries),
             tag_cover=_tag_cover(content, naming, answerable, rarity),
             unknown=sum(not in_parts.get(t) for t in own) / (len(own) or 1),
+            tag_meaning=self._tag_meaning(ids, vector),
         )
 
     def similar(self, sheet_id: str, limit: int = 5) -> list[tuple[Sheet, float]]:
@@ -712,7 +755,7 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     for key, said in named.tags.items():
         if found := tag_label(key):
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
-    for said, french, _ in named.translations if translated else ():
+    for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
     analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)

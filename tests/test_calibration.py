@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +169,30 @@ def test_examples_label_each_querys_candidates(make_kb: KbFactory) -> None:
         assert example.rows.shape == (sheets, len(calibration.FEATURES)) and example.relevant.shape == (sheets,)
         assert np.allclose(example.vector, kb.searcher().query_vector(example.query))
     assert [int(e.relevant.sum()) for e in found] == [1, 0, 3, 0]  # one tapaj sheet; three carry the tag
+
+
+def test_a_querys_best_hit_needs_less_than_the_others() -> None:
+    logits = np.array([0.5, 0.4, -2.0])
+    assert calibration.marks(logits, 1.0, 1.0).tolist() == [True, False, False]  # the best, within the margin
+    assert calibration.marks(logits, 1.0, 0.0).tolist() == [False, False, False]
+    assert calibration.marks(logits, 0.3, 1.0).tolist() == [True, True, False]
+    assert calibration.marks(np.array([-0.5]), 1.0, 1.0).tolist() == [False]  # beyond the margin
+    assert calibration.marks(np.zeros(0), 1.0, 1.0).tolist() == []
+
+
+def test_label_vectors_are_stored_with_the_model_that_read_them(tmp_path: Path) -> None:
+    vectors = np.eye(3, 4, dtype=np.float32)
+    packed = calibration.packed_labels(["Jeunes", "Seniors", "Femmes"], vectors)
+    fitted = calibration.Calibration(
+        calibration.COLUMNS,
+        *[(v,) * len(calibration.COLUMNS) for v in (0.0, 1.0, 0.0)],
+        0.0,
+        0.5,
+        {},
+        "m",
+        label_vectors=packed,
+    )
+    fitted.save(tmp_path / "c.json")
+    loaded = calibration.load(tmp_path / "c.json")
+    assert loaded is not None and loaded.labels("another model") == {}
+    assert np.array_equal(loaded.labels("m")["Seniors"], vectors[1])

@@ -111,3 +111,19 @@ def test_the_model_reads_the_lexicons_words_in_place_and_the_keyword_side_beside
     assert cleaning.spelled_out("cleaning staff", translate=True) == "nettoyage salariés"
     query = "social housing staff and housing"  # « social housing » is a glossary name
     assert read_query(query).spelled_out(query, translate=True).startswith("social housing salariés and logement")
+
+
+def test_a_german_compound_is_read_through_the_parts_the_lexicon_knows() -> None:
+    query = "Reinigungsauftrag für Schulbaustellen"
+    assert read_query(query).translations == []  # the searcher reads it as German first
+    named = read_query(query).with_compounds()
+    assert [(t.said, t.french) for t in named.translations] == [
+        ("Reinigungsauftrag", "nettoyage marché, entretien, marchés"),  # « Reinigung-s-auftrag »
+        ("Schulbaustellen", "collèges chantier, écoles, chantiers"),
+    ]
+    assert named.spelled_out(query, translate=True) == "nettoyage marché für collèges chantier"
+    # a part the lexicon does not know stays as written for the model, out of the keyword side
+    frauen = read_query("Frauenanteil erhöhen").with_compounds()
+    assert frauen.spelled_out("Frauenanteil erhöhen", translate=True) == "Frauen part erhöhen"
+    assert frauen.translation == "part pourcentage"
+    assert read_query("Sozialklausel").with_compounds().translations == []  # a glossary name: left to it

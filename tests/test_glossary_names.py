@@ -39,9 +39,9 @@ NAMED = [
     ("de", "Wiederverwendung", "economie-circulaire"),
     ("es", "reutilización", "economie-circulaire"),
     ("fr", "accès des SIAE à la commande publique", "iae-commande-publique"),
-    ("en", "government procurement", "iae-commande-publique"),
-    ("de", "öffentliche Auftragsvergabe", "iae-commande-publique"),
-    ("es", "contratación pública", "iae-commande-publique"),
+    ("en", "government procurement for work integration enterprises", "iae-commande-publique"),
+    ("de", "öffentliche Auftragsvergabe an Integrationsbetriebe", "iae-commande-publique"),
+    ("es", "contratación pública y empresas de inserción", "iae-commande-publique"),
     ("fr", "co-traitance entre associations", "groupement-structures"),
     ("en", "joint bidding", "groupement-structures"),
     ("de", "Bietergemeinschaft", "groupement-structures"),
@@ -262,6 +262,21 @@ def test_a_query_names_its_vocabulary_entry(lang: str, query: str, key: str) -> 
     ],
 )
 def test_an_inflected_form_in_another_language_names_the_entry(query: str, key: str) -> None:
+    assert key in read_query(query).tags
+
+
+@pytest.mark.parametrize("query", ["commande publique", "government procurement", "contratación pública"])
+def test_public_procurement_alone_names_no_theme(query: str) -> None:
+    """Nearly every query of the field is about public procurement: the theme « La commande
+    publique, une opportunité pour les structures de l'IAE » needs both (``tags_named_together``)."""
+    named = read_query(query)
+    assert [e.term for _, e in named.entries] == ["commande publique"] and named.tags == {}
+    assert "iae-commande-publique" in read_query(f"SIAE et {query}").tags
+
+
+@pytest.mark.parametrize(("query", "key"), [("facilitadores", "facilitateurs"), ("diputación", "collectivites")])
+def test_a_spanish_plural_in_es_meets_its_singular(query: str, key: str) -> None:
+    """« facilitador » and « diputaciones » are names; the stemmer cuts both forms further (« facilit »)."""
     assert key in read_query(query).tags
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import evaluate
+from kb import calibration, evaluate
 from kb.calibration import COLUMNS
 from kb.knowledge_base import KnowledgeBase
 from tests.helpers import DEV_QUERIES, ROOT
@@ -285,3 +285,16 @@ def test_the_share_a_tag_says_weighs_words_by_rarity_and_words_no_sheet_holds_by
     assert _tag_cover({"bailleur", "claus"}, said, held, rarity) == pytest.approx(2.0 / 2.5)
     assert _tag_cover({"bailleur", "involv"}, said, held, rarity) == pytest.approx(2.0 / (2.0 + 4.0 * UNHELD_WORD))
     assert _tag_cover({"involv"}, set(), held, rarity) == 0.0 and _tag_cover(set(), said, held, rarity) == 0.0
+
+
+def test_a_query_close_by_meaning_to_a_tag_label_gives_its_sheets_that_evidence(kb: KnowledgeBase) -> None:
+    """« tag_meaning »: the sheets carrying a tag whose label the query paraphrases (no glossary
+    name of it) get evidence the others lack; stored label vectors need no encoding."""
+    searcher = kb.searcher()
+    query = "élargir les bénéficiaires de la clause à de nouveaux publics"
+    hits = searcher.search(query, limit=20).hits
+    column = calibration.FEATURES.index("tag_meaning")
+    evidence = {h.sheet.id: float(h.features[column]) for h in hits}
+    carrying = {h.sheet.id for h in hits if "diversification-publics" in h.sheet.themes}
+    assert carrying and min(evidence[s] for s in carrying) > 0
+    assert max(v for s, v in evidence.items() if s not in carrying) < min(evidence[s] for s in carrying)

@@ -241,6 +241,17 @@ class Sheets(Parts):
             params.extend(values)
         return " AND ".join(clauses), params
 
+    def vocabulary_tags(self, sheet_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The vocabulary keys (themes, publics, market types, actor types) each sheet carries."""
+        out: dict[str, set[str]] = {sid: set() for sid in sheet_ids}
+        rows = self.db.execute(
+            f"SELECT sheet_id, value FROM sheet_tags WHERE sheet_id IN {IN_JSON} AND facet IN {IN_JSON}",
+            [json_list(sheet_ids), json_list(FACETS)],
+        )
+        for sheet_id, value in rows:
+            out[sheet_id].add(value)
+        return out
+
     def facet_counts(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
         """For each filter, how many of these sheets carry each value."""
         counts: dict[str, dict[str, int]] = {name: {} for name in ("region", *FACETS, "event", "year")}
