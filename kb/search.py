@@ -306,7 +306,7 @@ class Searcher:
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
         tagged = {key: set(self._filtered_sheets({facet: [key]})) for key, facet in _tag_facets(named.tags).items()}
-        organisations = self._organisations(query)
+        organisations = self._organisations(query, named)
         tagged |= {ORGANISATION + org: set(self._filtered_sheets({"organisations": [org]})) for org in organisations}
         own_terms = terms(query)
         said = [*named.tags.values(), *organisations.values()]
@@ -376,11 +376,18 @@ class Searcher:
     def names_proper(self, query: str) -> bool:
         """Whether a query names what the model does not know (see ``calibration.field_logit``)."""
         query = clean_query(query)
-        return _names_proper(read_query(query), self._organisations(query))
+        vocabulary = read_query(query)
+        return _names_proper(vocabulary, self._organisations(query, vocabulary))
 
-    def _organisations(self, query: str) -> dict[str, str]:
-        """The organisations a query names that published sheets list -> the words naming them."""
-        named = self.facts.organisations().named(query)
+    def _organisations(self, query: str, vocabulary: QueryVocabulary) -> dict[str, str]:
+        """The organisations a query names that published sheets list -> the words naming them: by
+        a name the sheets give, or by a glossary entry whose term is one (« Voies navigables de
+        France » names VNF, which the sheets only call VNF)."""
+        names = self.facts.organisations()
+        named = names.named(query)
+        for said, entry in vocabulary.entries:
+            for organisation in names.named(entry.term):
+                named.setdefault(organisation, said)
         return {org: said for org, said in named.items() if self._filtered_sheets({"organisations": [org]})}
 
     def query_vector(self, query: str) -> np.ndarray | None:

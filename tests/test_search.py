@@ -177,6 +177,14 @@ def test_a_query_naming_an_organisation_finds_its_sheets_strong_and_says_why(
     assert kb.search("météo à Besançon", limit=3).strong == 0  # a place is no organisation
 
 
+@pytest.mark.parametrize("query", ["Voies navigables de France", "French waterways authority"])
+def test_a_glossary_name_of_an_organisation_names_it(kb: KnowledgeBase, query: str) -> None:
+    """The sheets only say « VNF »: the glossary's full form and English name reach it too."""
+    results = kb.search(query, limit=3)
+    assert [h.sheet.id for h in results.hits if h.match == "strong"] == ["creativ21-vnf-prestations-intellectuelles"]
+    assert "Structure : VNF" in {r.text for r in results.hits[0].reasons}
+
+
 @pytest.mark.parametrize("query", ["Recrut'Café", "kiosque à CV"])
 def test_a_sheet_holding_every_word_of_a_query_the_query_model_doubts_is_strong(kb: KnowledgeBase, query: str) -> None:
     # the query model reads a café; the sheet holds both words
