@@ -6,7 +6,10 @@ record. These are facts about the corpus, not about a query, so they are kept pe
 (``Store.vectors_version``, bumped by every change to parts, vectors, a sheet's status, tags or
 organisations) and dropped when it changes; only the facts a search misses go to SQLite, in one
 statement each. A sheet's record is kept beside its stored JSON text instead, since an edit of its
-other metadata leaves the version as it is. Each map is bounded: past its size it is emptied and refilled.
+other metadata leaves the version as it is: it is read again once something was committed.
+Whether anything was is one cheap statement per search (``Store.change_stamp``): while nothing
+was, neither the version nor any record is read. Each map is bounded: past its size it is emptied
+and refilled.
 """
 
 from __future__ import annotations
@@ -31,15 +34,24 @@ class CorpusFacts:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.version = -1
+        self._stamp: tuple[int, int] | None = None
+        self._checks = 0  # how many times something was committed since: records checked before are read again
         self._owners: dict[int, tuple[str, str] | None] = {}
         self._sheet_terms: dict[str, frozenset[str]] = {}
         self._sheet_tags: dict[str, frozenset[str]] = {}
         self._counts: dict[str, int] = {}
-        self._records: dict[str, tuple[str, Sheet]] = {}
+        self._records: dict[str, tuple[str, Sheet, int]] = {}  # (stored text, parsed, when checked)
         self._organisations: OrganisationNames | None = None
 
     def refresh(self) -> int:
-        """Read the corpus version (once per search) and drop what an older version left."""
+        """Once per search: when something was committed since the last refresh, read the corpus
+        version, drop what an older version left, and check kept records again when next asked.
+        The stamp is taken before the version is read: a commit in between shows at the next refresh."""
+        stamp = self.store.change_stamp()
+        if stamp == self._stamp:
+            return self.version
+        self._stamp = stamp
+        self._checks += 1
         version = self.store.vectors_version
         if version != self.version:
             self.version = version
@@ -95,17 +107,18 @@ class CorpusFacts:
         return {sid: held[sid] for sid in sheet_ids}
 
     def sheets(self, ids: Sequence[str]) -> dict[str, Sheet]:
-        """Published sheets by id; a sheet is parsed again only when its stored text changed.
-        The records are shared between searches: read them, never change them."""
-        records = self._records
-        out = {}
-        for sheet_id, data in self.store.sheet_texts(ids).items():
-            kept = records.get(sheet_id)
-            if kept is None or kept[0] != data:
-                _bound(records, MAX_SHEETS, 1)
-                kept = records[sheet_id] = (data, parse_sheet(data))
-            out[sheet_id] = kept[1]
-        return out
+        """Published sheets by id: read only when something was committed since they were last
+        checked, parsed again only when their stored text changed. The records are shared between
+        searches: read them, never change them."""
+        records, checks = self._records, self._checks
+        _bound(records, MAX_SHEETS, len(ids))
+        unchecked = [sid for sid in ids if (kept := records.get(sid)) is None or kept[2] != checks]
+        if unchecked:
+            for sheet_id, data in self.store.sheet_texts(unchecked).items():
+                kept = records.get(sheet_id)
+                sheet = kept[1] if kept is not None and kept[0] == data else parse_sheet(data)
+                records[sheet_id] = (data, sheet, checks)
+        return {sid: kept[1] for sid in ids if (kept := records.get(sid)) is not None and kept[2] == checks}
 
 
 def _bound(facts: dict[Any, Any], limit: int, coming: int) -> None:

@@ -263,7 +263,7 @@ class Searcher:
         """Ranked sheets for a query, strong matches first; an empty query lists the filtered
         sheets by title. A query with no strong match is tried once more spelt with the corpus's
         words (``suggestion``), and that answer is kept if it has strong matches."""
-        self.facts.refresh()
+        version = self.facts.refresh()
         query = clean_query(query)
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 1_000_000))
@@ -275,7 +275,7 @@ class Searcher:
             return self._browse(allowed, limit, offset, filters)
         named = read_query(query)
         results = self._answer(query, named, filters, allowed, allowed_parts, limit, offset, mode)
-        suggestion = self.spelling.correct(query, named) if results.language == "fr" else None
+        suggestion = self.spelling.correct(query, named, version) if results.language == "fr" else None
         if suggestion and not results.strong and mode == "hybrid":
             corrected = self._answer(
                 suggestion, read_query(suggestion), filters, allowed, allowed_parts, limit, offset, mode

@@ -90,9 +90,10 @@ class WordKeeper:
         self._kept: tuple[int, CorpusWords] | None = None
         self._refresh: threading.Thread | None = None
 
-    def current(self, store: Store) -> CorpusWords:
-        """The words of the corpus ``store`` sees now, or of the version before while they are read."""
-        version = store.vectors_version
+    def current(self, store: Store, version: int | None = None) -> CorpusWords:
+        """The words of the corpus ``store`` sees now, or of the version before while they are read
+        (``version``: the store's ``vectors_version``, if the caller has just read it)."""
+        version = store.vectors_version if version is None else version
         with self._lock:
             kept = self._kept
             if kept is not None:
@@ -157,15 +158,16 @@ class Speller:
         best = min(found, key=lambda item: (item[1], -counts[item[0]], item[0]))
         return words.surface[best[0]]
 
-    def correct(self, query: str, vocabulary: QueryVocabulary | None = None) -> str | None:
+    def correct(self, query: str, vocabulary: QueryVocabulary | None = None, version: int | None = None) -> str | None:
         """The query with its unknown words corrected, or None when nothing changes; its glossary
-        names are left as they are (``vocabulary``: the query's ``read_query``, if already read)."""
+        names are left as they are (``vocabulary``: the query's ``read_query``, if already read;
+        ``version``: the corpus version, if the search has just read it)."""
         if vocabulary is None:
             from kb.glossary import read_query
 
             vocabulary = read_query(query)
         named = {fold(w) for surface, _ in vocabulary.entries for w in surface.split()}
-        words = self.words.current(self.store)
+        words = self.words.current(self.store, version)
         changed = False
 
         def fix(match: re.Match[str]) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,7 +12,9 @@ import pytest
 
 from kb import corpus_facts
 from kb.corpus_facts import CorpusFacts
-from tests.helpers import KbFactory
+from kb.knowledge_base import KnowledgeBase
+from kb.sheet import Sheet
+from tests.helpers import ROOT, KbFactory
 
 
 def test_facts_agree_with_the_store(make_kb: KbFactory, practices_copy: Path) -> None:
@@ -83,3 +88,43 @@ def test_a_search_sees_an_edit_of_tags_or_organisations_alone(make_kb: KbFactory
     )
     results = kb.search("AGIRE", {"theme": ["economie-circulaire"]})
     assert results.total == 4 and "Structure : AGIRE" in {r.text for h in results.hits for r in h.reasons}
+
+
+SAVE_IN_ANOTHER_PROCESS = """
+import sys
+from kb.store import Store
+from kb.store.sheets import parse_sheet
+store = Store(sys.argv[1])
+store.save_sheet(parse_sheet(sys.argv[2]), status="published", origin="edit", edited=True)
+store.close()
+"""
+
+
+def _save(kb: KnowledgeBase, sheet: Sheet, where: str) -> None:
+    """Save an edited sheet through the store alone (a metadata edit leaves the corpus version as it
+    is) from this process's writer, or (``where == "process"``) another process."""
+    if where == "process":
+        data = json.dumps(sheet.to_dict(), ensure_ascii=False)
+        subprocess.run([sys.executable, "-c", SAVE_IN_ANOTHER_PROCESS, str(kb.store.path), data], cwd=ROOT, check=True)
+    else:
+        kb.store.save_sheet(sheet, status="published", origin="edit", edited=True)
+
+
+@pytest.mark.parametrize("where", ["same connection", "other connection", "process"])
+def test_kept_records_follow_an_edit_of_the_metadata_alone(
+    make_kb: KbFactory, practices_copy: Path, where: str
+) -> None:
+    """Nothing committed: records are served as kept, without a read. An edit that leaves the
+    corpus version as it is, through the facts' own connection (a writer), another connection
+    or another process, is seen at the next refresh."""
+    kb = make_kb(practices=practices_copy)
+    facts = CorpusFacts(kb.store if where == "same connection" else kb.reader())
+    facts.refresh()
+    sheet_id = kb.store.sheet_ids()[0]
+    sheet = facts.sheets([sheet_id])[sheet_id]
+    version = facts.version
+    facts.refresh()
+    assert facts.sheets([sheet_id])[sheet_id] is sheet  # kept, not parsed again
+    _save(kb, replace(sheet, region="Corse"), where)
+    assert facts.refresh() == version
+    assert facts.sheets([sheet_id])[sheet_id].region == "Corse"

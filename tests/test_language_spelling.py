@@ -94,6 +94,20 @@ def test_the_spelling_words_are_shared_and_follow_the_corpus(make_kb: KbFactory,
     assert mine.correct("zebulonerie du quartier") == "zébulonnerie du quartier"
 
 
+def test_a_search_suggests_a_word_another_connection_adds(make_kb: KbFactory, practices_copy: Path) -> None:
+    """A search passes the corpus version it read to the speller: an edit committed by another
+    connection (the writer; searches read through their own) reaches the suggestions."""
+    kb = make_kb(practices=practices_copy)
+    assert kb.search("zebulonerie du quartier").suggestion is None
+    sheet = kb.store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None
+    context = sheet.sections["context"] + " La zébulonnerie du quartier."
+    kb.save_sheet(replace(sheet, sections={**sheet.sections, "context": context}), status="published", origin="edit")
+    kb.search("zebulonerie du quartier")  # the words before answer while the new ones are read
+    kb.words.wait()
+    assert kb.search("zebulonerie du quartier").suggestion == "zébulonnerie du quartier"
+
+
 def test_a_serving_process_reads_the_words_as_it_starts(kb: KnowledgeBase) -> None:
     from web import create_app
 
