@@ -24,7 +24,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,25 +81,25 @@ def features(
     spread = float(d.std()) or 1.0
     kw_max = float(keyword.max()) or 1.0
     kw = keyword / kw_max
-    return np.column_stack(
-        [
-            d,
-            (d - d.mean()) / spread,
-            d - d.max(),
-            kw,
-            np.log1p(keyword),
-            kw * float(french),
-            coverage,
-            specific,
-            (tag_share > 0).astype(float),
-            np.full(len(d), float(named)),
-            tag_share * tag_cover,
-            np.full(len(d), unknown),
-            np.full(len(d), unknown * float(french)),
-            float(named) * ((coverage == 0) & (tag_share == 0)).astype(float),
-            np.zeros(len(d)) if tag_meaning is None else tag_meaning,
-        ]
-    )
+    # Filled column by column: a search makes one such matrix for a few dozen sheets, where
+    # stacking fifteen columns cost more than computing them.
+    rows = np.empty((len(d), len(FEATURES)))
+    rows[:, 0] = d
+    rows[:, 1] = (d - d.mean()) / spread
+    rows[:, 2] = d - d.max()
+    rows[:, 3] = kw
+    rows[:, 4] = np.log1p(keyword)
+    rows[:, 5] = kw * float(french)
+    rows[:, 6] = coverage
+    rows[:, 7] = specific
+    rows[:, 8] = tag_share > 0
+    rows[:, 9] = float(named)
+    rows[:, 10] = tag_share * tag_cover
+    rows[:, 11] = unknown
+    rows[:, 12] = unknown * float(french)
+    rows[:, 13] = float(named) * ((coverage == 0) & (tag_share == 0))
+    rows[:, 14] = 0.0 if tag_meaning is None else tag_meaning
+    return rows
 
 
 # The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
@@ -149,13 +149,19 @@ class Calibration:
         from another model."""
         if vector is None or model_id != self.model_id or len(vector) != len(self.domain_coef):
             return None
-        return field_logit(float(vector @ np.asarray(self.domain_coef) + self.domain_intercept), proper_name)
+        return field_logit(float(vector @ self._arrays[3] + self.domain_intercept), proper_name)
 
     def logit(self, rows: np.ndarray, domain: float | None) -> np.ndarray:
         """Without a query logit (another model), the column sits at its mean: no evidence either way."""
+        mean, scale, coef, _ = self._arrays
         column = np.full((len(rows), 1), self.mean[-1] if domain is None else domain)
-        z = (np.hstack([rows, column]) - np.asarray(self.mean)) / np.asarray(self.scale)
-        return z @ np.asarray(self.coef) + self.intercept
+        z = (np.hstack([rows, column]) - mean) / scale
+        return z @ coef + self.intercept
+
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, scale, coef, domain_coef) as arrays, made once: every search reads them."""
+        return tuple(np.asarray(v) for v in (self.mean, self.scale, self.coef, self.domain_coef))  # type: ignore[return-value]
 
     def strong(self, probability: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
         """Strong: probable enough (``marks``), past the gate (none with another model)."""

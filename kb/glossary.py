@@ -23,7 +23,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, stem, term_word_starts, term_words, terms
+from kb.text import fold, fold_word, stem, term_word_starts, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -358,9 +358,9 @@ def read_query(query: str) -> QueryVocabulary:
     _name_together(out, words)
     folded = fold(query)
     out.full_forms = " ; ".join(
-        dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold(e.full) not in folded)
+        dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold_word(e.full) not in folded)
     )
-    out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold(w) not in folded))
+    out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold_word(w) not in folded))
     out.translations, out.unread = _translate(query, said)
     return out
 
@@ -446,7 +446,7 @@ def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
 
 def _content_words(text: str) -> list[str]:
     """The words of a text but French, English, German and Spanish function words."""
-    return [w for w in term_words(text) if fold(w) not in FUNCTION_WORDS]
+    return [w for w in term_words(text) if fold_word(w) not in FUNCTION_WORDS]
 
 
 def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tuple[str, int]]]:
@@ -460,7 +460,7 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     con empresas » names partnerships with companies, not any cooperation). Beside them, the words
     left unread (neither a name's nor the lexicon's) and where they start, for a German query's
     compounds (``QueryVocabulary.with_compounds``)."""
-    kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold(w) not in FUNCTION_WORDS]
+    kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold_word(w) not in FUNCTION_WORDS]
     query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
     by_first = _translations_by_first_key()
     reached = {id(t): t for keys in query_keys for key in keys for t in by_first.get(key, ())}

@@ -48,6 +48,7 @@ COMMON_TERM = 0.2
 # thousands of sheets reach it (see docs/PERFORMANCE.md).
 BM25_POSTINGS = 6_000
 FILTER_CACHE_SIZE = 64
+NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -321,21 +322,21 @@ class Searcher:
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
             strong = model.strong(probabilities, domain, rows, calibration.says_words(query))
-            for sid, p, z, s in zip(ids, probabilities, logits, strong, strict=True):
-                candidates[sid].update(probability=float(p), match="strong" if s else "weak", score=float(z))
-            order = calibration.ranking(logits, strong, rows)
+            marks = zip(ids, probabilities.tolist(), logits.tolist(), strong.tolist(), strict=True)
+            for sid, p, z, s in marks:
+                candidates[sid].update(probability=p, match="strong" if s else "weak", score=z)
+            order = calibration.ranking(logits, strong, rows).tolist()
         else:  # no marks: by score (ids are sorted: ties by id)
-            order = np.lexsort((np.array([-candidates[sid]["score"] for sid in ids]),))
-        for sid, row in zip(ids, rows, strict=True):
-            candidates[sid]["features"] = row
+            order = np.lexsort((np.array([-candidates[sid]["score"] for sid in ids]),)).tolist()
         ranked = [(ids[i], candidates[ids[i]]) for i in order]
         page = ranked[offset : offset + limit]
+        page_rows = rows[order[offset : offset + limit]]  # each hit's evidence, in the page's order
         sheets = self.facts.sheets([sid for sid, _ in page])
         own = set(own_terms)
         expansion = set(query_terms) - own
         phrases = _named_phrases(named, translated=language != "fr")
         hits = []
-        for sheet_id, info in page:
+        for (sheet_id, info), row in zip(page, page_rows, strict=True):
             sheet = sheets[sheet_id]
             section, snippet, reasons = explain(
                 sheet, info, own, expansion, phrases, {k for k, v in tagged.items() if sheet_id in v}
@@ -351,7 +352,7 @@ class Searcher:
                     info.get("match"),
                     info.get("probability"),
                     reasons,
-                    info["features"],
+                    row,
                 )
             )
         strong = sum(info.get("match") == "strong" for _, info in ranked) if model is not None else None
@@ -447,7 +448,7 @@ class Searcher:
         tags, vectors = self._label_vectors()
         cosines = vectors @ vector
         scores = np.maximum((cosines - cosines.mean()) / (float(cosines.std()) or 1.0) - 1.0, 0.0)
-        by_key = {key: float(z) for (_, key), z in zip(tags, scores, strict=True)}
+        by_key = {key: z for (_, key), z in zip(tags, scores.tolist(), strict=True)}
         carried = self.facts.sheet_tags(ids)
         return np.array([max((by_key[t] for t in carried[s] if t in by_key), default=0.0) for s in ids])
 
@@ -472,26 +473,28 @@ class Searcher:
             return np.zeros((0, len(calibration.FEATURES)))
         wanted = set(query_terms)
         held = self.facts.sheet_terms(ids) if wanted else {}
-        dense = np.array([candidates[s]["dense"] if candidates[s]["dense"] is not None else np.nan for s in ids])
-        keyword = np.array([candidates[s]["keyword"] or 0.0 for s in ids])
-        coverage = np.array([len(wanted & held.get(s, set())) / (len(wanted) or 1) for s in ids])
         own = set(own_terms)
         content = set(content_terms(query))
         in_parts = self.facts.term_counts(list(wanted | own)) if wanted or own else {}
         total = self._part_count()
         rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted}  # content among them
-        specific = np.array([sum(rarity[t] for t in wanted & held.get(s, set())) for s in ids]) / (
-            sum(rarity.values()) or 1.0
-        )
-        tag_share = np.array([sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1) for s in ids])
+        dense, keyword, coverage, specific, tag_share = [], [], [], [], []  # one pass over the sheets
+        for s in ids:
+            found = candidates[s]
+            common = wanted & held.get(s, NOTHING)
+            dense.append(np.nan if found["dense"] is None else found["dense"])
+            keyword.append(found["keyword"] or 0.0)
+            coverage.append(len(common) / (len(wanted) or 1))
+            specific.append(sum(rarity[t] for t in common))
+            tag_share.append(sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1))
         naming = {t for phrase in said for t in terms(phrase)}
         answerable = {t for t in content if any(t in terms_ for terms_ in held.values())}
         return calibration.features(
-            dense,
-            keyword,
-            coverage,
-            specific,
-            tag_share,
+            np.array(dense),
+            np.array(keyword),
+            np.array(coverage),
+            np.array(specific) / (sum(rarity.values()) or 1.0),
+            np.array(tag_share),
             french,
             bool(tagged or named.entries),
             tag_cover=_tag_cover(content, naming, answerable, rarity),
@@ -646,15 +649,16 @@ def _fuse(
     best_keyword: dict[str, tuple[float, int]] = {}
     for pid, (dense, keyword) in part_scores.items():
         sheet = parts[pid][0]
-        if dense == dense and (sheet not in best_dense or dense > best_dense[sheet][0]):  # not NaN
+        if dense == dense and ((found := best_dense.get(sheet)) is None or dense > found[0]):  # not NaN
             best_dense[sheet] = (dense, pid)
-        if sheet not in best_keyword or keyword > best_keyword[sheet][0]:
+        if (found := best_keyword.get(sheet)) is None or keyword > found[0]:
             best_keyword[sheet] = (keyword, pid)
     if not best_keyword:
         return {}
     lo = min((d for d, _ in best_dense.values()), default=0.0)
     hi = max((d for d, _ in best_dense.values()), default=0.0)
     kw_max = max(k for k, _ in best_keyword.values()) or 1.0
+    span = hi - lo
 
     def fused(dense: float | None, keyword: float) -> float:
         """A missing or NaN dense score counts 0; with one dense value (or all equal) it counts 1."""
@@ -663,13 +667,14 @@ def _fuse(
         elif hi <= lo:
             meaning = 1.0
         else:
-            meaning = max((dense - lo) / (hi - lo), 0.0)
+            meaning = (dense - lo) / span
+            meaning = meaning if meaning >= 0.0 else 0.0
         return (1 - weight) * meaning + weight * keyword / kw_max
 
     best_part: dict[str, tuple[float, int]] = {}
     for pid, (dense, keyword) in part_scores.items():
         sheet, score = parts[pid][0], fused(dense, keyword)
-        if sheet not in best_part or score > best_part[sheet][0]:
+        if (found := best_part.get(sheet)) is None or score > found[0]:
             best_part[sheet] = (score, pid)
     out = {}
     for sheet in sorted(best_keyword):
@@ -723,8 +728,9 @@ def explain(
     stems = own | expansion
     reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
     sections = {k: v for k, v in sheet.sections.items() if v.strip()}
-    held = {k: matched_stems(v, stems) for k, v in sections.items()} if stems else {}
-    section = max(held, key=lambda k: (len(held[k]), k == info.get("section")), default=None)
+    held = {k: len(matched_stems(v, stems)) for k, v in sections.items()} if stems else {}
+    fused_best = info.get("section")
+    section = max(held, key=lambda k: (held[k], k == fused_best), default=None)
     if section is not None and held[section]:
         snippet = best_sentences(sections[section], stems)
         found = marked_stems(snippet)

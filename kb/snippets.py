@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from itertools import accumulate
+from itertools import accumulate, compress, pairwise
 
 from kb.text import FRENCH_STOPWORDS, fold, stem
 
@@ -69,26 +69,25 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
         return Snippet(((text[:200], False),) if text else ())
     hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
     best_start = first = 0
-    if any(hits):  # else the window is the start
-        seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
-        window_ends = [min(start + width, len(stems)) for start in range(max(1, len(stems) - width + 1))]
-        counts = [seen[end] - seen[start] for start, end in enumerate(window_ends)]
-        best_start = counts.index(max(counts))  # the first of the fullest windows
+    if True in hits:  # else the window is the start
+        if len(stems) > width:
+            seen = [0, *accumulate(hits)]  # seen[i]: matches among the first i tokens
+            counts = [seen[start + width] - seen[start] for start in range(len(stems) - width + 1)]
+            best_start = counts.index(max(counts))  # the first of the fullest windows
         # Start a little before the first match of the window, for context.
-        first = next((i for i in range(best_start, min(len(stems), best_start + width)) if hits[i]), best_start)
+        first = hits.index(True, best_start)
     start = max(0, min(best_start, first - 4))
     end = min(len(stems), start + width)
     segments: list[tuple[str, bool]] = []
     lo = starts[start] if start > 0 else 0
     hi = ends[end - 1] if end < len(stems) else len(text)
     pos = lo
-    for i in range(start, end):
-        if hits[i]:
-            token_start, token_end = starts[i], ends[i]
-            if token_start > pos:
-                segments.append((text[pos:token_start], False))
-            segments.append((text[token_start:token_end], True))
-            pos = token_end
+    for i in compress(range(start, end), hits[start:end]):
+        token_start, token_end = starts[i], ends[i]
+        if token_start > pos:
+            segments.append((text[pos:token_start], False))
+        segments.append((text[token_start:token_end], True))
+        pos = token_end
     if hi > pos:
         segments.append((text[pos:hi], False))
     if start > 0:
@@ -118,9 +117,9 @@ def _stems_of(text: str) -> frozenset[str]:
     return frozenset(_tokens(text)[3])
 
 
-def matched_stems(text: str, query_stems: Collection[str]) -> set[str]:
+def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
     """Which of the query's stems a text holds."""
-    return set(_stems_of(text).intersection(query_stems))
+    return _stems_of(text).intersection(query_stems)
 
 
 def marked_stems(snippet: Snippet) -> set[str]:
@@ -133,10 +132,16 @@ def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: 
     """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
     on a tie; the first sentence when none does), its matches marked; cut around the matches
     when longer than ``max_words``."""
-    found = sentences(markdown_text)
+    found = _sentences(markdown_text)
     if not found:
         return make_snippet(markdown_text, query_stems, max_words)
-    runs = [(i, i + 1) for i in range(len(found))] + [(i, i + 2) for i in range(len(found) - 1)]
     held = [matched_stems(s, query_stems) for s in found]
-    best = max(runs, key=lambda r: (len(set().union(*held[r[0] : r[1]])), r[0] - r[1], -r[0]))
-    return make_snippet(" ".join(found[best[0] : best[1]]), query_stems, max_words)
+    counts = [len(h) for h in held]
+    most = max(counts)
+    # A pair wins only holding more than any one sentence; a pair of which one sentence holds
+    # nothing holds what the other does.
+    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)]
+    if pairs and max(pairs) > most:
+        start = pairs.index(max(pairs))
+        return make_snippet(" ".join(found[start : start + 2]), query_stems, max_words)
+    return make_snippet(found[counts.index(most)], query_stems, max_words)

@@ -223,17 +223,25 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
-    return [w for w, _ in word_starts(text)]
+    return [w for w, _, _ in _analysed(text)]
 
 
 def word_starts(text: str) -> list[tuple[str, int]]:
     """``words`` of a text, each with where it starts in the text."""
+    return [(w, start) for w, start, _ in _analysed(text)]
+
+
+# A search reads its query several times (its language, glossary names, expansion, evidence): the
+# last texts' analyses are kept (a few, since passages pass through here too when indexed).
+@lru_cache(maxsize=64)
+def _analysed(text: str) -> tuple[tuple[str, int, str | None], ...]:
+    """Each word of a text with where it starts and its index term (``_term``)."""
     out = []
     for match in _WORD.finditer(text.replace("’", "'")):
         word = match.group(0).split(".")[0].split("·")[0]
         if word:
-            out.append((word, match.start()))
-    return out
+            out.append((word, match.start(), _term(word)))
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
@@ -244,17 +252,17 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
-    return [term for word in words(text) if (term := _term(word)) is not None]
+    return [term for _, _, term in _analysed(text) if term is not None]
 
 
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
-    return [word for word in words(text) if _term(word) is not None]
+    return [word for word, _, term in _analysed(text) if term is not None]
 
 
 def term_word_starts(text: str) -> list[tuple[str, int]]:
     """``term_words`` of a text, each with where it starts in the text."""
-    return [(word, start) for word, start in word_starts(text) if _term(word) is not None]
+    return [(word, start) for word, start, term in _analysed(text) if term is not None]
 
 
 @lru_cache(maxsize=65_536)
