@@ -321,12 +321,13 @@ def read_query(query: str) -> QueryVocabulary:
     companies, but « public works contracts » stays works only.
     """
     query_keys = _keys(query)
-    surface = set(_TOKEN.findall(query))
+    tokens = _TOKEN.findall(query)
+    surface = set(tokens)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
     present = set().union(*query_keys)
-    spaced = _spaced(" ".join(_TOKEN.findall(query)))
+    spaced = _spaced(" ".join(tokens))
     candidates = [
         name
         for name in _names_starting(present)

@@ -240,12 +240,10 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
         return "fr"
     lowered = text.lower()
     cues = {
-        "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens)
-        + sum(ch in FRENCH_MARKS for ch in lowered),
+        "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens) + _count(lowered, FRENCH_MARKS),
         "en": sum(t in ENGLISH_STOPWORDS for t in tokens) + sum(english_shape(t) for t in tokens),
-        "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * sum(ch in "äöüß" for ch in lowered),
-        "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens)
-        + 2 * sum(ch in "ñáíóú¿¡" for ch in lowered),
+        "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * _count(lowered, "äöüß"),
+        "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens) + 2 * _count(lowered, "ñáíóú¿¡"),
     }
     known = sum(t in known_words for t in tokens)
     if 2 * known > len(tokens):
@@ -257,6 +255,11 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     if best == 0:
         return "fr" if not known_words or known else "other"
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
+
+
+def _count(text: str, chars: str) -> int:
+    """How many characters of ``text`` are among ``chars`` (each counted in C, not per character)."""
+    return sum(map(text.count, chars))
 
 
 def _english_only(token: str) -> bool:

@@ -167,8 +167,10 @@ class Results:
 
 def clean_query(query: str) -> str:
     """Drop control characters (NUL included) and surrounding space; cut very long queries."""
-    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(query))
-    return " ".join(kept.split())[:MAX_QUERY_CHARS]
+    query = str(query)
+    if not query.isprintable():  # a printable text holds no control character: most queries, checked in C
+        query = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in query)
+    return " ".join(query.split())[:MAX_QUERY_CHARS]
 
 
 def normalise_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
