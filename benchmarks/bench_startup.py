@@ -243,7 +243,7 @@ def txtai_side_by_side(folder: Path, texts: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folder", type=Path, help="an existing knowledge base (default: the seed corpus, built)")
-    parser.add_argument("--rounds", type=int, default=2, help="each query is asked this many times, never twice alike")
+    parser.add_argument("--rounds", type=int, default=5, help="each query is asked this many times, never twice alike")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     texts = never_repeated(queries(), args.rounds)
