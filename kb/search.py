@@ -409,8 +409,8 @@ class Searcher:
 
     def closest_themes(self, query: str, limit: int = 3) -> list[FilterSuggestion]:
         """The themes with published sheets nearest by meaning to a query (its vector comes from the
-        encoder's cache after a search), for a page with no strong match; the labels are encoded
-        once per process. Searches run in several threads: nothing of one search is kept here."""
+        encoder's cache after a search), for a page with no strong match; the labels' vectors are
+        ``_label_vectors``'. Searches run in several threads: nothing of one search is kept here."""
         qvec = self.encoder.encode_queries([query])[0]
         labels = vocabulary().terms["themes"]
         tags, vectors = self._label_vectors()
@@ -422,7 +422,7 @@ class Searcher:
 
     def _label_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray]:
         """Every vocabulary entry (facet, key) and its French label's vector: as the calibration
-        file stores them for this model, else encoded once per process (43 labels: 0.4 s)."""
+        file stores them for this model, else encoded once per searcher, i.e. per thread (43 labels: 0.4 s)."""
         if self._labels is None:
             tags = [(facet, key) for facet in FACETS for key in vocabulary().terms[facet]]
             labels = [vocabulary().terms[facet][key] for facet, key in tags]

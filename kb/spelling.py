@@ -89,6 +89,9 @@ class WordKeeper:
         self._reading = threading.Lock()  # one first read at a time
         self._kept: tuple[int, CorpusWords] | None = None
         self._refresh: threading.Thread | None = None
+        # The version the last reading was started for: a reading that failed, or found another
+        # version, is not started again by every query until the corpus changes again.
+        self._asked: int | None = None
 
     def current(self, store: Store, version: int | None = None) -> CorpusWords:
         """The words of the corpus ``store`` sees now, or of the version before while they are read
@@ -97,7 +100,9 @@ class WordKeeper:
         with self._lock:
             kept = self._kept
             if kept is not None:
-                if kept[0] != version and (self._refresh is None or not self._refresh.is_alive()):
+                idle = self._refresh is None or not self._refresh.is_alive()
+                if kept[0] != version and version != self._asked and idle:
+                    self._asked = version
                     self._refresh = threading.Thread(target=self._read_apart, name="kb-words", daemon=True)
                     self._refresh.start()
                 return kept[1]

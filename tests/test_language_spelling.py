@@ -10,7 +10,7 @@ import pytest
 
 from kb.knowledge_base import KnowledgeBase
 from kb.language import content_terms, detect_language
-from kb.spelling import Speller, dictionary_words
+from kb.spelling import Speller, WordKeeper, dictionary_words
 from kb.text import terms
 from tests.helpers import KbFactory
 
@@ -118,3 +118,23 @@ def test_a_serving_process_reads_the_words_as_it_starts(kb: KnowledgeBase) -> No
     warm_up.join()
     assert dictionary_words.cache_info().currsize == 2  # French and English, before any query
     assert kb.words.current(kb.reader()).counts["insertion"] > 0
+
+
+def test_a_failed_reading_of_the_words_is_not_started_again_by_every_query(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reading in the background that keeps nothing (it failed: the base moved away, a newer
+    schema) is tried once per corpus version, not in a new thread at every query meanwhile."""
+    keeper = WordKeeper(kb.store.path)
+    store = kb.reader()
+    version = store.vectors_version
+    before = keeper.current(store, version)
+    started: list[int] = []
+    monkeypatch.setattr(keeper, "_read_apart", lambda: started.append(1))
+    for _ in range(3):
+        assert keeper.current(store, version + 1) is before  # the words before keep answering
+        keeper.wait()
+    assert len(started) == 1
+    keeper.current(store, version + 2)
+    keeper.wait()
+    assert len(started) == 2
