@@ -3,8 +3,8 @@
 A search asks SQLite for the same facts about the same parts, sheets and terms query after query:
 which sheet a part belongs to, which terms a sheet holds, how many parts hold a term, a sheet's
 record. These are facts about the corpus, not about a query, so they are kept per corpus version
-(``Store.vectors_version``, bumped by every change to parts, vectors, a sheet's status, tags or
-organisations) and dropped when it changes; only the facts a search misses go to SQLite, in one
+(``Store.vectors_version``, bumped by every change to parts, vectors, a sheet's status, tags,
+organisations, region, event or year) and dropped when it changes; only the facts a search misses go to SQLite, in one
 statement each. A sheet's record is kept beside its stored JSON text instead, since an edit of its
 other metadata leaves the version as it is: it is read again once something was committed.
 Whether anything was is one cheap statement per search (``Store.change_stamp``): while nothing

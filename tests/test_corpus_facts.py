@@ -61,12 +61,12 @@ def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: 
     assert facts.refresh() != before
     assert {owner[0] for owner in facts.part_owners(parts).values()} == {second}
     assert set(facts.sheets([first, second])) == {second}
-    # An edit of the metadata alone leaves the corpus version as it is: the record is read again anyway.
+    # An edit of metadata no filter reads leaves the corpus version as it is: the record is read again anyway.
     sheet = kb.store.get_sheet(second)
-    assert sheet is not None and facts.sheets([second])[second].region == sheet.region
-    kb.save_sheet(replace(sheet, region="Corse"), status="published", origin="edit", edited=True)
+    assert sheet is not None and facts.sheets([second])[second].territory == sheet.territory
+    kb.save_sheet(replace(sheet, territory="Dole"), status="published", origin="edit", edited=True)
     facts.refresh()
-    assert facts.sheets([second])[second].region == "Corse"
+    assert facts.sheets([second])[second].territory == "Dole"
 
 
 def test_a_search_after_a_change_sees_it(make_kb: KbFactory, practices_copy: Path) -> None:
@@ -101,8 +101,8 @@ store.close()
 
 
 def _save(kb: KnowledgeBase, sheet: Sheet, where: str) -> None:
-    """Save an edited sheet through the store alone (a metadata edit leaves the corpus version as it
-    is) from this process's writer, or (``where == "process"``) another process."""
+    """Save an edited sheet through the store alone (an edit of metadata no filter reads leaves the
+    corpus version as it is) from this process's writer, or (``where == "process"``) another process."""
     if where == "process":
         data = json.dumps(sheet.to_dict(), ensure_ascii=False)
         subprocess.run([sys.executable, "-c", SAVE_IN_ANOTHER_PROCESS, str(kb.store.path), data], cwd=ROOT, check=True)
@@ -125,6 +125,16 @@ def test_kept_records_follow_an_edit_of_the_metadata_alone(
     version = facts.version
     facts.refresh()
     assert facts.sheets([sheet_id])[sheet_id] is sheet  # kept, not parsed again
-    _save(kb, replace(sheet, region="Corse"), where)
+    _save(kb, replace(sheet, territory="Dole"), where)
     assert facts.refresh() == version
-    assert facts.sheets([sheet_id])[sheet_id].region == "Corse"
+    assert facts.sheets([sheet_id])[sheet_id].territory == "Dole"
+
+
+def test_a_filter_sees_a_region_changed_by_a_store_level_save(make_kb: KbFactory, practices_copy: Path) -> None:
+    """`kb import` saves a re-imported sheet through the store: a region changed alone must reach
+    the filters a searcher keeps per corpus version."""
+    kb = make_kb(practices=practices_copy)
+    sheet = kb.store.get_sheet("intermed-groupement-associations-intermediaires")
+    assert sheet is not None and kb.search("insertion", {"region": ["Corse"]}).total == 0
+    kb.store.save_sheet(replace(sheet, region="Corse"), status="published", origin="practices")
+    assert kb.search("insertion", {"region": ["Corse"]}).ids == [sheet.id]

@@ -73,7 +73,7 @@ class Sheets(Parts):
         """
         with self.transaction():
             previous = self.db.execute(
-                "SELECT imported_hash, edited_after_import FROM sheets WHERE id = ?", [sheet.id]
+                "SELECT imported_hash, edited_after_import, region, event, year FROM sheets WHERE id = ?", [sheet.id]
             ).fetchone()
             # An import records the file's hash and clears the edit mark; an edit sets the mark.
             edited_flag = int(edited or (imported_hash is None and bool(previous and previous[1])))
@@ -115,9 +115,14 @@ class Sheets(Parts):
             tags = [(sheet.id, facet, value) for facet in FACETS for value in getattr(sheet, facet)]
             tags += [(sheet.id, "organisations", org) for org in sheet.organisations]
             held = self.db.execute("SELECT sheet_id, facet, value FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
-            if set(held.fetchall()) != set(tags):  # searches keep tags' and organisations' sheets per version
+            # Searches keep each filter's sheets per corpus version: a change of what filters read
+            # (tags, organisations, region, event, year) is a new version, even when no part changed.
+            filtered = previous is not None and tuple(previous[2:]) != (sheet.region, sheet.event, sheet.year)
+            if set(held.fetchall()) != set(tags):
                 self.db.execute("DELETE FROM sheet_tags WHERE sheet_id = ?", [sheet.id])
                 self.db.executemany("INSERT OR IGNORE INTO sheet_tags VALUES (?, ?, ?)", tags)
+                filtered = True
+            if filtered:
                 self._bump_vectors_version()
             self._save_parts(sheet)
 
