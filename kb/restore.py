@@ -56,6 +56,7 @@ def restore(source: str | os.PathLike[str], index_dir: str | os.PathLike[str] | 
     except StoreError as exc:
         raise RestoreError(f"{source} is not a Recueil backup: {exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
+    replaced = _corpus_version(target)
     backup = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
     live = sqlite3.connect(target)
     try:  # SQLite's backup API into a connection to the live base: its WAL stays consistent
@@ -65,9 +66,25 @@ def restore(source: str | os.PathLike[str], index_dir: str | os.PathLike[str] | 
         backup.close()
     kb = KnowledgeBase(folder)  # opening for writing migrates to the current version
     try:
+        kb.store.advance_vectors_version(past=replaced)
         return kb.store.count(None), kb.update_vectors().vectors
     finally:
         kb.close()
+
+
+def _corpus_version(database: Path) -> int:
+    """The corpus version of the base about to be replaced (-1 when there is none to read)."""
+    if not database.exists():
+        return -1
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:  # damaged or older than the version: nothing kept it
+        return -1
+    return int(row[0]) if row else -1
 
 
 def check_backup(path: str | os.PathLike[str]) -> int:

@@ -217,3 +217,25 @@ def test_restore_over_a_base_in_use_keeps_it_consistent(writable_kb: KnowledgeBa
     assert restore(backup, writable_kb.index_dir, force=True)[0] == 11
     assert writable_kb.reader().count(None) == 11 and writable_kb.store.record("apres") is None
     assert writable_kb.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_restored_base_is_a_new_corpus_version_for_running_searches(
+    writable_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Two bases can reach the same version number with different content: a process that kept
+    the replaced base's facts under that number must not serve them for the restored one."""
+    from kb.restore import restore
+    from kb.store import Store
+
+    first, second = writable_kb.store.sheet_ids()[:2]
+    elsewhere = tmp_path / "ailleurs.sqlite"
+    writable_kb.store.backup(elsewhere)
+    other = Store(elsewhere)
+    other.set_status(second, "pending")  # the other base: one change, to its own next version
+    other.close()
+    writable_kb.set_status(first, "pending")  # this base: one change too
+    searched = writable_kb.search("clause sociale", limit=100).ids  # its facts kept at that version
+    assert first not in searched and second in searched
+    restore(elsewhere, writable_kb.index_dir, force=True)
+    found = writable_kb.search("clause sociale", limit=100).ids
+    assert first in found and second not in found

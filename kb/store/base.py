@@ -127,9 +127,18 @@ class Database:
 
     @property
     def vectors_version(self) -> int:
-        """Changes whenever the set of indexable vectors may have changed, and with a sheet's tags
-        or organisations (searches keep which sheets carry one per version: ``kb.corpus_facts``)."""
+        """Changes whenever the set of indexable vectors may have changed, and with a sheet's tags,
+        organisations, region, event or year (searches keep which sheets carry one per version:
+        ``kb.corpus_facts``)."""
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()[0])
+
+    def advance_vectors_version(self, past: int) -> None:
+        """Set the corpus version beyond ``past`` (a restored base's number may equal the replaced
+        base's, and running processes would keep that base's facts under it)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE meta SET value = max(CAST(value AS INTEGER), ?) + 1 WHERE key = 'vectors_version'", [past]
+            )
 
     def _bump_vectors_version(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'vectors_version'")
