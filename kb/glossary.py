@@ -501,7 +501,9 @@ def _compound(word: str, start: int) -> Translation | None:
     their order, then the others: « Reinigungsauftrag » -> « nettoyage marché, entretien,
     marchés »); the model reads each known part's first French word in its place and the other
     parts as written (« Frauenanteil » -> « Frauen part »)."""
-    lowered = word.lower()  # not casefold: « ß » keeps its place
+    # Lowered letter by letter, keeping each in its place: not casefold (« ß » would become « ss »),
+    # and a letter whose lower case is longer (« İ ») stays as written, so positions hold in ``word``.
+    lowered = "".join(low if len(low := c.lower()) == 1 else c for c in word)
     parts = _parts(lowered)
     if not parts:
         return None

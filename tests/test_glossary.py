@@ -127,3 +127,6 @@ def test_a_german_compound_is_read_through_the_parts_the_lexicon_knows() -> None
     assert frauen.spelled_out("Frauenanteil erhöhen", translate=True) == "Frauen part erhöhen"
     assert frauen.translation == "part pourcentage"
     assert read_query("Sozialklausel").with_compounds().translations == []  # a glossary name: left to it
+    # a letter whose lower case is two characters (« İ ») leaves the parts where they are written
+    istanbul = read_query("İstanbulbaustellen").with_compounds()
+    assert istanbul.spelled_out("İstanbulbaustellen", translate=True) == "İstanbul chantier"
