@@ -72,7 +72,7 @@ FRENCH_MARKS = "éèêàçùâîôûœë"
 # auxiliaries, folded): they say no subject (« bei », « zwischen », « sin », « hay » counted as words a
 # query says no tag names, and were looked up in the lexicon). Not cues: a French query holds
 # « entre » or « sur » too. Words that are also French content words (« an », « sein », « bis »,
-# « pro ») are left out.
+# « pro », « mis », « sobre », « mas ») are left out.
 GERMAN_FUNCTION = frozenset(
     [
         "als",
@@ -191,11 +191,9 @@ SPANISH_FUNCTION = frozenset(
         "le",
         "les",
         "lo",
-        "mas",
         "me",
         "menos",
         "mi",
-        "mis",
         "muy",
         "ni",
         "nos",
@@ -215,7 +213,6 @@ SPANISH_FUNCTION = frozenset(
         "se",
         "ser",
         "sin",
-        "sobre",
         "son",
         "tambien",
         "toda",
