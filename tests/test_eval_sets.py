@@ -22,7 +22,12 @@ def _rows(name: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("name", "count"),
-    [("heldout_realistic.tsv", 48), ("validation_realistic.tsv", 60), ("validation3_realistic.tsv", 70)],
+    [
+        ("heldout_realistic.tsv", 48),
+        ("validation_realistic.tsv", 60),
+        ("validation3_realistic.tsv", 70),
+        ("validation4_realistic.tsv", 60),
+    ],
 )
 def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count: int) -> None:
     sheets = load_directory(PRACTICES).sheets
@@ -35,13 +40,13 @@ def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count
             assert any(marker.casefold() in text for text in texts.values()), (query.query, marker)
 
 
-@pytest.mark.parametrize("name", ["heldout_offtopic.tsv", "validation3_offtopic.tsv"])
+@pytest.mark.parametrize("name", ["heldout_offtopic.tsv", "validation3_offtopic.tsv", "validation4_offtopic.tsv"])
 def test_offtopic_queries_are_language_and_query(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 24 and all(len(r) == 2 and r[0] in ("fr", "en", "de", "es") and r[1] for r in rows)
 
 
-@pytest.mark.parametrize("name", ["heldout_tags.tsv", "validation3_tags.tsv"])
+@pytest.mark.parametrize("name", ["heldout_tags.tsv", "validation3_tags.tsv", "validation4_tags.tsv"])
 def test_tag_queries_name_keys_that_sheets_carry(name: str) -> None:
     sheets = load_directory(PRACTICES).sheets
     terms = vocabulary().terms
