@@ -43,8 +43,6 @@ class IndexKeeper:
         self._saved_version = -1
         self._file_seen: tuple[int, int] | None = None  # the index file pair last loaded or saved here
         self._manifest = os.fspath(index_dir / MANIFEST_FILE)  # stat once per search: no Path built each time
-        self._stamp: tuple[int, int] | None = None  # ``Store.change_stamp`` when the version below was read
-        self._version = -1
         self._compaction: threading.Thread | None = None
 
     @property
@@ -66,7 +64,7 @@ class IndexKeeper:
         When another process has saved a newer file, it is mapped in place of ours, so that all
         processes keep sharing one file's pages."""
         with self._lock:
-            version = self._store_version()
+            version = self.store.vectors_version
             file = self._file_state()
             if self._index is not None and file == self._file_seen:
                 if self._index_version == version:
@@ -78,13 +76,6 @@ class IndexKeeper:
             self._file_seen = file
             loaded = self._load(version)
             return loaded if loaded is not None else self.rebuild()
-
-    def _store_version(self) -> int:
-        """The store's vectors version, read again only when something was committed since."""
-        stamp = self.store.change_stamp()
-        if stamp != self._stamp:
-            self._stamp, self._version = stamp, self.store.vectors_version
-        return self._version
 
     def _load(self, version: int) -> VectorIndex | None:
         """The saved index brought to ``version``, or None when it is missing, damaged, stale or
