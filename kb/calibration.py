@@ -163,10 +163,9 @@ class Calibration:
         """(mean, scale, coef, domain_coef) as arrays, made once: every search reads them."""
         return tuple(np.asarray(v) for v in (self.mean, self.scale, self.coef, self.domain_coef))  # type: ignore[return-value]
 
-    def strong(self, probability: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
-        """Strong: probable enough (``marks``), past the gate (none with another model)."""
-        p = np.clip(probability, 1e-12, 1 - 1e-12)
-        logits = np.log(p) - np.log1p(-p)
+    def strong(self, logits: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
+        """Strong: probable enough (``marks``, on the ``logit`` of each sheet), past the gate (none
+        with another model)."""
         passed = True if domain is None else gate(domain, rows, worded)
         return marks(logits, _logit(self.threshold), self.top_margin) & passed
 

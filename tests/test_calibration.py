@@ -112,15 +112,15 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     assert found.domain(first.vector, "another model") is None
     assert found.domain(-first.vector, "m", proper_name=True) == 0.0  # named acronyms open the gate
     assert found.domain(first.vector, "m", proper_name=True) == domain
-    probability = 1 / (1 + np.exp(-found.logit(first.rows, domain)))
+    logits = found.logit(first.rows, domain)
     rows = first.rows
-    assert found.strong(probability, domain, rows, True).tolist() == [True, False, False, False, False]
-    assert not found.strong(probability, -1.0, rows, True).any()  # not a question of the field: nothing strong
-    assert found.strong(probability, None, rows, True)[0]  # another model: no gate, the sheet evidence decides
+    assert found.strong(logits, domain, rows, True).tolist() == [True, False, False, False, False]
+    assert not found.strong(logits, -1.0, rows, True).any()  # not a question of the field: nothing strong
+    assert found.strong(logits, None, rows, True)[0]  # another model: no gate, the sheet evidence decides
     whole = rows.copy()
     whole[0, calibration.FEATURES.index("coverage")] = 1.0  # the sheet holds every word of the query
-    assert found.strong(probability, -1.0, whole, True).tolist() == [True, False, False, False, False]
-    assert not found.strong(probability, -1.0, whole, False).any()  # « 25 »: a number alone is no question
+    assert found.strong(logits, -1.0, whole, True).tolist() == [True, False, False, False, False]
+    assert not found.strong(logits, -1.0, whole, False).any()  # « 25 »: a number alone is no question
 
 
 def test_unanswered_queries_are_negatives_for_the_sheets_only() -> None:
