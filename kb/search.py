@@ -301,8 +301,7 @@ class Searcher:
         mode: Mode,
     ) -> Results:
         language = self.language(query)
-        if language == "de":
-            named = named.with_compounds()
+        named = _read_in(named, language)
         expanded = named.expanded(query, translate=language != "fr")
         query_terms = terms(expanded)
         dense_text = named.spelled_out(query, translate=language != "fr")
@@ -323,7 +322,7 @@ class Searcher:
             domain = model.domain(vector, self.encoder.model_id, proper)
             logits = model.logit(rows, domain)
             probabilities = 1.0 / (1.0 + np.exp(-logits))
-            strong = model.strong(probabilities, domain, rows, calibration.says_words(query))
+            strong = model.strong(logits, domain, rows, calibration.says_words(query))
             marks = zip(ids, probabilities.tolist(), logits.tolist(), strong.tolist(), strict=True)
             for sid, p, z, s in marks:
                 candidates[sid].update(probability=p, match="strong" if s else "weak", score=z)
@@ -398,7 +397,7 @@ class Searcher:
         self.facts.refresh()
         query = clean_query(query)
         language = self.language(query)
-        named = read_query(query).with_compounds() if language == "de" else read_query(query)
+        named = _read_in(read_query(query), language)
         return self._dense_vector(named.spelled_out(query, translate=language != "fr"))
 
     def _dense_vector(self, dense_text: str) -> np.ndarray | None:
@@ -601,6 +600,12 @@ class Searcher:
             mode, self.weights.keyword_fr if language == "fr" else self.weights.keyword_en
         )
         return _fuse(part_scores, parts, weight)
+
+
+def _read_in(named: QueryVocabulary, language: str) -> QueryVocabulary:
+    """What a query names, as read in its language: German glues the field's words together, so a
+    German query's compounds are read through their parts."""
+    return named.with_compounds() if language == "de" else named
 
 
 def _names_proper(named: QueryVocabulary, organisations: Mapping[str, str]) -> bool:
