@@ -13,7 +13,7 @@ compounds through their parts, ``QueryVocabulary.with_compounds``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from html import escape
@@ -289,24 +289,47 @@ def _names_by_first_key() -> dict[str, tuple[tuple[int, _Name], ...]]:
     return {first: tuple(names) for first, names in by_first.items()}
 
 
-def _names_starting(keys: set[str]) -> list[_Name]:
-    """The names that may occur in a query holding these keys, in ``_names``'s order (a query
-    holds a handful of words; the glossary, hundreds of names)."""
+@lru_cache(maxsize=65_536)
+def _names_from(keys: frozenset[str]) -> tuple[tuple[int, _Name], ...]:
+    """(rank in ``_names``, name) of the names whose first word a word with these keys may be:
+    kept per word, since queries repeat their words and the glossary has hundreds of names."""
     by_first = _names_by_first_key()
-    reached = {rank: name for k in keys for rank, name in by_first.get(k, ())}  # once each, from any key
-    return [name for rank, name in sorted(reached.items()) if not any(w.isdisjoint(keys) for w in name.stems)]
+    return tuple(sorted({rank: name for k in keys for rank, name in by_first.get(k, ())}.items()))
 
 
-def _runs(n: int, length: int, gapped: bool) -> Iterator[tuple[int, ...]]:
-    """Where a name of ``n`` words may sit among a query's ``length`` words: as a run, or
-    (``gapped``) as a run holding one more word inside, the way a qualifier slips into a name
-    (« partnerships with private companies », « marchés publics de travaux »)."""
-    if not gapped:
-        yield from (tuple(range(start, start + n)) for start in range(length - n + 1))
-        return
-    for start in range(length - n):
-        for skip in range(start + 1, start + n):
-            yield tuple(i for i in range(start, start + n + 1) if i != skip)
+def _names_in(query: str, query_keys: tuple[frozenset[str], ...]) -> list[_Name]:
+    """The names that may occur in a query, in ``_names``'s order: each word of theirs shares a
+    key with a word of the query, an acronym found written exactly so, a hidden compound found."""
+    reached: dict[int, _Name] = {}
+    for keys in query_keys:
+        reached.update(_names_from(keys))
+    present = set().union(*query_keys)
+    names = [name for _, name in sorted(reached.items()) if all(not w.isdisjoint(present) for w in name.stems[1:])]
+    if any(name.exact is not None or name.compounds for name in names):
+        tokens = _TOKEN.findall(query)
+        surface, spaced = set(tokens), _spaced(" ".join(tokens))
+        names = [
+            name
+            for name in names
+            if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
+        ]
+    return names
+
+
+def _starts(keys: tuple[frozenset[str], ...], query_keys: tuple[frozenset[str], ...], gapped: bool) -> list[int]:
+    """Where a name of these keys may start among a query's words: its first word there, and room
+    for the name as a run or (``gapped``) with one more word inside (``_gapped``)."""
+    last = len(query_keys) - len(keys) - (1 if gapped else 0)
+    first = keys[0]
+    return [i for i in range(last + 1) if not first.isdisjoint(query_keys[i])]
+
+
+def _gapped(n: int, start: int) -> Iterator[tuple[int, ...]]:
+    """Where a name of ``n`` words starting at ``start`` may sit among a query's words with one
+    more word inside, the way a qualifier slips into a name (« partnerships with private
+    companies », « marchés publics de travaux »)."""
+    for skip in range(start + 1, start + n):
+        yield tuple(i for i in range(start, start + n + 1) if i != skip)
 
 
 def read_query(query: str) -> QueryVocabulary:
@@ -321,33 +344,25 @@ def read_query(query: str) -> QueryVocabulary:
     companies, but « public works contracts » stays works only.
     """
     query_keys = _keys(query)
-    tokens = _TOKEN.findall(query)
-    surface = set(tokens)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
-    present = set().union(*query_keys)
-    spaced = _spaced(" ".join(tokens))
-    candidates = [
-        name
-        for name in _names_starting(present)
-        if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
-    ]
     found: list[range] = []  # the words of each name found as a run
     said: set[int] = set()  # the words of every name found, which the lexicon leaves to them
     unmatched = []
-    for name in candidates:
-        for at in _runs(len(name.stems), len(query_keys), gapped=False):
-            span = range(at[0], at[-1] + 1)
-            if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, at):
+    for name in _names_in(query, query_keys):
+        for start in _starts(name.stems, query_keys, gapped=False):
+            span = range(start, start + len(name.stems))
+            if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, span):
                 found.append(span)
-                said.update(at)
+                said.update(span)
                 _record(name, out, seen, words)
                 break
         else:
             unmatched.append(name)
     for name in (n for n in unmatched if len(n.stems) >= 3):
-        for at in _runs(len(name.stems), len(query_keys), gapped=True):
+        starts = _starts(name.stems, query_keys, gapped=True)
+        for at in (at for start in starts for at in _gapped(len(name.stems), start)):
             span = range(at[0], at[-1] + 1)
             held = [run for run in found if _overlap(span, run)]
             if _meets(name, query_keys, at) and all(
@@ -388,7 +403,7 @@ def _overlap(a: range, b: range) -> bool:
     return a[0] <= b[-1] and b[0] <= a[-1]
 
 
-def _meets(name: _Name, query_keys: tuple[frozenset[str], ...], at: tuple[int, ...]) -> bool:
+def _meets(name: _Name, query_keys: tuple[frozenset[str], ...], at: Sequence[int]) -> bool:
     """Whether each word of ``name`` shares a key with the query's word at the same place of ``at``."""
     return all(not w.isdisjoint(query_keys[i]) for w, i in zip(name.stems, at, strict=True))
 
@@ -445,6 +460,13 @@ def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
     return {key: tuple(items) for key, items in by_first.items()}
 
 
+@lru_cache(maxsize=65_536)
+def _translations_from(keys: frozenset[str]) -> tuple[_Translation, ...]:
+    """The lexicon's names whose first word a word with these keys may be (kept per word)."""
+    by_first = _translations_by_first_key()
+    return tuple({t.order: t for key in keys for t in by_first.get(key, ())}.values())
+
+
 def _content_words(text: str) -> list[str]:
     """The words of a text but French, English, German and Spanish function words."""
     return [w for w in term_words(text) if fold_word(w) not in FUNCTION_WORDS]
@@ -463,15 +485,14 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     compounds (``QueryVocabulary.with_compounds``)."""
     kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold_word(w) not in FUNCTION_WORDS]
     query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
-    by_first = _translations_by_first_key()
-    reached = {id(t): t for keys in query_keys for key in keys for t in by_first.get(key, ())}
+    reached = {t.order: t for keys in query_keys for t in _translations_from(keys)}
     found: list[tuple[range, str]] = []
     present = set().union(*query_keys)
     for item in sorted(reached.values(), key=lambda t: (-len(t.keys), -len(t.exact & present), t.order)):
-        for at in _runs(len(item.keys), len(query_keys), gapped=False):
-            span = range(at[0], at[-1] + 1)
+        for start in _starts(item.keys, query_keys, gapped=False):
+            span = range(start, start + len(item.keys))
             if not any(_overlap(span, run) for run, _ in found) and all(
-                not k.isdisjoint(query_keys[i]) for k, i in zip(item.keys, at, strict=True)
+                not k.isdisjoint(query_keys[i]) for k, i in zip(item.keys, span, strict=True)
             ):
                 found.append((span, item.french))
                 break
