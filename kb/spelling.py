@@ -145,9 +145,6 @@ class Speller:
 
     def nearest(self, word: str, words: CorpusWords | None = None) -> str | None:
         """The corpus word a typo most likely meant, or None (``words``: the corpus's, if already read)."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         folded = fold_word(word)
         words = words or self.words.current(self.store)
         counts = words.counts
@@ -155,6 +152,9 @@ class Speller:
             return None
         if dictionary_word(word):
             return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         limit = 1 if len(folded) <= 8 else 2
         same_start = words.by_first.get(folded[0], [])
         found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
@@ -178,7 +178,7 @@ class Speller:
         def fix(match: re.Match[str]) -> str:
             nonlocal changed
             word = match.group(0)
-            if fold(word) in named or word.isupper():
+            if fold_word(word) in named or word.isupper():
                 return word
             better = self.nearest(word, words)
             if better is None:
