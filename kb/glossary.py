@@ -281,30 +281,49 @@ def _names() -> tuple[_Name, ...]:
 
 
 @cache
-def _names_by_first_key() -> dict[str, tuple[tuple[int, _Name], ...]]:
+def _names_by_key() -> tuple[dict[str, tuple[tuple[int, _Name], ...]], dict[str, frozenset[int]]]:
+    """(rank in ``_names``, name) by each key of a name's first word, and the ranks of the names by
+    each key of their second word."""
     by_first: dict[str, list[tuple[int, _Name]]] = {}
+    by_second: dict[str, set[int]] = {}
     for rank, name in enumerate(_names()):
         for key in name.stems[0]:
             by_first.setdefault(key, []).append((rank, name))
-    return {first: tuple(names) for first, names in by_first.items()}
+        for key in name.stems[1] if len(name.stems) > 1 else ():
+            by_second.setdefault(key, set()).add(rank)
+    return (
+        {key: tuple(names) for key, names in by_first.items()},
+        {key: frozenset(ranks) for key, ranks in by_second.items()},
+    )
 
 
 @lru_cache(maxsize=65_536)
-def _names_from(keys: frozenset[str]) -> tuple[tuple[int, _Name], ...]:
-    """(rank in ``_names``, name) of the names whose first word a word with these keys may be:
-    kept per word, since queries repeat their words and the glossary has hundreds of names."""
-    by_first = _names_by_first_key()
-    return tuple(sorted({rank: name for k in keys for rank, name in by_first.get(k, ())}.items()))
+def _names_from(keys: frozenset[str]) -> tuple[tuple[tuple[int, _Name], ...], frozenset[int]]:
+    """What a word with these keys may be in a name: (rank, name) of the names it may start, and
+    the ranks of those it may be the second word of or (one word) be whole. Kept per word, since
+    queries repeat their words and the glossary has hundreds of names."""
+    by_first, by_second = _names_by_key()
+    first = {rank: name for k in keys for rank, name in by_first.get(k, ())}
+    second = {rank for rank, name in first.items() if len(name.stems) == 1}
+    return tuple(sorted(first.items())), frozenset(second.union(*(by_second.get(k, ()) for k in keys)))
 
 
 def _names_in(query: str, query_keys: tuple[frozenset[str], ...]) -> list[_Name]:
     """The names that may occur in a query, in ``_names``'s order: each word of theirs shares a
-    key with a word of the query, an acronym found written exactly so, a hidden compound found."""
+    key with a word of the query (the first two found per word, the others checked here), an
+    acronym found written exactly so, a hidden compound found."""
     reached: dict[int, _Name] = {}
+    seconds: set[int] = set()
     for keys in query_keys:
-        reached.update(_names_from(keys))
+        first, second = _names_from(keys)
+        reached.update(first)
+        seconds.update(second)
     present = set().union(*query_keys)
-    names = [name for _, name in sorted(reached.items()) if all(not w.isdisjoint(present) for w in name.stems[1:])]
+    names = [
+        name
+        for name in map(reached.__getitem__, sorted(seconds.intersection(reached)))
+        if all(not w.isdisjoint(present) for w in name.stems[2:])
+    ]
     if any(name.exact is not None or name.compounds for name in names):
         tokens = _TOKEN.findall(query)
         surface, spaced = set(tokens), _spaced(" ".join(tokens))
