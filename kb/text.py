@@ -16,7 +16,7 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("french")
 # A word: letters/digits, with inner apostrophes split off (l'emploi -> emploi) and inner points
 # of inclusive writing kept together (facilitateur.rice.s -> facilitateur).
-_WORD = re.compile(r"\w+(?:[.·]\w+)*", re.UNICODE)
+_WORD = re.compile(r"(\w+)(?:[.·]\w+)*", re.UNICODE)  # the word: its first letters and digits
 # Characters that never belong in a sheet and that a terminal or a reader obeys: C0 controls (NUL,
 # BEL, ESC sequences) but tab, newline and carriage return; DEL and the C1 controls; the
 # bidirectional embeddings, overrides and isolates (U+202E shows "fdp.exe" as "exe.pdf"); lone
@@ -207,12 +207,26 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+class _Unmarked(dict[int, int | None]):
+    """A ``str.translate`` table dropping combining marks, filled as characters are met (those of
+    the Basic Multilingual Plane kept: at most 65,536 entries)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        if code < 0x10000:
+            self[code] = kept
+        return kept
+
+
+_UNMARKED = _Unmarked()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Économie" -> "economie"); length may change."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     if decomposed.isascii():  # nothing to strip: most words, and every query in English
         return decomposed
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+    return decomposed.translate(_UNMARKED).replace("œ", "oe").replace("æ", "ae")
 
 
 @lru_cache(maxsize=65_536)
@@ -236,12 +250,7 @@ def word_starts(text: str) -> list[tuple[str, int]]:
 @lru_cache(maxsize=64)
 def _analysed(text: str) -> tuple[tuple[str, int, str | None], ...]:
     """Each word of a text with where it starts and its index term (``_term``)."""
-    out = []
-    for match in _WORD.finditer(text.replace("’", "'")):
-        word = match.group(0).split(".")[0].split("·")[0]
-        if word:
-            out.append((word, match.start(), _term(word)))
-    return tuple(out)
+    return tuple((m[1], m.start(), _term(m[1])) for m in _WORD.finditer(text.replace("’", "'")))
 
 
 @lru_cache(maxsize=65536)
