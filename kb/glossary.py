@@ -23,7 +23,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, fold_word, stem, term_word_starts, term_words, terms
+from kb.text import fold, fold_word, phrase_terms, stem, term_word_starts, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -136,8 +136,17 @@ class QueryVocabulary:
     def expanded(self, query: str, translate: bool = False) -> str:
         """The query with every French word its names stand for: what the keyword side reads;
         with ``translate`` (a query not in French), its everyday words' French ones too."""
-        added = " ; ".join(x for x in (self.expansion, self.translation if translate else "") if x)
+        added = " ; ".join(self._added(translate))
         return f"{query} ({added})" if added else query
+
+    def expanded_terms(self, query: str, translate: bool = False) -> list[str]:
+        """``terms`` of ``expanded``: the query's, then those of each French phrase added, which
+        recur from query to query (``phrase_terms``: analysed once)."""
+        added = (phrase_terms(phrase) for x in self._added(translate) for phrase in x.split(" ; "))
+        return [*terms(query), *(term for found in added for term in found)]
+
+    def _added(self, translate: bool) -> list[str]:
+        return [x for x in (self.expansion, self.translation if translate else "") if x]
 
     def spelled_out(self, query: str, translate: bool = False) -> str:  # ``query``: what was read
         """The query with its acronyms' full forms only: what the model reads. It knows the field's

@@ -62,15 +62,12 @@ class OrganisationNames:
         found: dict[str, str] = {}
         start = 0
         while start < len(words):
-            said = next(
-                (
-                    words[start : start + n]
-                    for n in self._lengths.get(words[start], ())
-                    if words[start : start + n] in self._by_words
-                ),
-                (),
-            )
-            for organisation in self._by_words.get(said, ()):
+            said: tuple[str, ...] = ()
+            for n in self._lengths.get(words[start], ()):  # the longest name starting here
+                if words[start : start + n] in self._by_words:
+                    said = words[start : start + n]
+                    break
+            for organisation in self._by_words.get(said, ()) if said else ():
                 found.setdefault(organisation, " ".join(said))
             start += len(said) or 1
         return found

@@ -302,8 +302,7 @@ class Searcher:
     ) -> Results:
         language = self.language(query)
         named = _read_in(named, language)
-        expanded = named.expanded(query, translate=language != "fr")
-        query_terms = terms(expanded)
+        query_terms = named.expanded_terms(query, translate=language != "fr")
         dense_text = named.spelled_out(query, translate=language != "fr")
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)

@@ -264,6 +264,13 @@ def terms(text: str) -> list[str]:
     return [term for _, _, term in _analysed(text) if term is not None]
 
 
+@lru_cache(maxsize=4096)
+def phrase_terms(phrase: str) -> tuple[str, ...]:
+    """``terms`` of a phrase of the field's vocabulary (a glossary name, a tag's label, a lexicon
+    word's French ones), kept apart from the last texts': they recur from query to query."""
+    return tuple(terms(phrase))
+
+
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
     return [word for word, _, term in _analysed(text) if term is not None]
