@@ -360,8 +360,11 @@ def _gapped(n: int, start: int) -> Iterator[tuple[int, ...]]:
         yield tuple(i for i in range(start, start + n + 1) if i != skip)
 
 
-def read_query(query: str) -> QueryVocabulary:
-    """The glossary entries and vocabulary tags a query names, and its French expansion.
+def read_query(query: str, lexicon: bool = True) -> QueryVocabulary:
+    """The glossary entries and vocabulary tags a query names, and its French expansion; with
+    ``lexicon`` (a query not in French, or of a language not known yet), the lexicon's everyday
+    words it holds and the words left unread too (``_translate``: only a query not in French reads
+    them).
 
     Names match on analysed words (stems, accents folded; see ``_word_keys``) as a run of the
     query's words, the longest first; an acronym that is also a word matches only written in capitals.
@@ -405,7 +408,8 @@ def read_query(query: str) -> QueryVocabulary:
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold_word(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold_word(w) not in folded))
-    out.translations, out.unread = _translate(query, said)
+    if lexicon:
+        out.translations, out.unread = _translate(query, said)
     return out
 
 

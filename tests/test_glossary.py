@@ -108,6 +108,15 @@ def test_the_expanded_querys_terms_are_read_phrase_by_phrase_as_from_the_whole_t
     assert "dechet" in read_query("waste sorting").expanded_terms("waste sorting", translate=True)
 
 
+def test_a_french_query_is_read_without_the_lexicon_to_the_same_french_words() -> None:
+    query = "nettoyage de chantiers par des jeunes ANRU"
+    full, french = read_query(query), read_query(query, lexicon=False)
+    assert french.translations == french.unread == [] and full.unread
+    assert (french.entries, french.tags, french.expansion) == (full.entries, full.tags, full.expansion)
+    assert french.expanded_terms(query) == full.expanded_terms(query)
+    assert french.spelled_out(query) == full.spelled_out(query)
+
+
 def test_the_model_reads_the_lexicons_words_in_place_and_the_keyword_side_beside() -> None:
     named = read_query("ANRU waste sorting")
     assert named.spelled_out("ANRU waste sorting") == "ANRU waste sorting (Agence nationale pour la rénovation urbaine)"
