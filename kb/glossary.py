@@ -203,11 +203,18 @@ def tags_named_together() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 def tag_label(key: str) -> tuple[str, str] | None:
     """(facet, French label) of a vocabulary key, any facet."""
+    return _tag_labels().get(key)
+
+
+@cache
+def _tag_labels() -> dict[str, tuple[str, str]]:
+    """Each vocabulary key's (facet, French label), from the first facet labelling it."""
+    labels: dict[str, tuple[str, str]] = {}
     for facet in FACETS:
-        label = vocabulary().terms.get(facet, {}).get(key)
-        if label:
-            return facet, label
-    return None
+        for key, label in vocabulary().terms.get(facet, {}).items():
+            if label:
+                labels.setdefault(key, (facet, label))
+    return labels
 
 
 @lru_cache(maxsize=65_536)
