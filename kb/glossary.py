@@ -23,7 +23,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, fold_word, phrase_terms, stem, term_word_starts, term_words, terms
+from kb.text import analysed, fold, fold_word, phrase_terms, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -522,7 +522,8 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     con empresas » names partnerships with companies, not any cooperation). Beside them, the words
     left unread (neither a name's nor the lexicon's) and where they start, for a German query's
     compounds (``QueryVocabulary.with_compounds``)."""
-    kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold_word(w) not in FUNCTION_WORDS]
+    read = [(word, start, folded) for word, start, term, folded, _ in analysed(query) if term is not None]
+    kept = [(i, w, start) for i, (w, start, folded) in enumerate(read) if folded not in FUNCTION_WORDS]
     query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
     reached = {t.order: t for keys in query_keys for t in _translations_from(keys)}
     found: list[tuple[range, str]] = []

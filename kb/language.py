@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from kb.spelling import dictionary_words
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold, fold_word, term_words, terms, words
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, analysed, english_shape, fold
 
 GERMAN = frozenset(
     [
@@ -232,7 +232,7 @@ _STOP_WORDS = FUNCTION_WORDS | FRENCH_STOPWORDS  # cues already, or none
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr', 'en', 'de', 'es' or 'other', from cues; ties go to French when most words are known."""
-    tokens = [fold_word(w) for w in words(text)]
+    tokens = [folded for _, _, _, folded, _ in analysed(text)]
     if not tokens:
         return "fr"
     fr, en, de, es = map(sum, zip(*map(_word_cues, tokens), strict=True))
@@ -295,6 +295,4 @@ def load_word_lists() -> None:
 def content_terms(text: str) -> list[str]:
     """``terms`` of a text without English, German or Spanish function words: what a query says
     (« how do other cities involve social landlords? » says other, cities, involve, social landlords)."""
-    return [
-        term for word, term in zip(term_words(text), terms(text), strict=True) if fold_word(word) not in FUNCTION_WORDS
-    ]
+    return [term for _, _, term, folded, _ in analysed(text) if term is not None and folded not in FUNCTION_WORDS]

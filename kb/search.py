@@ -32,7 +32,7 @@ from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
-from kb.text import fold_word, stem, terms, words
+from kb.text import analysed, terms
 from kb.vector_index import VectorIndex
 from kb.vocabulary import FACETS, vocabulary
 
@@ -251,7 +251,7 @@ class Searcher:
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
-        folded = {fold_word(w): stem(w) for w in words(query)}
+        folded = {folded: stemmed for _, _, _, folded, stemmed in analysed(query)}
         known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
         return detect_language(query, {w for w, s in folded.items() if s in known})
 

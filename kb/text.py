@@ -237,20 +237,21 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
-    return [w for w, _, _ in _analysed(text)]
+    return [word for word, _, _, _, _ in analysed(text)]
 
 
 def word_starts(text: str) -> list[tuple[str, int]]:
     """``words`` of a text, each with where it starts in the text."""
-    return [(w, start) for w, start, _ in _analysed(text)]
+    return [(word, start) for word, start, _, _, _ in analysed(text)]
 
 
 # A search reads its query several times (its language, glossary names, expansion, evidence): the
 # last texts' analyses are kept (a few, since passages pass through here too when indexed).
 @lru_cache(maxsize=64)
-def _analysed(text: str) -> tuple[tuple[str, int, str | None], ...]:
-    """Each word of a text with where it starts and its index term (``_term``)."""
-    return tuple((m[1], m.start(), _term(m[1])) for m in _WORD.finditer(text.replace("’", "'")))
+def analysed(text: str) -> tuple[tuple[str, int, str | None, str, str], ...]:
+    """Each word of a text, where it starts, its index term, folded form and stem (``_forms``):
+    every reader of a query (its language, its names, its terms) takes what it needs from here."""
+    return tuple((m[1], m.start(), *_forms(m[1])) for m in _WORD.finditer(text.replace("’", "'")))
 
 
 @lru_cache(maxsize=65536)
@@ -261,7 +262,7 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
-    return [term for _, _, term in _analysed(text) if term is not None]
+    return [term for _, _, term, _, _ in analysed(text) if term is not None]
 
 
 @lru_cache(maxsize=4096)
@@ -273,21 +274,21 @@ def phrase_terms(phrase: str) -> tuple[str, ...]:
 
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
-    return [word for word, _, term in _analysed(text) if term is not None]
+    return [word for word, _, term, _, _ in analysed(text) if term is not None]
 
 
 def term_word_starts(text: str) -> list[tuple[str, int]]:
     """``term_words`` of a text, each with where it starts in the text."""
-    return [(word, start) for word, start, term in _analysed(text) if term is not None]
+    return [(word, start) for word, start, term, _, _ in analysed(text) if term is not None]
 
 
 @lru_cache(maxsize=65_536)
-def _term(word: str) -> str | None:
-    """A word's index term; None for a stop word or a lone letter."""
-    folded = fold(word)
-    if folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
-        return None
-    return stem(word)
+def _forms(word: str) -> tuple[str | None, str, str]:
+    """A word's index term (None for a stop word or a lone letter), its ``fold_word`` and its
+    ``stem``: one lookup per word of a query for all its readers."""
+    folded, stemmed = fold_word(word), stem(word)
+    kept = folded not in FRENCH_STOPWORDS and (len(folded) >= 2 or folded.isdigit())
+    return (stemmed if kept else None), folded, stemmed
 
 
 def english_shape(folded_word: str) -> bool:
