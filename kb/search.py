@@ -252,8 +252,8 @@ class Searcher:
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
         folded = {folded: stemmed for _, _, _, folded, stemmed in analysed(query)}
-        known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
-        return detect_language(query, {w for w, s in folded.items() if s in known})
+        counts = self.facts.term_counts(list(set(folded.values())))
+        return detect_language(query, {w for w, s in folded.items() if counts[s]})
 
     def search(
         self,
@@ -549,7 +549,7 @@ class Searcher:
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
         kept, postings = [], 0
-        for term in sorted(rare, key=lambda t: counts[t]):
+        for term in sorted(rare, key=counts.__getitem__):
             postings += counts[term]
             if postings > BM25_POSTINGS:
                 break
