@@ -313,25 +313,28 @@ def _names_by_key() -> tuple[dict[str, tuple[tuple[int, _Name], ...]], dict[str,
     )
 
 
+_Reading = tuple[frozenset[str], tuple[tuple[int, _Name], ...], frozenset[int]]
+
+
 @lru_cache(maxsize=65_536)
-def _names_from(keys: frozenset[str]) -> tuple[tuple[tuple[int, _Name], ...], frozenset[int]]:
-    """What a word with these keys may be in a name: (rank, name) of the names it may start, and
-    the ranks of those it may be the second word of or (one word) be whole. Kept per word, since
-    queries repeat their words and the glossary has hundreds of names."""
+def _reading(word: str) -> _Reading:
+    """A query word as names are matched: its keys (``_word_keys``), (rank, name) of the names it
+    may start, and the ranks of those it may be the second word of or (one word) be whole. Kept per
+    word (one lookup: queries repeat their words, the glossary has hundreds of names)."""
+    keys = _word_keys(word)
     by_first, by_second = _names_by_key()
     first = {rank: name for k in keys for rank, name in by_first.get(k, ())}
     second = {rank for rank, name in first.items() if len(name.stems) == 1}
-    return tuple(sorted(first.items())), frozenset(second.union(*(by_second.get(k, ()) for k in keys)))
+    return keys, tuple(sorted(first.items())), frozenset(second.union(*(by_second.get(k, ()) for k in keys)))
 
 
-def _names_in(query: str, query_keys: tuple[frozenset[str], ...]) -> list[_Name]:
+def _names_in(query: str, readings: tuple[_Reading, ...], query_keys: tuple[frozenset[str], ...]) -> list[_Name]:
     """The names that may occur in a query, in ``_names``'s order: each word of theirs shares a
     key with a word of the query (the first two found per word, the others checked here), an
     acronym found written exactly so, a hidden compound found."""
     reached: dict[int, _Name] = {}
     seconds: set[int] = set()
-    for keys in query_keys:
-        first, second = _names_from(keys)
+    for _, first, second in readings:
         reached.update(first)
         seconds.update(second)
     present = set().union(*query_keys)
@@ -381,14 +384,15 @@ def read_query(query: str, lexicon: bool = True) -> QueryVocabulary:
     name found as a run: « partnerships with private companies » names partnerships beside
     companies, but « public works contracts » stays works only.
     """
-    query_keys = _keys(query)
+    readings = tuple(_reading(w) for w in term_words(query))
+    query_keys = tuple(keys for keys, _, _ in readings)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
     found: list[range] = []  # the words of each name found as a run
     said: set[int] = set()  # the words of every name found, which the lexicon leaves to them
     unmatched = []
-    for name in _names_in(query, query_keys):
+    for name in _names_in(query, readings, query_keys):
         for start in _starts(name.stems, query_keys, gapped=False):
             span = range(start, start + len(name.stems))
             if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, span):
@@ -500,10 +504,12 @@ def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
 
 
 @lru_cache(maxsize=65_536)
-def _translations_from(keys: frozenset[str]) -> tuple[_Translation, ...]:
-    """The lexicon's names whose first word a word with these keys may be (kept per word)."""
+def _lexicon_reading(word: str) -> tuple[frozenset[str], tuple[_Translation, ...]]:
+    """A query word as the lexicon's names are matched: its keys (``_stem_keys``) and the names it
+    may start (kept per word: one lookup)."""
+    keys = _stem_keys(word)
     by_first = _translations_by_first_key()
-    return tuple({t.order: t for key in keys for t in by_first.get(key, ())}.values())
+    return keys, tuple({t.order: t for key in keys for t in by_first.get(key, ())}.values())
 
 
 def _content_words(text: str) -> list[str]:
@@ -524,8 +530,9 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     compounds (``QueryVocabulary.with_compounds``)."""
     read = [(word, start, folded) for word, start, term, folded, _ in analysed(query) if term is not None]
     kept = [(i, w, start) for i, (w, start, folded) in enumerate(read) if folded not in FUNCTION_WORDS]
-    query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
-    reached = {t.order: t for keys in query_keys for t in _translations_from(keys)}
+    readings = [(frozenset(), ()) if i in said else _lexicon_reading(w) for i, w, _ in kept]
+    query_keys = tuple(keys for keys, _ in readings)
+    reached = {t.order: t for _, starting in readings for t in starting}
     found: list[tuple[range, str]] = []
     present = set().union(*query_keys)
     for item in sorted(reached.values(), key=lambda t: (-len(t.keys), -len(t.exact & present), t.order)):
