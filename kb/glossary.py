@@ -217,6 +217,13 @@ def _tag_labels() -> dict[str, tuple[str, str]]:
     return labels
 
 
+@cache
+def _tag_phrases() -> dict[str, str]:
+    """Each vocabulary key's label without its parentheses: the French words a query naming the
+    tag adds to the keyword side."""
+    return {key: _PARENS.sub("", label).strip() for key, (_, label) in _tag_labels().items()}
+
+
 @lru_cache(maxsize=65_536)
 def _word_keys(word: str) -> frozenset[str]:
     """What a word of a name or a query matches on: the word itself, its French stem, and its
@@ -432,9 +439,8 @@ def _name_together(out: QueryVocabulary, words: list[str]) -> None:
             out.tags[key] = " + ".join(
                 next(out.tags.get(g) or _said(out, g) for g in group if g in named) for group in groups
             )
-            label = tag_label(key)
-            if label:
-                words.append(_PARENS.sub("", label[1]).strip())
+            if (phrase := _tag_phrases().get(key)) is not None:
+                words.append(phrase)
 
 
 def _said(out: QueryVocabulary, term: str) -> str:
@@ -459,9 +465,8 @@ def _record(name: _Name, out: QueryVocabulary, seen: set[Entry], words: list[str
         words.extend((name.entry.term, name.entry.full))
     for key in name.tags:
         out.tags.setdefault(key, name.surface)
-        label = tag_label(key)
-        if label:
-            words.append(_PARENS.sub("", label[1]).strip())
+        if (phrase := _tag_phrases().get(key)) is not None:
+            words.append(phrase)
 
 
 @dataclass(frozen=True)
