@@ -13,7 +13,7 @@ compounds through their parts, ``QueryVocabulary.with_compounds``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from html import escape
@@ -23,7 +23,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import FUNCTION_WORDS
-from kb.text import fold, fold_word, stem, term_word_starts, term_words, terms
+from kb.text import analysed, fold, fold_word, phrase_terms, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -136,8 +136,17 @@ class QueryVocabulary:
     def expanded(self, query: str, translate: bool = False) -> str:
         """The query with every French word its names stand for: what the keyword side reads;
         with ``translate`` (a query not in French), its everyday words' French ones too."""
-        added = " ; ".join(x for x in (self.expansion, self.translation if translate else "") if x)
+        added = " ; ".join(self._added(translate))
         return f"{query} ({added})" if added else query
+
+    def expanded_terms(self, query: str, translate: bool = False) -> list[str]:
+        """``terms`` of ``expanded``: the query's, then those of each French phrase added, which
+        recur from query to query (``phrase_terms``: analysed once)."""
+        added = (phrase_terms(phrase) for x in self._added(translate) for phrase in x.split(" ; "))
+        return [*terms(query), *(term for found in added for term in found)]
+
+    def _added(self, translate: bool) -> list[str]:
+        return [x for x in (self.expansion, self.translation if translate else "") if x]
 
     def spelled_out(self, query: str, translate: bool = False) -> str:  # ``query``: what was read
         """The query with its acronyms' full forms only: what the model reads. It knows the field's
@@ -194,11 +203,25 @@ def tags_named_together() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 def tag_label(key: str) -> tuple[str, str] | None:
     """(facet, French label) of a vocabulary key, any facet."""
+    return _tag_labels().get(key)
+
+
+@cache
+def _tag_labels() -> dict[str, tuple[str, str]]:
+    """Each vocabulary key's (facet, French label), from the first facet labelling it."""
+    labels: dict[str, tuple[str, str]] = {}
     for facet in FACETS:
-        label = vocabulary().terms.get(facet, {}).get(key)
-        if label:
-            return facet, label
-    return None
+        for key, label in vocabulary().terms.get(facet, {}).items():
+            if label:
+                labels.setdefault(key, (facet, label))
+    return labels
+
+
+@cache
+def _tag_phrases() -> dict[str, str]:
+    """Each vocabulary key's label without its parentheses: the French words a query naming the
+    tag adds to the keyword side."""
+    return {key: _PARENS.sub("", label).strip() for key, (_, label) in _tag_labels().items()}
 
 
 @lru_cache(maxsize=65_536)
@@ -281,36 +304,84 @@ def _names() -> tuple[_Name, ...]:
 
 
 @cache
-def _names_by_first_key() -> dict[str, tuple[tuple[int, _Name], ...]]:
+def _names_by_key() -> tuple[dict[str, tuple[tuple[int, _Name], ...]], dict[str, frozenset[int]]]:
+    """(rank in ``_names``, name) by each key of a name's first word, and the ranks of the names by
+    each key of their second word."""
     by_first: dict[str, list[tuple[int, _Name]]] = {}
+    by_second: dict[str, set[int]] = {}
     for rank, name in enumerate(_names()):
         for key in name.stems[0]:
             by_first.setdefault(key, []).append((rank, name))
-    return {first: tuple(names) for first, names in by_first.items()}
+        for key in name.stems[1] if len(name.stems) > 1 else ():
+            by_second.setdefault(key, set()).add(rank)
+    return (
+        {key: tuple(names) for key, names in by_first.items()},
+        {key: frozenset(ranks) for key, ranks in by_second.items()},
+    )
 
 
-def _names_starting(keys: set[str]) -> list[_Name]:
-    """The names that may occur in a query holding these keys, in ``_names``'s order (a query
-    holds a handful of words; the glossary, hundreds of names)."""
-    by_first = _names_by_first_key()
-    reached = {rank: name for k in keys for rank, name in by_first.get(k, ())}  # once each, from any key
-    return [name for rank, name in sorted(reached.items()) if not any(w.isdisjoint(keys) for w in name.stems)]
+_Reading = tuple[frozenset[str], tuple[tuple[int, _Name], ...], frozenset[int]]
 
 
-def _runs(n: int, length: int, gapped: bool) -> Iterator[tuple[int, ...]]:
-    """Where a name of ``n`` words may sit among a query's ``length`` words: as a run, or
-    (``gapped``) as a run holding one more word inside, the way a qualifier slips into a name
-    (« partnerships with private companies », « marchés publics de travaux »)."""
-    if not gapped:
-        yield from (tuple(range(start, start + n)) for start in range(length - n + 1))
-        return
-    for start in range(length - n):
-        for skip in range(start + 1, start + n):
-            yield tuple(i for i in range(start, start + n + 1) if i != skip)
+@lru_cache(maxsize=65_536)
+def _reading(word: str) -> _Reading:
+    """A query word as names are matched: its keys (``_word_keys``), (rank, name) of the names it
+    may start, and the ranks of those it may be the second word of or (one word) be whole. Kept per
+    word (one lookup: queries repeat their words, the glossary has hundreds of names)."""
+    keys = _word_keys(word)
+    by_first, by_second = _names_by_key()
+    first = {rank: name for k in keys for rank, name in by_first.get(k, ())}
+    second = {rank for rank, name in first.items() if len(name.stems) == 1}
+    return keys, tuple(sorted(first.items())), frozenset(second.union(*(by_second.get(k, ()) for k in keys)))
 
 
-def read_query(query: str) -> QueryVocabulary:
-    """The glossary entries and vocabulary tags a query names, and its French expansion.
+def _names_in(query: str, readings: tuple[_Reading, ...], query_keys: tuple[frozenset[str], ...]) -> list[_Name]:
+    """The names that may occur in a query, in ``_names``'s order: each word of theirs shares a
+    key with a word of the query (the first two found per word, the others checked here), an
+    acronym found written exactly so, a hidden compound found."""
+    reached: dict[int, _Name] = {}
+    seconds: set[int] = set()
+    for _, first, second in readings:
+        reached.update(first)
+        seconds.update(second)
+    present = set().union(*query_keys)
+    names = [
+        name
+        for name in map(reached.__getitem__, sorted(seconds.intersection(reached)))
+        if all(not w.isdisjoint(present) for w in name.stems[2:])
+    ]
+    if any(name.exact is not None or name.compounds for name in names):
+        tokens = _TOKEN.findall(query)
+        surface, spaced = set(tokens), _spaced(" ".join(tokens))
+        names = [
+            name
+            for name in names
+            if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
+        ]
+    return names
+
+
+def _starts(keys: tuple[frozenset[str], ...], query_keys: tuple[frozenset[str], ...], gapped: bool) -> list[int]:
+    """Where a name of these keys may start among a query's words: its first word there, and room
+    for the name as a run or (``gapped``) with one more word inside (``_gapped``)."""
+    last = len(query_keys) - len(keys) - (1 if gapped else 0)
+    first = keys[0]
+    return [i for i in range(last + 1) if not first.isdisjoint(query_keys[i])]
+
+
+def _gapped(n: int, start: int) -> Iterator[tuple[int, ...]]:
+    """Where a name of ``n`` words starting at ``start`` may sit among a query's words with one
+    more word inside, the way a qualifier slips into a name (« partnerships with private
+    companies », « marchés publics de travaux »)."""
+    for skip in range(start + 1, start + n):
+        yield tuple(i for i in range(start, start + n + 1) if i != skip)
+
+
+def read_query(query: str, lexicon: bool = True) -> QueryVocabulary:
+    """The glossary entries and vocabulary tags a query names, and its French expansion; with
+    ``lexicon`` (a query not in French, or of a language not known yet), the lexicon's everyday
+    words it holds and the words left unread too (``_translate``: only a query not in French reads
+    them).
 
     Names match on analysed words (stems, accents folded; see ``_word_keys``) as a run of the
     query's words, the longest first; an acronym that is also a word matches only written in capitals.
@@ -320,34 +391,27 @@ def read_query(query: str) -> QueryVocabulary:
     name found as a run: « partnerships with private companies » names partnerships beside
     companies, but « public works contracts » stays works only.
     """
-    query_keys = _keys(query)
-    tokens = _TOKEN.findall(query)
-    surface = set(tokens)
+    readings = tuple(_reading(w) for w in term_words(query))
+    query_keys = tuple(keys for keys, _, _ in readings)
     out = QueryVocabulary()
     seen: set[Entry] = set()
     words: list[str] = []
-    present = set().union(*query_keys)
-    spaced = _spaced(" ".join(tokens))
-    candidates = [
-        name
-        for name in _names_starting(present)
-        if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
-    ]
     found: list[range] = []  # the words of each name found as a run
     said: set[int] = set()  # the words of every name found, which the lexicon leaves to them
     unmatched = []
-    for name in candidates:
-        for at in _runs(len(name.stems), len(query_keys), gapped=False):
-            span = range(at[0], at[-1] + 1)
-            if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, at):
+    for name in _names_in(query, readings, query_keys):
+        for start in _starts(name.stems, query_keys, gapped=False):
+            span = range(start, start + len(name.stems))
+            if not any(_overlap(span, run) for run in found) and _meets(name, query_keys, span):
                 found.append(span)
-                said.update(at)
+                said.update(span)
                 _record(name, out, seen, words)
                 break
         else:
             unmatched.append(name)
     for name in (n for n in unmatched if len(n.stems) >= 3):
-        for at in _runs(len(name.stems), len(query_keys), gapped=True):
+        starts = _starts(name.stems, query_keys, gapped=True)
+        for at in (at for start in starts for at in _gapped(len(name.stems), start)):
             span = range(at[0], at[-1] + 1)
             held = [run for run in found if _overlap(span, run)]
             if _meets(name, query_keys, at) and all(
@@ -362,7 +426,8 @@ def read_query(query: str) -> QueryVocabulary:
         dict.fromkeys(e.full for _, e in out.entries if e.is_acronym and e.full and fold_word(e.full) not in folded)
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold_word(w) not in folded))
-    out.translations, out.unread = _translate(query, said)
+    if lexicon:
+        out.translations, out.unread = _translate(query, said)
     return out
 
 
@@ -374,9 +439,8 @@ def _name_together(out: QueryVocabulary, words: list[str]) -> None:
             out.tags[key] = " + ".join(
                 next(out.tags.get(g) or _said(out, g) for g in group if g in named) for group in groups
             )
-            label = tag_label(key)
-            if label:
-                words.append(_PARENS.sub("", label[1]).strip())
+            if (phrase := _tag_phrases().get(key)) is not None:
+                words.append(phrase)
 
 
 def _said(out: QueryVocabulary, term: str) -> str:
@@ -388,7 +452,7 @@ def _overlap(a: range, b: range) -> bool:
     return a[0] <= b[-1] and b[0] <= a[-1]
 
 
-def _meets(name: _Name, query_keys: tuple[frozenset[str], ...], at: tuple[int, ...]) -> bool:
+def _meets(name: _Name, query_keys: tuple[frozenset[str], ...], at: Sequence[int]) -> bool:
     """Whether each word of ``name`` shares a key with the query's word at the same place of ``at``."""
     return all(not w.isdisjoint(query_keys[i]) for w, i in zip(name.stems, at, strict=True))
 
@@ -401,9 +465,8 @@ def _record(name: _Name, out: QueryVocabulary, seen: set[Entry], words: list[str
         words.extend((name.entry.term, name.entry.full))
     for key in name.tags:
         out.tags.setdefault(key, name.surface)
-        label = tag_label(key)
-        if label:
-            words.append(_PARENS.sub("", label[1]).strip())
+        if (phrase := _tag_phrases().get(key)) is not None:
+            words.append(phrase)
 
 
 @dataclass(frozen=True)
@@ -445,6 +508,15 @@ def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
     return {key: tuple(items) for key, items in by_first.items()}
 
 
+@lru_cache(maxsize=65_536)
+def _lexicon_reading(word: str) -> tuple[frozenset[str], tuple[_Translation, ...]]:
+    """A query word as the lexicon's names are matched: its keys (``_stem_keys``) and the names it
+    may start (kept per word: one lookup)."""
+    keys = _stem_keys(word)
+    by_first = _translations_by_first_key()
+    return keys, tuple({t.order: t for key in keys for t in by_first.get(key, ())}.values())
+
+
 def _content_words(text: str) -> list[str]:
     """The words of a text but French, English, German and Spanish function words."""
     return [w for w in term_words(text) if fold_word(w) not in FUNCTION_WORDS]
@@ -461,17 +533,18 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     con empresas » names partnerships with companies, not any cooperation). Beside them, the words
     left unread (neither a name's nor the lexicon's) and where they start, for a German query's
     compounds (``QueryVocabulary.with_compounds``)."""
-    kept = [(i, w, start) for i, (w, start) in enumerate(term_word_starts(query)) if fold_word(w) not in FUNCTION_WORDS]
-    query_keys = tuple(frozenset() if i in said else _stem_keys(w) for i, w, _ in kept)
-    by_first = _translations_by_first_key()
-    reached = {id(t): t for keys in query_keys for key in keys for t in by_first.get(key, ())}
+    read = [(word, start, folded) for word, start, term, folded, _ in analysed(query) if term is not None]
+    kept = [(i, w, start) for i, (w, start, folded) in enumerate(read) if folded not in FUNCTION_WORDS]
+    readings = [(frozenset(), ()) if i in said else _lexicon_reading(w) for i, w, _ in kept]
+    query_keys = tuple(keys for keys, _ in readings)
+    reached = {t.order: t for _, starting in readings for t in starting}
     found: list[tuple[range, str]] = []
     present = set().union(*query_keys)
     for item in sorted(reached.values(), key=lambda t: (-len(t.keys), -len(t.exact & present), t.order)):
-        for at in _runs(len(item.keys), len(query_keys), gapped=False):
-            span = range(at[0], at[-1] + 1)
+        for start in _starts(item.keys, query_keys, gapped=False):
+            span = range(start, start + len(item.keys))
             if not any(_overlap(span, run) for run, _ in found) and all(
-                not k.isdisjoint(query_keys[i]) for k, i in zip(item.keys, at, strict=True)
+                not k.isdisjoint(query_keys[i]) for k, i in zip(item.keys, span, strict=True)
             ):
                 found.append((span, item.french))
                 break

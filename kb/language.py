@@ -15,10 +15,10 @@ model in memory and no start-up, so it is kept.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from kb.spelling import dictionary_words
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, english_shape, fold, fold_word, terms, words
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, analysed, english_shape, fold
 
 GERMAN = frozenset(
     [
@@ -232,16 +232,16 @@ _STOP_WORDS = FUNCTION_WORDS | FRENCH_STOPWORDS  # cues already, or none
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr', 'en', 'de', 'es' or 'other', from cues; ties go to French when most words are known."""
-    tokens = [fold_word(w) for w in words(text)]
+    tokens = [folded for _, _, _, folded, _ in analysed(text)]
     if not tokens:
         return "fr"
+    fr, en, de, es = map(sum, zip(*map(_word_cues, tokens), strict=True))
     lowered = text.lower()
-    cues = {
-        "fr": sum(t in FRENCH_STOPWORDS and t not in SPANISH for t in tokens) + _count(lowered, FRENCH_MARKS),
-        "en": sum(t in ENGLISH_STOPWORDS for t in tokens) + sum(english_shape(t) for t in tokens),
-        "de": sum(t in GERMAN or t.endswith(GERMAN_ENDINGS) for t in tokens) + 2 * _count(lowered, "äöüß"),
-        "es": sum(t in SPANISH and t not in FRENCH_STOPWORDS for t in tokens) + 2 * _count(lowered, "ñáíóú¿¡"),
-    }
+    if not lowered.isascii():  # the letters counted here are none of ASCII's
+        fr += _count(lowered, FRENCH_MARKS)
+        de += 2 * _count(lowered, "äöüß")
+        es += 2 * _count(lowered, "ñáíóú¿¡")
+    cues = {"fr": fr, "en": en, "de": de, "es": es}
     known = sum(t in known_words for t in tokens)
     if 2 * known > len(tokens):
         cues["fr"] += 1  # the corpus's own words: French unless other cues clearly say otherwise
@@ -252,6 +252,18 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     if best == 0:
         return "fr" if not known_words or known else "other"
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
+
+
+@lru_cache(maxsize=65_536)
+def _word_cues(token: str) -> tuple[int, int, int, int]:
+    """What a folded word says for French, English, German and Spanish (kept per word: queries
+    repeat their words)."""
+    return (
+        token in FRENCH_STOPWORDS and token not in SPANISH,
+        (token in ENGLISH_STOPWORDS) + english_shape(token),
+        token in GERMAN or token.endswith(GERMAN_ENDINGS),
+        token in SPANISH and token not in FRENCH_STOPWORDS,
+    )
 
 
 def _count(text: str, chars: str) -> int:
@@ -283,4 +295,4 @@ def load_word_lists() -> None:
 def content_terms(text: str) -> list[str]:
     """``terms`` of a text without English, German or Spanish function words: what a query says
     (« how do other cities involve social landlords? » says other, cities, involve, social landlords)."""
-    return terms(" ".join(w for w in words(text) if fold_word(w) not in FUNCTION_WORDS))
+    return [term for _, _, term, folded, _ in analysed(text) if term is not None and folded not in FUNCTION_WORDS]

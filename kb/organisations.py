@@ -50,7 +50,10 @@ class OrganisationNames:
         for organisation in organisations:
             for tokens in names(organisation):
                 self._by_words.setdefault(tokens, []).append(organisation)
-        self._lengths = sorted({len(tokens) for tokens in self._by_words}, reverse=True)
+        lengths: dict[str, set[int]] = {}  # first word -> how many words the names it starts have
+        for tokens in self._by_words:
+            lengths.setdefault(tokens[0], set()).add(len(tokens))
+        self._lengths = {first: sorted(found, reverse=True) for first, found in lengths.items()}
 
     def named(self, query: str) -> dict[str, str]:
         """Organisation -> the words of the query naming it; where names overlap, the longest wins
@@ -59,10 +62,12 @@ class OrganisationNames:
         found: dict[str, str] = {}
         start = 0
         while start < len(words):
-            said = next(
-                (words[start : start + n] for n in self._lengths if words[start : start + n] in self._by_words), ()
-            )
-            for organisation in self._by_words.get(said, ()):
+            said: tuple[str, ...] = ()
+            for n in self._lengths.get(words[start], ()):  # the longest name starting here
+                if words[start : start + n] in self._by_words:
+                    said = words[start : start + n]
+                    break
+            for organisation in self._by_words.get(said, ()) if said else ():
                 found.setdefault(organisation, " ".join(said))
             start += len(said) or 1
         return found

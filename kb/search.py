@@ -32,7 +32,7 @@ from kb.sheet import PART_LABELS, Sheet
 from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
-from kb.text import fold_word, stem, terms, words
+from kb.text import analysed, terms
 from kb.vector_index import VectorIndex
 from kb.vocabulary import FACETS, vocabulary
 
@@ -251,9 +251,9 @@ class Searcher:
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
-        folded = {fold_word(w): stem(w) for w in words(query)}
-        known = {t for t, n in self.facts.term_counts(list(set(folded.values()))).items() if n}
-        return detect_language(query, {w for w, s in folded.items() if s in known})
+        folded = {folded: stemmed for _, _, _, folded, stemmed in analysed(query)}
+        counts = self.facts.term_counts(list(set(folded.values())))
+        return detect_language(query, {w for w, s in folded.items() if counts[s]})
 
     def search(
         self,
@@ -276,12 +276,12 @@ class Searcher:
         )
         if not query:
             return self._browse(allowed, limit, offset, filters)
-        named = read_query(query)
-        results = self._answer(query, named, filters, allowed, allowed_parts, limit, offset, mode)
-        suggestion = self.spelling.correct(query, named, version) if results.language == "fr" else None
+        language, named = self._read(query)
+        results = self._answer(query, language, named, filters, allowed, allowed_parts, limit, offset, mode)
+        suggestion = self.spelling.correct(query, named, version) if language == "fr" else None
         if suggestion and not results.strong and mode == "hybrid":
             corrected = self._answer(
-                suggestion, read_query(suggestion), filters, allowed, allowed_parts, limit, offset, mode
+                suggestion, *self._read(suggestion), filters, allowed, allowed_parts, limit, offset, mode
             )
             if corrected.strong:
                 corrected.corrected_from = query
@@ -289,9 +289,16 @@ class Searcher:
         results.suggestion = suggestion
         return results
 
+    def _read(self, query: str) -> tuple[str, QueryVocabulary]:
+        """A query's language and what it names, read in that language (``_read_in``); the
+        lexicon's everyday words are looked for in a query not in French only, the one they serve."""
+        language = self.language(query)
+        return language, _read_in(read_query(query, lexicon=language != "fr"), language)
+
     def _answer(
         self,
         query: str,
+        language: str,
         named: QueryVocabulary,
         filters: dict[str, list[str]],
         allowed: list[str] | None,
@@ -300,10 +307,7 @@ class Searcher:
         offset: int,
         mode: Mode,
     ) -> Results:
-        language = self.language(query)
-        named = _read_in(named, language)
-        expanded = named.expanded(query, translate=language != "fr")
-        query_terms = terms(expanded)
+        query_terms = named.expanded_terms(query, translate=language != "fr")
         dense_text = named.spelled_out(query, translate=language != "fr")
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
@@ -396,8 +400,7 @@ class Searcher:
         """The vector the dense side reads for a query, or None without an index."""
         self.facts.refresh()
         query = clean_query(query)
-        language = self.language(query)
-        named = _read_in(read_query(query), language)
+        language, named = self._read(query)
         return self._dense_vector(named.spelled_out(query, translate=language != "fr"))
 
     def _dense_vector(self, dense_text: str) -> np.ndarray | None:
@@ -546,7 +549,7 @@ class Searcher:
         present = [t for t in dict.fromkeys(query_terms) if 0 < counts.get(t, 0) <= total / 2]
         rare = [t for t in present if counts[t] <= COMMON_TERM * total] or present
         kept, postings = [], 0
-        for term in sorted(rare, key=lambda t: counts[t]):
+        for term in sorted(rare, key=counts.__getitem__):
             postings += counts[term]
             if postings > BM25_POSTINGS:
                 break

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_ELISION = re.compile(r"['’]")
 MIN_LENGTH = 4  # shorter words are acronyms or too ambiguous to correct
 # The dictionary reads at most this many parts, the latest: enough for a field's vocabulary, and
 # bounded on a corpus of 100,000 sheets (half a second and a few MB, once per corpus change).
@@ -100,8 +101,8 @@ class WordKeeper:
         with self._lock:
             kept = self._kept
             if kept is not None:
-                idle = self._refresh is None or not self._refresh.is_alive()
-                if kept[0] != version and version != self._asked and idle:
+                changed = kept[0] != version and version != self._asked
+                if changed and (self._refresh is None or not self._refresh.is_alive()):  # idle
                     self._asked = version
                     self._refresh = threading.Thread(target=self._read_apart, name="kb-words", daemon=True)
                     self._refresh.start()
@@ -145,9 +146,6 @@ class Speller:
 
     def nearest(self, word: str, words: CorpusWords | None = None) -> str | None:
         """The corpus word a typo most likely meant, or None (``words``: the corpus's, if already read)."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         folded = fold_word(word)
         words = words or self.words.current(self.store)
         counts = words.counts
@@ -155,6 +153,9 @@ class Speller:
             return None
         if dictionary_word(word):
             return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         limit = 1 if len(folded) <= 8 else 2
         same_start = words.by_first.get(folded[0], [])
         found = process.extract(folded, same_start, scorer=OSA.distance, score_cutoff=limit, limit=20)
@@ -178,7 +179,7 @@ class Speller:
         def fix(match: re.Match[str]) -> str:
             nonlocal changed
             word = match.group(0)
-            if fold(word) in named or word.isupper():
+            if fold_word(word) in named or word.isupper():
                 return word
             better = self.nearest(word, words)
             if better is None:
@@ -197,7 +198,7 @@ def _stop_word(folded: str) -> bool:
 def dictionary_word(word: str) -> bool:
     """Whether a general French or English dictionary holds the word (its elided article dropped):
     then it is spelt right even when the sheets never use it."""
-    bare = re.split(r"['’]", word.lower())[-1]
+    bare = _ELISION.split(word.lower())[-1]
     return bare in dictionary_words("fr") or bare in dictionary_words("en")
 
 

@@ -16,7 +16,7 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("french")
 # A word: letters/digits, with inner apostrophes split off (l'emploi -> emploi) and inner points
 # of inclusive writing kept together (facilitateur.rice.s -> facilitateur).
-_WORD = re.compile(r"\w+(?:[.·]\w+)*", re.UNICODE)
+_WORD = re.compile(r"(\w+)(?:[.·]\w+)*", re.UNICODE)  # the word: its first letters and digits
 # Characters that never belong in a sheet and that a terminal or a reader obeys: C0 controls (NUL,
 # BEL, ESC sequences) but tab, newline and carriage return; DEL and the C1 controls; the
 # bidirectional embeddings, overrides and isolates (U+202E shows "fdp.exe" as "exe.pdf"); lone
@@ -207,12 +207,26 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+class _Unmarked(dict[int, int | None]):
+    """A ``str.translate`` table dropping combining marks, filled as characters are met (those of
+    the Basic Multilingual Plane kept: at most 65,536 entries)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        if code < 0x10000:
+            self[code] = kept
+        return kept
+
+
+_UNMARKED = _Unmarked()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Économie" -> "economie"); length may change."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     if decomposed.isascii():  # nothing to strip: most words, and every query in English
         return decomposed
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+    return decomposed.translate(_UNMARKED).replace("œ", "oe").replace("æ", "ae")
 
 
 @lru_cache(maxsize=65_536)
@@ -223,25 +237,21 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
-    return [w for w, _, _ in _analysed(text)]
+    return [word for word, _, _, _, _ in analysed(text)]
 
 
 def word_starts(text: str) -> list[tuple[str, int]]:
     """``words`` of a text, each with where it starts in the text."""
-    return [(w, start) for w, start, _ in _analysed(text)]
+    return [(word, start) for word, start, _, _, _ in analysed(text)]
 
 
 # A search reads its query several times (its language, glossary names, expansion, evidence): the
 # last texts' analyses are kept (a few, since passages pass through here too when indexed).
 @lru_cache(maxsize=64)
-def _analysed(text: str) -> tuple[tuple[str, int, str | None], ...]:
-    """Each word of a text with where it starts and its index term (``_term``)."""
-    out = []
-    for match in _WORD.finditer(text.replace("’", "'")):
-        word = match.group(0).split(".")[0].split("·")[0]
-        if word:
-            out.append((word, match.start(), _term(word)))
-    return tuple(out)
+def analysed(text: str) -> tuple[tuple[str, int, str | None, str, str], ...]:
+    """Each word of a text, where it starts, its index term, folded form and stem (``_forms``):
+    every reader of a query (its language, its names, its terms) takes what it needs from here."""
+    return tuple((m[1], m.start(), *_forms(m[1])) for m in _WORD.finditer(text.replace("’", "'")))
 
 
 @lru_cache(maxsize=65536)
@@ -252,26 +262,33 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
-    return [term for _, _, term in _analysed(text) if term is not None]
+    return [term for _, _, term, _, _ in analysed(text) if term is not None]
+
+
+@lru_cache(maxsize=4096)
+def phrase_terms(phrase: str) -> tuple[str, ...]:
+    """``terms`` of a phrase of the field's vocabulary (a glossary name, a tag's label, a lexicon
+    word's French ones), kept apart from the last texts': they recur from query to query."""
+    return tuple(terms(phrase))
 
 
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
-    return [word for word, _, term in _analysed(text) if term is not None]
+    return [word for word, _, term, _, _ in analysed(text) if term is not None]
 
 
 def term_word_starts(text: str) -> list[tuple[str, int]]:
     """``term_words`` of a text, each with where it starts in the text."""
-    return [(word, start) for word, start, term in _analysed(text) if term is not None]
+    return [(word, start) for word, start, term, _, _ in analysed(text) if term is not None]
 
 
 @lru_cache(maxsize=65_536)
-def _term(word: str) -> str | None:
-    """A word's index term; None for a stop word or a lone letter."""
-    folded = fold(word)
-    if folded in FRENCH_STOPWORDS or (len(folded) < 2 and not folded.isdigit()):
-        return None
-    return stem(word)
+def _forms(word: str) -> tuple[str | None, str, str]:
+    """A word's index term (None for a stop word or a lone letter), its ``fold_word`` and its
+    ``stem``: one lookup per word of a query for all its readers."""
+    folded, stemmed = fold_word(word), stem(word)
+    kept = folded not in FRENCH_STOPWORDS and (len(folded) >= 2 or folded.isdigit())
+    return (stemmed if kept else None), folded, stemmed
 
 
 def english_shape(folded_word: str) -> bool:

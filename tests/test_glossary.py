@@ -5,6 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from kb.glossary import entries, explain_acronyms, read_query, tag_names
+from kb.text import terms
 from kb.vocabulary import FACETS, vocabulary
 
 
@@ -97,6 +98,23 @@ def test_the_lexicon_leaves_glossary_names_and_function_words_alone() -> None:
     assert read_query("colaboración con empresas privadas").translation == ""  # partnerships, not any cooperation
     # « para » is a function word, never « parados » (jobseekers) through a three-letter stem
     assert read_query("empresas que se agrupan para licitar").translation == "groupement ; répondre candidature offre"
+
+
+def test_the_expanded_querys_terms_are_read_phrase_by_phrase_as_from_the_whole_text() -> None:
+    for query in ("ANRU waste sorting", "Reinigungsauftrag für Schulbaustellen", "clause sociale (marchés) ; l'IAE"):
+        for named in (read_query(query), read_query(query).with_compounds()):
+            for translate in (False, True):
+                assert named.expanded_terms(query, translate) == terms(named.expanded(query, translate))
+    assert "dechet" in read_query("waste sorting").expanded_terms("waste sorting", translate=True)
+
+
+def test_a_french_query_is_read_without_the_lexicon_to_the_same_french_words() -> None:
+    query = "nettoyage de chantiers par des jeunes ANRU"
+    full, french = read_query(query), read_query(query, lexicon=False)
+    assert french.translations == french.unread == [] and full.unread
+    assert (french.entries, french.tags, french.expansion) == (full.entries, full.tags, full.expansion)
+    assert french.expanded_terms(query) == full.expanded_terms(query)
+    assert french.spelled_out(query) == full.spelled_out(query)
 
 
 def test_the_model_reads_the_lexicons_words_in_place_and_the_keyword_side_beside() -> None:
