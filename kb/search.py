@@ -12,11 +12,13 @@ import json
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +31,7 @@ from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
+from kb.snippets import Snippet, analysed_parts, best_marked, make_snippet, opening
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import fold_word, stem, terms, words
@@ -333,8 +335,8 @@ class Searcher:
         page = ranked[offset : offset + limit]
         page_rows = rows[order[offset : offset + limit]]  # each hit's evidence, in the page's order
         sheets = self.facts.sheets([sid for sid, _ in page])
-        own = set(own_terms)
-        expansion = set(query_terms) - own
+        own = set(map(sys.intern, own_terms))  # as a part's analysis keeps them: compared by identity
+        expansion = set(map(sys.intern, query_terms)) - own
         phrases = _named_phrases(named, translated=language != "fr")
         hits = []
         for (sheet_id, info), row in zip(page, page_rows, strict=True):
@@ -734,27 +736,29 @@ def explain(
     ``phrases`` are the query's ``_named_phrases``."""
     stems = own | expansion
     reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
-    sections = {k: v for k, v in sheet.sections.items() if v.strip()}
-    held = {k: len(matched_stems(v, stems)) for k, v in sections.items()} if stems else {}
-    fused_best = info.get("section")
-    section = max(held, key=lambda k: (held[k], k == fused_best), default=None)
-    if section is not None and held[section]:
-        snippet = best_sentences(sections[section], stems)
-        found = marked_stems(snippet)
+    parts = analysed_parts(tuple(sheet.sections.items()))
+    held = {k: len(part.stems.intersection(stems)) for k, part in parts.items()} if stems else {}
+    most = max(held.values(), default=0)
+    if most:  # the section holding the most query stems, the fused best part's on a tie
+        fused_best = info.get("section")
+        section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
+        marked = best_marked(parts[section], stems)
+        found = marked.stems
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
-            reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
+            surface = dict.fromkeys(word for word, stem in marked.marks if stem in own)
+            reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(surface)))
         if glossed:
             reasons.append(Reason("glossary", " ; ".join(dict.fromkeys(glossed))))
         if found & own or glossed:
-            return section, snippet, tuple(reasons)
+            return section, marked.snippet, tuple(reasons)
     key = info.get("dense_part") or info.get("section")
-    if key is None or key == "title" or section_of(key) not in sections:
-        key = next(iter(sections), None)
+    if key is None or key == "title" or section_of(key) not in parts:
+        key = next(iter(parts), None)
     text = part_text(sheet, key) if key else sheet.title
     reasons.append(Reason("meaning", "Proche par le sens"))
     # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
-    return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
+    return (section_of(key) if key else None), opening(text, MEANING_WORDS), tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -777,14 +781,13 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
             out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
     for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
-    analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
-    for phrase in analysed:
-        if phrase.stems:
-            first.setdefault((phrase.said, phrase.stems), phrase)
+    for said, phrase in out:
+        if stems := _phrase_stems(phrase):
+            first.setdefault((said, stems), NamedPhrase(said, phrase, stems))
     return list(first.values())
 
 
-def _surface(snippet: Snippet, stems: set[str]) -> list[str]:
-    """The marked words of a snippet whose stems are in ``stems``, as written, once each."""
-    return list(dict.fromkeys(w for w in snippet.matched if matched_stems(w, stems)))
+@lru_cache(maxsize=8192)  # glossary forms, tag labels and French translations: the same few, query after query
+def _phrase_stems(phrase: str) -> frozenset[str]:
+    return frozenset(map(sys.intern, terms(phrase)))

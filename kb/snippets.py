@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ def plain(markdown_text: str) -> str:
 def _stem_of(token: str) -> str:
     head = re.split(r"[.·]", token)[0]
     head = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", head, flags=re.IGNORECASE)
-    return "" if fold(head) in FRENCH_STOPWORDS else stem(head)
+    # interned: the stems of parts and queries are compared in sets, by identity when interned
+    return "" if fold(head) in FRENCH_STOPWORDS else sys.intern(stem(head))
 
 
 # A page's snippets come from the same parts and sentence runs search after search: each text's
@@ -64,9 +66,32 @@ def _tokens(markdown_text: str) -> tuple[str, array[int], array[int], tuple[str,
 
 def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 36) -> Snippet:
     """The window of about ``width`` words holding the most query words, the matches marked."""
+    return _marked_snippet(markdown_text, query_stems, width).snippet
+
+
+@lru_cache(maxsize=4096)
+def opening(markdown_text: str, width: int) -> Snippet:
+    """The first ``width`` words of a text, nothing marked: the same for every query, so kept."""
+    return make_snippet(markdown_text, (), width)
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A snippet and, in order, each of its marked words with its stem: explaining a hit reads
+    which query stems it shows from here, not by stemming the marked words again."""
+
+    snippet: Snippet
+    marks: tuple[tuple[str, str], ...]
+
+    @property
+    def stems(self) -> set[str]:
+        return {stem for _, stem in self.marks}
+
+
+def _marked_snippet(markdown_text: str, query_stems: Collection[str], width: int) -> Marked:
     text, starts, ends, stems = _tokens(markdown_text)
     if not stems:
-        return Snippet(((text[:200], False),) if text else ())
+        return Marked(Snippet(((text[:200], False),) if text else ()), ())
     hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
     best_start = first = 0
     if True in hits:  # else the window is the start
@@ -79,6 +104,7 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
     start = max(0, min(best_start, first - 4))
     end = min(len(stems), start + width)
     segments: list[tuple[str, bool]] = []
+    marks: list[tuple[str, str]] = []
     lo = starts[start] if start > 0 else 0
     hi = ends[end - 1] if end < len(stems) else len(text)
     pos = lo
@@ -86,7 +112,9 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
         token_start, token_end = starts[i], ends[i]
         if token_start > pos:
             segments.append((text[pos:token_start], False))
-        segments.append((text[token_start:token_end], True))
+        word = text[token_start:token_end]
+        segments.append((word, True))
+        marks.append((word, stems[i]))
         pos = token_end
     if hi > pos:
         segments.append((text[pos:hi], False))
@@ -94,7 +122,7 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
         segments.insert(0, ("… ", False))
     if end < len(stems):
         segments.append((" …", False))
-    return Snippet(tuple(segments))
+    return Marked(Snippet(tuple(segments)), tuple(marks))
 
 
 def sentences(markdown_text: str) -> list[str]:
@@ -102,8 +130,7 @@ def sentences(markdown_text: str) -> list[str]:
     return list(_sentences(markdown_text))
 
 
-# Every search explains its page of hits from the same parts again: their sentences and stems are
-# kept (a part's text is its key), so explaining costs set operations, not tokenising and stemming.
+# Indexing a sheet reads a part's sentences once for each of its windows: they are kept.
 @lru_cache(maxsize=4096)
 def _sentences(markdown_text: str) -> tuple[str, ...]:
     out = []
@@ -112,14 +139,37 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
     return tuple(s for s in out if len(s) > 3)
 
 
-@lru_cache(maxsize=16_384)
-def _stems_of(text: str) -> frozenset[str]:
-    return frozenset(_tokens(text)[3])
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A part's text analysed once: its stems, its sentences and each one's stems."""
+
+    text: str
+    stems: frozenset[str]
+    sentences: tuple[str, ...]
+    sentence_stems: tuple[frozenset[str], ...]
+
+
+# Every search explains its page of hits from the same parts again: each part's analysis is kept
+# (its text is its key: never stale), so explaining a hit costs set intersections, not tokenising
+# and stemming whole sections.
+@lru_cache(maxsize=2048)
+def analysed_parts(parts: tuple[tuple[str, str], ...]) -> dict[str, Analysed]:
+    """Key -> analysis of the non-blank parts of a sheet (``tuple(sheet.sections.items())``), in their
+    order: one lookup per hit. Read it, never change it."""
+    return {key: analysed(text) for key, text in parts if text.strip()}
+
+
+@lru_cache(maxsize=8192)
+def analysed(markdown_text: str) -> Analysed:
+    """A Markdown text's stems, sentences and each sentence's stems."""
+    found = _sentences(markdown_text)
+    sentence_stems = tuple(frozenset(_tokens(s)[3]) for s in found)
+    return Analysed(markdown_text, frozenset(_tokens(markdown_text)[3]), found, sentence_stems)
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
     """Which of the query's stems a text holds."""
-    return _stems_of(text).intersection(query_stems)
+    return frozenset(_tokens(text)[3]).intersection(query_stems)
 
 
 def marked_stems(snippet: Snippet) -> set[str]:
@@ -132,10 +182,14 @@ def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: 
     """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
     on a tie; the first sentence when none does), its matches marked; cut around the matches
     when longer than ``max_words``."""
-    found = _sentences(markdown_text)
-    if not found:
-        return make_snippet(markdown_text, query_stems, max_words)
-    held = [matched_stems(s, query_stems) for s in found]
+    return best_marked(analysed(markdown_text), query_stems, max_words).snippet
+
+
+def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 45) -> Marked:
+    """``best_sentences`` of an analysed part, with its marks."""
+    if not part.sentences:
+        return _marked_snippet(part.text, query_stems, max_words)
+    held = [s.intersection(query_stems) for s in part.sentence_stems]
     counts = [len(h) for h in held]
     most = max(counts)
     # A pair wins only holding more than any one sentence; a pair of which one sentence holds
@@ -143,5 +197,5 @@ def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: 
     pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)]
     if pairs and max(pairs) > most:
         start = pairs.index(max(pairs))
-        return make_snippet(" ".join(found[start : start + 2]), query_stems, max_words)
-    return make_snippet(found[counts.index(most)], query_stems, max_words)
+        return _marked_snippet(" ".join(part.sentences[start : start + 2]), query_stems, max_words)
+    return _marked_snippet(part.sentences[counts.index(most)], query_stems, max_words)
