@@ -31,7 +31,7 @@ from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, analysed_parts, best_marked, make_snippet, opening
+from kb.snippets import Snippet, best_marked, make_snippet, opening, sheet_text
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import fold_word, stem, terms, words
@@ -336,13 +336,13 @@ class Searcher:
         page_rows = rows[order[offset : offset + limit]]  # each hit's evidence, in the page's order
         sheets = self.facts.sheets([sid for sid, _ in page])
         own = set(map(sys.intern, own_terms))  # as a part's analysis keeps them: compared by identity
-        expansion = set(map(sys.intern, query_terms)) - own
+        stems = own | set(map(sys.intern, query_terms))  # with the glossary's expansion
         phrases = _named_phrases(named, translated=language != "fr")
         hits = []
         for (sheet_id, info), row in zip(page, page_rows, strict=True):
             sheet = sheets[sheet_id]
             section, snippet, reasons = explain(
-                sheet, info, own, expansion, phrases, {k for k, v in tagged.items() if sheet_id in v}
+                sheet, info, own, stems, phrases, {k for k, v in tagged.items() if sheet_id in v}
             )
             hits.append(
                 Hit(
@@ -713,6 +713,7 @@ def _tag_filters(tags: Mapping[str, str]) -> dict[str, tuple[str, str]]:
 MEANING_WORDS = 60  # a two-sentence window, whole
 FACET_LABELS = {"themes": "Thème", "publics": "Public", "market_types": "Type de marché", "actor_types": "Acteur"}
 ORGANISATION = "organisation:"  # before an organisation's name among a query's tag keys
+MEANING = Reason("meaning", "Proche par le sens")
 
 
 def _tag_reason(key: str) -> str | None:
@@ -727,23 +728,23 @@ def explain(
     sheet: Sheet,
     info: Mapping[str, Any],
     own: set[str],
-    expansion: set[str],
+    stems: set[str],
     phrases: list[NamedPhrase],
     tags: set[str],
 ) -> tuple[str | None, Snippet, tuple[Reason, ...]]:
     """(section, snippet, reasons) of a hit: the sentences of the section sharing the most words
-    with the query (glossary expansion included), else the passage closest by meaning.
-    ``phrases`` are the query's ``_named_phrases``."""
-    stems = own | expansion
-    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
-    parts = analysed_parts(tuple(sheet.sections.items()))
-    held = {k: len(part.stems.intersection(stems)) for k, part in parts.items()} if stems else {}
+    with the query (``stems``: its own and its glossary expansion's), else the passage closest by
+    meaning. ``phrases`` are the query's ``_named_phrases``."""
+    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))] if tags else []
+    analysed = sheet_text(sheet.id, sheet.sections)
+    parts = analysed.parts
+    held = analysed.held(stems)
     most = max(held.values(), default=0)
     if most:  # the section holding the most query stems, the fused best part's on a tie
         fused_best = info.get("section")
         section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
         marked = best_marked(parts[section], stems)
-        found = marked.stems
+        found = {stem for _, stem in marked.marks}
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
             surface = dict.fromkeys(word for word, stem in marked.marks if stem in own)
@@ -756,7 +757,7 @@ def explain(
     if key is None or key == "title" or section_of(key) not in parts:
         key = next(iter(parts), None)
     text = part_text(sheet, key) if key else sheet.title
-    reasons.append(Reason("meaning", "Proche par le sens"))
+    reasons.append(MEANING)
     # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
     return (section_of(key) if key else None), opening(text, MEANING_WORDS), tuple(reasons)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from itertools import accumulate, compress, pairwise
+from typing import NamedTuple
 
 from kb.text import FRENCH_STOPWORDS, fold, stem
 
@@ -75,24 +76,25 @@ def opening(markdown_text: str, width: int) -> Snippet:
     return make_snippet(markdown_text, (), width)
 
 
-@dataclass(frozen=True, slots=True)
-class Marked:
+class Marked(NamedTuple):
     """A snippet and, in order, each of its marked words with its stem: explaining a hit reads
     which query stems it shows from here, not by stemming the marked words again."""
 
     snippet: Snippet
     marks: tuple[tuple[str, str], ...]
 
-    @property
-    def stems(self) -> set[str]:
-        return {stem for _, stem in self.marks}
-
 
 def _marked_snippet(markdown_text: str, query_stems: Collection[str], width: int) -> Marked:
-    text, starts, ends, stems = _tokens(markdown_text)
+    tokens = _tokens(markdown_text)
+    hits = [s in query_stems for s in tokens[3]] if query_stems else [False] * len(tokens[3])
+    return _window(tokens, hits, width)
+
+
+def _window(tokens: tuple[str, array[int], array[int], tuple[str, ...]], hits: list[bool], width: int) -> Marked:
+    """``make_snippet`` of a text's tokens, ``hits`` saying which of them are query words."""
+    text, starts, ends, stems = tokens
     if not stems:
         return Marked(Snippet(((text[:200], False),) if text else ()), ())
-    hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
     best_start = first = 0
     if True in hits:  # else the window is the start
         if len(stems) > width:
@@ -141,30 +143,72 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Analysed:
-    """A part's text analysed once: its stems, its sentences and each one's stems."""
+    """A part's text analysed once: its sentences, each one's stems (numbered in the sentence)
+    and the number of each of its words' stems, so marking a sentence's query words compares
+    small numbers, not the stems of all its words."""
 
     text: str
-    stems: frozenset[str]
     sentences: tuple[str, ...]
-    sentence_stems: tuple[frozenset[str], ...]
-
-
-# Every search explains its page of hits from the same parts again: each part's analysis is kept
-# (its text is its key: never stale), so explaining a hit costs set intersections, not tokenising
-# and stemming whole sections.
-@lru_cache(maxsize=2048)
-def analysed_parts(parts: tuple[tuple[str, str], ...]) -> dict[str, Analysed]:
-    """Key -> analysis of the non-blank parts of a sheet (``tuple(sheet.sections.items())``), in their
-    order: one lookup per hit. Read it, never change it."""
-    return {key: analysed(text) for key, text in parts if text.strip()}
+    sentence_stems: tuple[dict[str, int], ...]
+    sentence_codes: tuple[array[int], ...]
 
 
 @lru_cache(maxsize=8192)
 def analysed(markdown_text: str) -> Analysed:
-    """A Markdown text's stems, sentences and each sentence's stems."""
+    """A Markdown text's sentences and each sentence's stems."""
     found = _sentences(markdown_text)
-    sentence_stems = tuple(frozenset(_tokens(s)[3]) for s in found)
-    return Analysed(markdown_text, frozenset(_tokens(markdown_text)[3]), found, sentence_stems)
+    words = [_tokens(s)[3] for s in found]  # each word's stem
+    numbers = tuple({stem: n for n, stem in enumerate(dict.fromkeys(stems))} for stems in words)
+    codes = tuple(array("I", map(n.__getitem__, stems)) for n, stems in zip(numbers, words, strict=True))
+    return Analysed(markdown_text, found, numbers, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetText:
+    """A sheet's non-blank sections analysed, and which of them hold each stem: a hit's best
+    section costs a lookup per query stem, not an intersection per section."""
+
+    sections: dict[str, str]  # the texts analysed (a copy: a sheet whose sections change is analysed again)
+    parts: dict[str, Analysed]  # the non-blank sections, in order
+    where: dict[str, tuple[str, ...]]  # stem -> the sections holding it
+
+    def held(self, stems: Collection[str]) -> dict[str, int]:
+        """Section -> how many of ``stems`` it holds, for every non-blank section, in order."""
+        counts = dict.fromkeys(self.parts, 0)
+        for found in stems:
+            for key in self.where.get(found, ()):
+                counts[key] += 1
+        return counts
+
+
+MAX_SHEETS = 1024  # about 60 kB each with their parts' analyses (a seed sheet): emptied past it, refilled
+_SHEETS: dict[str, SheetText] = {}
+
+
+# Every search explains its page of hits from the same sheets again: each sheet's analysis is kept,
+# so explaining a hit costs lookups and set intersections, not tokenising and stemming its sections.
+def sheet_text(sheet_id: str, sections: dict[str, str]) -> SheetText:
+    """A sheet's sections analysed; analysed again when they are not the ones kept. Shared
+    between threads: read it, never change it."""
+    kept = _SHEETS.get(sheet_id)
+    if kept is None or kept.sections != sections:
+        kept = _sheet_text(dict(sections))
+        if len(_SHEETS) >= MAX_SHEETS:
+            _SHEETS.clear()
+        _SHEETS[sheet_id] = kept
+    return kept
+
+
+def _sheet_text(sections: dict[str, str]) -> SheetText:
+    parts = {key: analysed(text) for key, text in sections.items() if text.strip()}
+    where: dict[str, list[str]] = {}
+    for key in parts:
+        for found in frozenset(_tokens(sections[key])[3]):
+            where.setdefault(found, []).append(key)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # a few distinct tuples for hundreds of stems
+    return SheetText(
+        sections, parts, {found: shared.setdefault(tuple(keys), tuple(keys)) for found, keys in where.items()}
+    )
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
@@ -189,13 +233,16 @@ def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 4
     """``best_sentences`` of an analysed part, with its marks."""
     if not part.sentences:
         return _marked_snippet(part.text, query_stems, max_words)
-    held = [s.intersection(query_stems) for s in part.sentence_stems]
-    counts = [len(h) for h in held]
+    held = [s.keys() & query_stems for s in part.sentence_stems]
+    counts = list(map(len, held))
     most = max(counts)
     # A pair wins only holding more than any one sentence; a pair of which one sentence holds
     # nothing holds what the other does.
-    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)]
+    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)] if len(counts) - counts.count(0) > 1 else []
     if pairs and max(pairs) > most:
         start = pairs.index(max(pairs))
         return _marked_snippet(" ".join(part.sentences[start : start + 2]), query_stems, max_words)
-    return _marked_snippet(part.sentences[counts.index(most)], query_stems, max_words)
+    best = counts.index(most)
+    numbers = {part.sentence_stems[best][stem] for stem in held[best]}
+    hits = [code in numbers for code in part.sentence_codes[best]]
+    return _window(_tokens(part.sentences[best]), hits, max_words)
