@@ -778,8 +778,7 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     for said, entry in named.entries:
         out.extend((said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said)
     for key, said in named.tags.items():
-        if found := tag_label(key):
-            out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
+        out.extend((said, phrase) for phrase in _label_phrases(key) if phrase != said)
     for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
@@ -792,3 +791,10 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
 @lru_cache(maxsize=8192)  # glossary forms, tag labels and French translations: the same few, query after query
 def _phrase_stems(phrase: str) -> frozenset[str]:
     return frozenset(map(sys.intern, terms(phrase)))
+
+
+@lru_cache(maxsize=1024)  # the vocabulary is read once: its labels' phrases are kept
+def _label_phrases(key: str) -> tuple[str, ...]:
+    """The phrases of a vocabulary key's French label (« Insertion (IAE) »: « Insertion », « IAE »)."""
+    found = tag_label(key)
+    return tuple(p.strip() for p in re.split(r"[(),]", found[1]) if p.strip()) if found else ()
