@@ -31,7 +31,7 @@ from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, best_marked, make_snippet, opening, sheet_text
+from kb.snippets import Snippet, analysed, best_marked, make_snippet, opening, sheet_text
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import fold_word, stem, terms, words
@@ -736,14 +736,13 @@ def explain(
     with the query (``stems``: its own and its glossary expansion's), else the passage closest by
     meaning. ``phrases`` are the query's ``_named_phrases``."""
     reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))] if tags else []
-    analysed = sheet_text(sheet.id, sheet.sections)
-    parts = analysed.parts
-    held = analysed.held(stems)
+    parts = sheet_text(sheet.id, sheet.sections).stems
+    held = {k: len(part.intersection(stems)) for k, part in parts.items()}
     most = max(held.values(), default=0)
     if most:  # the section holding the most query stems, the fused best part's on a tie
         fused_best = info.get("section")
         section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
-        marked = best_marked(parts[section], stems)
+        marked = best_marked(analysed(sheet.sections[section]), stems)
         found = {stem for _, stem in marked.marks}
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:

@@ -165,55 +165,40 @@ def analysed(markdown_text: str) -> Analysed:
 
 @dataclass(frozen=True, slots=True)
 class SheetText:
-    """A sheet's non-blank sections analysed, and which of them hold each stem: a hit's best
-    section costs a lookup per query stem, not an intersection per section."""
+    """A sheet's non-blank sections' stems: a hit's best section costs an intersection per
+    section, not tokenising and stemming them; their sentences are analysed (``analysed``)
+    for the one section a hit shows."""
 
     sections: dict[str, str]  # the texts analysed (a copy: a sheet whose sections change is analysed again)
-    parts: dict[str, Analysed]  # the non-blank sections, in order
-    where: dict[str, tuple[str, ...]]  # stem -> the sections holding it
-
-    def held(self, stems: Collection[str]) -> dict[str, int]:
-        """Section -> how many of ``stems`` it holds, for every non-blank section, in order."""
-        counts = dict.fromkeys(self.parts, 0)
-        for found in stems:
-            for key in self.where.get(found, ()):
-                counts[key] += 1
-        return counts
+    stems: dict[str, frozenset[str]]  # non-blank section -> its stems, in order
 
 
-MAX_SHEETS = 1024  # about 60 kB each with their parts' analyses (a seed sheet): emptied past it, refilled
+MAX_SHEETS = 2048  # a few kB each: emptied past it, refilled by the next searches
 _SHEETS: dict[str, SheetText] = {}
 
 
-# Every search explains its page of hits from the same sheets again: each sheet's analysis is kept,
-# so explaining a hit costs lookups and set intersections, not tokenising and stemming its sections.
+# Every search explains its page of hits from the same sheets again: each sheet's stems are kept.
 def sheet_text(sheet_id: str, sections: dict[str, str]) -> SheetText:
-    """A sheet's sections analysed; analysed again when they are not the ones kept. Shared
+    """A sheet's sections' stems; read again when its sections are not the ones kept. Shared
     between threads: read it, never change it."""
     kept = _SHEETS.get(sheet_id)
     if kept is None or kept.sections != sections:
-        kept = _sheet_text(dict(sections))
+        stems = {key: _stems(text) for key, text in sections.items() if text.strip()}
+        kept = SheetText(dict(sections), stems)
         if len(_SHEETS) >= MAX_SHEETS:
             _SHEETS.clear()
         _SHEETS[sheet_id] = kept
     return kept
 
 
-def _sheet_text(sections: dict[str, str]) -> SheetText:
-    parts = {key: analysed(text) for key, text in sections.items() if text.strip()}
-    where: dict[str, list[str]] = {}
-    for key in parts:
-        for found in frozenset(_tokens(sections[key])[3]):
-            where.setdefault(found, []).append(key)
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # a few distinct tuples for hundreds of stems
-    return SheetText(
-        sections, parts, {found: shared.setdefault(tuple(keys), tuple(keys)) for found, keys in where.items()}
-    )
+def _stems(markdown_text: str) -> frozenset[str]:
+    """``frozenset(_tokens(text)[3])`` without keeping where each word is: only a shown part needs it."""
+    return frozenset(map(_stem_of, _TOKEN.findall(plain(markdown_text))))
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
     """Which of the query's stems a text holds."""
-    return frozenset(_tokens(text)[3]).intersection(query_stems)
+    return _stems(text).intersection(query_stems)
 
 
 def marked_stems(snippet: Snippet) -> set[str]:
