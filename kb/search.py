@@ -743,10 +743,10 @@ def explain(
         fused_best = info.get("section")
         section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
         marked = best_marked(analysed(sheet.sections[section]), stems)
-        found = {stem for _, stem in marked.marks}
+        found = {s for _, s in marked.marks}
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
-            surface = dict.fromkeys(word for word, stem in marked.marks if stem in own)
+            surface = dict.fromkeys(word for word, s in marked.marks if s in own)
             reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(surface)))
         if glossed:
             reasons.append(Reason("glossary", " ; ".join(dict.fromkeys(glossed))))

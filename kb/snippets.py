@@ -158,7 +158,7 @@ def analysed(markdown_text: str) -> Analysed:
     """A Markdown text's sentences and each sentence's stems."""
     found = _sentences(markdown_text)
     words = [_tokens(s)[3] for s in found]  # each word's stem
-    numbers = tuple({stem: n for n, stem in enumerate(dict.fromkeys(stems))} for stems in words)
+    numbers = tuple({s: n for n, s in enumerate(dict.fromkeys(stems))} for stems in words)
     codes = tuple(array("I", map(n.__getitem__, stems)) for n, stems in zip(numbers, words, strict=True))
     return Analysed(markdown_text, found, numbers, codes)
 
@@ -228,6 +228,6 @@ def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 4
         start = pairs.index(max(pairs))
         return _marked_snippet(" ".join(part.sentences[start : start + 2]), query_stems, max_words)
     best = counts.index(most)
-    numbers = {part.sentence_stems[best][stem] for stem in held[best]}
+    numbers = {part.sentence_stems[best][s] for s in held[best]}
     hits = [code in numbers for code in part.sentence_codes[best]]
     return _window(_tokens(part.sentences[best]), hits, max_words)
