@@ -50,10 +50,13 @@ def part_text(sheet: Sheet, key: str) -> str:
     """The text of one indexed passage (``indexed_parts(sheet).get(key, "")``), computing only that
     one: explaining a hit by meaning needs one window, not all of the sheet's."""
     if not is_window(key):
-        return sheet.parts().get(key, "")
+        text = sheet.title if key == "title" else sheet.sections.get(key, "")
+        return text if text.strip() else ""
     section, n = key.split(WINDOW_MARK, 1)
-    found = windows(sheet.sections.get(section, "")) if section in SECTIONS else []
-    return found[int(n)] if n.isdigit() and int(n) < len(found) else ""
+    found = sentences(sheet.sections.get(section, "")) if section in SECTIONS else []
+    if len(found) < MIN_SENTENCES or not n.isdigit() or int(n) > len(found) - WINDOW_SENTENCES:
+        return ""
+    return " ".join(found[int(n) : int(n) + WINDOW_SENTENCES])
 
 
 def passage_text(sheet: Sheet, key: str) -> str:

@@ -12,11 +12,13 @@ import json
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +31,7 @@ from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, best_sentences, make_snippet, marked_stems, matched_stems
+from kb.snippets import Snippet, analysed, best_marked, make_snippet, opening, sheet_text
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
 from kb.text import analysed, terms
@@ -337,14 +339,14 @@ class Searcher:
         page = ranked[offset : offset + limit]
         page_rows = rows[order[offset : offset + limit]]  # each hit's evidence, in the page's order
         sheets = self.facts.sheets([sid for sid, _ in page])
-        own = set(own_terms)
-        expansion = set(query_terms) - own
+        own = set(map(sys.intern, own_terms))  # as a part's analysis keeps them: compared by identity
+        stems = own | set(map(sys.intern, query_terms))  # with the glossary's expansion
         phrases = _named_phrases(named, translated=language != "fr")
         hits = []
         for (sheet_id, info), row in zip(page, page_rows, strict=True):
             sheet = sheets[sheet_id]
             section, snippet, reasons = explain(
-                sheet, info, own, expansion, phrases, {k for k, v in tagged.items() if sheet_id in v}
+                sheet, info, own, stems, phrases, {k for k, v in tagged.items() if sheet_id in v}
             )
             hits.append(
                 Hit(
@@ -714,6 +716,7 @@ def _tag_filters(tags: Mapping[str, str]) -> dict[str, tuple[str, str]]:
 MEANING_WORDS = 60  # a two-sentence window, whole
 FACET_LABELS = {"themes": "Thème", "publics": "Public", "market_types": "Type de marché", "actor_types": "Acteur"}
 ORGANISATION = "organisation:"  # before an organisation's name among a query's tag keys
+MEANING = Reason("meaning", "Proche par le sens")
 
 
 def _tag_reason(key: str) -> str | None:
@@ -728,36 +731,37 @@ def explain(
     sheet: Sheet,
     info: Mapping[str, Any],
     own: set[str],
-    expansion: set[str],
+    stems: set[str],
     phrases: list[NamedPhrase],
     tags: set[str],
 ) -> tuple[str | None, Snippet, tuple[Reason, ...]]:
     """(section, snippet, reasons) of a hit: the sentences of the section sharing the most words
-    with the query (glossary expansion included), else the passage closest by meaning.
-    ``phrases`` are the query's ``_named_phrases``."""
-    stems = own | expansion
-    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
-    sections = {k: v for k, v in sheet.sections.items() if v.strip()}
-    held = {k: len(matched_stems(v, stems)) for k, v in sections.items()} if stems else {}
-    fused_best = info.get("section")
-    section = max(held, key=lambda k: (held[k], k == fused_best), default=None)
-    if section is not None and held[section]:
-        snippet = best_sentences(sections[section], stems)
-        found = marked_stems(snippet)
+    with the query (``stems``: its own and its glossary expansion's), else the passage closest by
+    meaning. ``phrases`` are the query's ``_named_phrases``."""
+    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))] if tags else []
+    parts = sheet_text(sheet.id, sheet.sections).stems
+    held = {k: len(part.intersection(stems)) for k, part in parts.items()}
+    most = max(held.values(), default=0)
+    if most:  # the section holding the most query stems, the fused best part's on a tie
+        fused_best = info.get("section")
+        section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
+        marked = best_marked(analysed(sheet.sections[section]), stems)
+        found = {s for _, s in marked.marks}
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
-            reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(_surface(snippet, own))))
+            surface = dict.fromkeys(word for word, s in marked.marks if s in own)
+            reasons.insert(0, Reason("words", "Mots en commun : " + ", ".join(surface)))
         if glossed:
             reasons.append(Reason("glossary", " ; ".join(dict.fromkeys(glossed))))
         if found & own or glossed:
-            return section, snippet, tuple(reasons)
+            return section, marked.snippet, tuple(reasons)
     key = info.get("dense_part") or info.get("section")
-    if key is None or key == "title" or section_of(key) not in sections:
-        key = next(iter(sections), None)
+    if key is None or key == "title" or section_of(key) not in parts:
+        key = next(iter(parts), None)
     text = part_text(sheet, key) if key else sheet.title
-    reasons.append(Reason("meaning", "Proche par le sens"))
+    reasons.append(MEANING)
     # A window is already the sentence or two closest by meaning; a whole part is cut to its start.
-    return (section_of(key) if key else None), make_snippet(text, (), MEANING_WORDS), tuple(reasons)
+    return (section_of(key) if key else None), opening(text, MEANING_WORDS), tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -776,18 +780,23 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     for said, entry in named.entries:
         out.extend((said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said)
     for key, said in named.tags.items():
-        if found := tag_label(key):
-            out.extend((said, p.strip()) for p in re.split(r"[(),]", found[1]) if p.strip() and p.strip() != said)
+        out.extend((said, phrase) for phrase in _label_phrases(key) if phrase != said)
     for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
-    analysed = (NamedPhrase(said, phrase, frozenset(terms(phrase))) for said, phrase in out)
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
-    for phrase in analysed:
-        if phrase.stems:
-            first.setdefault((phrase.said, phrase.stems), phrase)
+    for said, phrase in out:
+        if stems := _phrase_stems(phrase):
+            first.setdefault((said, stems), NamedPhrase(said, phrase, stems))
     return list(first.values())
 
 
-def _surface(snippet: Snippet, stems: set[str]) -> list[str]:
-    """The marked words of a snippet whose stems are in ``stems``, as written, once each."""
-    return list(dict.fromkeys(w for w in snippet.matched if matched_stems(w, stems)))
+@lru_cache(maxsize=8192)  # glossary forms, tag labels and French translations: the same few, query after query
+def _phrase_stems(phrase: str) -> frozenset[str]:
+    return frozenset(map(sys.intern, terms(phrase)))
+
+
+@lru_cache(maxsize=1024)  # the vocabulary is read once: its labels' phrases are kept
+def _label_phrases(key: str) -> tuple[str, ...]:
+    """The phrases of a vocabulary key's French label (« Insertion (IAE) »: « Insertion », « IAE »)."""
+    found = tag_label(key)
+    return tuple(p.strip() for p in re.split(r"[(),]", found[1]) if p.strip()) if found else ()

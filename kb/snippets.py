@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from itertools import accumulate, compress, pairwise
+from typing import NamedTuple
 
 from kb.text import FRENCH_STOPWORDS, fold, stem
 
@@ -47,7 +49,8 @@ def plain(markdown_text: str) -> str:
 def _stem_of(token: str) -> str:
     head = re.split(r"[.·]", token)[0]
     head = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", head, flags=re.IGNORECASE)
-    return "" if fold(head) in FRENCH_STOPWORDS else stem(head)
+    # interned: the stems of parts and queries are compared in sets, by identity when interned
+    return "" if fold(head) in FRENCH_STOPWORDS else sys.intern(stem(head))
 
 
 # A page's snippets come from the same parts and sentence runs search after search: each text's
@@ -64,10 +67,34 @@ def _tokens(markdown_text: str) -> tuple[str, array[int], array[int], tuple[str,
 
 def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 36) -> Snippet:
     """The window of about ``width`` words holding the most query words, the matches marked."""
-    text, starts, ends, stems = _tokens(markdown_text)
+    return _marked_snippet(markdown_text, query_stems, width).snippet
+
+
+@lru_cache(maxsize=4096)
+def opening(markdown_text: str, width: int) -> Snippet:
+    """The first ``width`` words of a text, nothing marked: the same for every query, so kept."""
+    return make_snippet(markdown_text, (), width)
+
+
+class Marked(NamedTuple):
+    """A snippet and, in order, each of its marked words with its stem: explaining a hit reads
+    which query stems it shows from here, not by stemming the marked words again."""
+
+    snippet: Snippet
+    marks: tuple[tuple[str, str], ...]
+
+
+def _marked_snippet(markdown_text: str, query_stems: Collection[str], width: int) -> Marked:
+    tokens = _tokens(markdown_text)
+    hits = [s in query_stems for s in tokens[3]] if query_stems else [False] * len(tokens[3])
+    return _window(tokens, hits, width)
+
+
+def _window(tokens: tuple[str, array[int], array[int], tuple[str, ...]], hits: list[bool], width: int) -> Marked:
+    """``make_snippet`` of a text's tokens, ``hits`` saying which of them are query words."""
+    text, starts, ends, stems = tokens
     if not stems:
-        return Snippet(((text[:200], False),) if text else ())
-    hits = [s in query_stems for s in stems] if query_stems else [False] * len(stems)
+        return Marked(Snippet(((text[:200], False),) if text else ()), ())
     best_start = first = 0
     if True in hits:  # else the window is the start
         if len(stems) > width:
@@ -79,6 +106,7 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
     start = max(0, min(best_start, first - 4))
     end = min(len(stems), start + width)
     segments: list[tuple[str, bool]] = []
+    marks: list[tuple[str, str]] = []
     lo = starts[start] if start > 0 else 0
     hi = ends[end - 1] if end < len(stems) else len(text)
     pos = lo
@@ -86,7 +114,9 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
         token_start, token_end = starts[i], ends[i]
         if token_start > pos:
             segments.append((text[pos:token_start], False))
-        segments.append((text[token_start:token_end], True))
+        word = text[token_start:token_end]
+        segments.append((word, True))
+        marks.append((word, stems[i]))
         pos = token_end
     if hi > pos:
         segments.append((text[pos:hi], False))
@@ -94,7 +124,7 @@ def make_snippet(markdown_text: str, query_stems: Collection[str], width: int = 
         segments.insert(0, ("… ", False))
     if end < len(stems):
         segments.append((" …", False))
-    return Snippet(tuple(segments))
+    return Marked(Snippet(tuple(segments)), tuple(marks))
 
 
 def sentences(markdown_text: str) -> list[str]:
@@ -102,8 +132,7 @@ def sentences(markdown_text: str) -> list[str]:
     return list(_sentences(markdown_text))
 
 
-# Every search explains its page of hits from the same parts again: their sentences and stems are
-# kept (a part's text is its key), so explaining costs set operations, not tokenising and stemming.
+# Indexing a sheet reads a part's sentences once for each of its windows: they are kept.
 @lru_cache(maxsize=4096)
 def _sentences(markdown_text: str) -> tuple[str, ...]:
     out = []
@@ -112,14 +141,64 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
     return tuple(s for s in out if len(s) > 3)
 
 
-@lru_cache(maxsize=16_384)
-def _stems_of(text: str) -> frozenset[str]:
-    return frozenset(_tokens(text)[3])
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A part's text analysed once: its sentences, each one's stems (numbered in the sentence)
+    and the number of each of its words' stems, so marking a sentence's query words compares
+    small numbers, not the stems of all its words."""
+
+    text: str
+    sentences: tuple[str, ...]
+    sentence_stems: tuple[dict[str, int], ...]
+    sentence_codes: tuple[array[int], ...]
+
+
+@lru_cache(maxsize=8192)
+def analysed(markdown_text: str) -> Analysed:
+    """A Markdown text's sentences and each sentence's stems."""
+    found = _sentences(markdown_text)
+    words = [_tokens(s)[3] for s in found]  # each word's stem
+    numbers = tuple({s: n for n, s in enumerate(dict.fromkeys(stems))} for stems in words)
+    codes = tuple(array("I", map(n.__getitem__, stems)) for n, stems in zip(numbers, words, strict=True))
+    return Analysed(markdown_text, found, numbers, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetText:
+    """A sheet's non-blank sections' stems: a hit's best section costs an intersection per
+    section, not tokenising and stemming them; their sentences are analysed (``analysed``)
+    for the one section a hit shows."""
+
+    sections: dict[str, str]  # the texts analysed (a copy: a sheet whose sections change is analysed again)
+    stems: dict[str, frozenset[str]]  # non-blank section -> its stems, in order
+
+
+MAX_SHEETS = 2048  # a few kB each: emptied past it, refilled by the next searches
+_SHEETS: dict[str, SheetText] = {}
+
+
+# Every search explains its page of hits from the same sheets again: each sheet's stems are kept.
+def sheet_text(sheet_id: str, sections: dict[str, str]) -> SheetText:
+    """A sheet's sections' stems; read again when its sections are not the ones kept. Shared
+    between threads: read it, never change it."""
+    kept = _SHEETS.get(sheet_id)
+    if kept is None or kept.sections != sections:
+        stems = {key: _stems(text) for key, text in sections.items() if text.strip()}
+        kept = SheetText(dict(sections), stems)
+        if len(_SHEETS) >= MAX_SHEETS:
+            _SHEETS.clear()
+        _SHEETS[sheet_id] = kept
+    return kept
+
+
+def _stems(markdown_text: str) -> frozenset[str]:
+    """``frozenset(_tokens(text)[3])`` without keeping where each word is: only a shown part needs it."""
+    return frozenset(map(_stem_of, _TOKEN.findall(plain(markdown_text))))
 
 
 def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
     """Which of the query's stems a text holds."""
-    return _stems_of(text).intersection(query_stems)
+    return _stems(text).intersection(query_stems)
 
 
 def marked_stems(snippet: Snippet) -> set[str]:
@@ -132,16 +211,23 @@ def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: 
     """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
     on a tie; the first sentence when none does), its matches marked; cut around the matches
     when longer than ``max_words``."""
-    found = _sentences(markdown_text)
-    if not found:
-        return make_snippet(markdown_text, query_stems, max_words)
-    held = [matched_stems(s, query_stems) for s in found]
-    counts = [len(h) for h in held]
+    return best_marked(analysed(markdown_text), query_stems, max_words).snippet
+
+
+def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 45) -> Marked:
+    """``best_sentences`` of an analysed part, with its marks."""
+    if not part.sentences:
+        return _marked_snippet(part.text, query_stems, max_words)
+    held = [s.keys() & query_stems for s in part.sentence_stems]
+    counts = list(map(len, held))
     most = max(counts)
     # A pair wins only holding more than any one sentence; a pair of which one sentence holds
     # nothing holds what the other does.
-    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)]
+    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)] if len(counts) - counts.count(0) > 1 else []
     if pairs and max(pairs) > most:
         start = pairs.index(max(pairs))
-        return make_snippet(" ".join(found[start : start + 2]), query_stems, max_words)
-    return make_snippet(found[counts.index(most)], query_stems, max_words)
+        return _marked_snippet(" ".join(part.sentences[start : start + 2]), query_stems, max_words)
+    best = counts.index(most)
+    numbers = {part.sentence_stems[best][s] for s in held[best]}
+    hits = [code in numbers for code in part.sentence_codes[best]]
+    return _window(_tokens(part.sentences[best]), hits, max_words)
