@@ -31,10 +31,10 @@ from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
 from kb.sheet import PART_LABELS, Sheet
-from kb.snippets import Snippet, analysed, best_marked, make_snippet, opening, sheet_text
+from kb.snippets import Snippet, analysed_sentences, best_marked, make_snippet, opening, sheet_text
 from kb.spelling import Speller, WordKeeper
 from kb.store import Store
-from kb.text import analysed, terms
+from kb.text import analysed, phrase_terms, terms
 from kb.vector_index import VectorIndex
 from kb.vocabulary import FACETS, vocabulary
 
@@ -745,7 +745,7 @@ def explain(
     if most:  # the section holding the most query stems, the fused best part's on a tie
         fused_best = info.get("section")
         section = fused_best if held.get(fused_best) == most else next(k for k, n in held.items() if n == most)
-        marked = best_marked(analysed(sheet.sections[section]), stems)
+        marked = best_marked(analysed_sentences(sheet.sections[section]), stems)
         found = {s for _, s in marked.marks}
         glossed = [f"{p.said} → {p.phrase}" for p in phrases if p.stems <= found]
         if found & own:
@@ -785,14 +785,9 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
         out.extend((said, p.strip()) for p in french.split(","))
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
     for said, phrase in out:
-        if stems := _phrase_stems(phrase):
+        if stems := frozenset(phrase_terms(phrase)):
             first.setdefault((said, stems), NamedPhrase(said, phrase, stems))
     return list(first.values())
-
-
-@lru_cache(maxsize=8192)  # glossary forms, tag labels and French translations: the same few, query after query
-def _phrase_stems(phrase: str) -> frozenset[str]:
-    return frozenset(map(sys.intern, terms(phrase)))
 
 
 @lru_cache(maxsize=1024)  # the vocabulary is read once: its labels' phrases are kept

@@ -154,7 +154,7 @@ class Analysed:
 
 
 @lru_cache(maxsize=8192)
-def analysed(markdown_text: str) -> Analysed:
+def analysed_sentences(markdown_text: str) -> Analysed:
     """A Markdown text's sentences and each sentence's stems."""
     found = _sentences(markdown_text)
     words = [_tokens(s)[3] for s in found]  # each word's stem
@@ -166,7 +166,7 @@ def analysed(markdown_text: str) -> Analysed:
 @dataclass(frozen=True, slots=True)
 class SheetText:
     """A sheet's non-blank sections' stems: a hit's best section costs an intersection per
-    section, not tokenising and stemming them; their sentences are analysed (``analysed``)
+    section, not tokenising and stemming them; their sentences are analysed (``analysed_sentences``)
     for the one section a hit shows."""
 
     sections: dict[str, str]  # the texts analysed (a copy: a sheet whose sections change is analysed again)
@@ -211,7 +211,7 @@ def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: 
     """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
     on a tie; the first sentence when none does), its matches marked; cut around the matches
     when longer than ``max_words``."""
-    return best_marked(analysed(markdown_text), query_stems, max_words).snippet
+    return best_marked(analysed_sentences(markdown_text), query_stems, max_words).snippet
 
 
 def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 45) -> Marked:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.knowledge_base import KnowledgeBase
-from kb.snippets import analysed, best_marked, matched_stems, sheet_text
+from kb.snippets import analysed_sentences, best_marked, matched_stems, sheet_text
 from kb.text import terms
 
 QUERIES = (
@@ -40,6 +40,6 @@ def test_best_marked_marks_every_query_word_of_its_snippet_with_its_stem(kb: Kno
             for query in QUERIES:
                 stems = set(terms(query))
                 for width in (45, 8):
-                    snippet, marks = best_marked(analysed(text), stems, width)
+                    snippet, marks = best_marked(analysed_sentences(text), stems, width)
                     assert [word for word, _ in marks] == [t for t, marked in snippet.segments if marked]
                     assert {stem for _, stem in marks} == matched_stems(snippet.text, stems)
