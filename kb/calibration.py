@@ -59,47 +59,46 @@ FEATURES = (
 
 
 def features(
-    dense: np.ndarray,
-    keyword: np.ndarray,
-    coverage: np.ndarray,
-    specific: np.ndarray,
-    tag_share: np.ndarray,
+    dense: Sequence[float] | np.ndarray,
+    keyword: Sequence[float] | np.ndarray,
+    coverage: Sequence[float] | np.ndarray,
+    specific: Sequence[float] | np.ndarray,
+    tag_share: Sequence[float] | np.ndarray,
     french: bool,
     named: bool,
     tag_cover: float = 0.0,
     unknown: float = 0.0,
-    tag_meaning: np.ndarray | None = None,
+    tag_meaning: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
     ``coverage`` the share of the query's words each sheet holds, ``specific`` the same weighted by
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
     its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
-    finite = np.isfinite(dense)
-    floor = float(dense[finite].min()) if finite.any() else 0.0
-    d = np.where(finite, dense, floor)
-    spread = float(d.std()) or 1.0
-    kw_max = float(keyword.max()) or 1.0
-    kw = keyword / kw_max
-    # Filled column by column: a search makes one such matrix for a few dozen sheets, where
-    # stacking fifteen columns cost more than computing them.
-    rows = np.empty((len(d), len(FEATURES)))
-    rows[:, 0] = d
-    rows[:, 1] = (d - d.mean()) / spread
-    rows[:, 2] = d - d.max()
-    rows[:, 3] = kw
-    rows[:, 4] = np.log1p(keyword)
-    rows[:, 5] = kw * float(french)
-    rows[:, 6] = coverage
-    rows[:, 7] = specific
-    rows[:, 8] = tag_share > 0
-    rows[:, 9] = float(named)
-    rows[:, 10] = tag_share * tag_cover
-    rows[:, 11] = unknown
-    rows[:, 12] = unknown * float(french)
-    rows[:, 13] = float(named) * ((coverage == 0) & (tag_share == 0))
-    rows[:, 14] = 0.0 if tag_meaning is None else tag_meaning
-    return rows
+    given = np.array((dense, keyword, coverage, specific, tag_share), dtype=float)
+    d, keyword, coverage, _, tag_share = given
+    floor = np.fmin.reduce(d) if len(d) else 0.0  # the lowest dense score (NaN when there is none)
+    d = np.fmax(d, floor if floor == floor else 0.0)  # a sheet without one gets the lowest
+    mean = d.mean()
+    spread = float(d.std(mean=mean)) or 1.0
+    # Filled feature by feature, transposed: a search makes one such matrix for a few dozen
+    # sheets, where each numpy call costs more than its arithmetic.
+    columns = np.empty((len(FEATURES), len(d)))
+    columns[0] = d
+    columns[1] = (d - mean) / spread
+    columns[2] = d - d.max()
+    np.divide(keyword, float(keyword.max()) or 1.0, out=columns[3])
+    np.log1p(keyword, out=columns[4])
+    np.multiply(columns[3], float(french), out=columns[5])
+    columns[6:8] = given[2:4]  # coverage, specific
+    np.greater(tag_share, 0, out=columns[8])
+    columns[9] = float(named)
+    np.multiply(tag_share, tag_cover, out=columns[10])
+    columns[11] = unknown
+    columns[12] = unknown * float(french)
+    columns[13] = (coverage == 0) & (tag_share == 0) if named else 0.0
+    columns[14] = 0.0 if tag_meaning is None else tag_meaning
+    return columns.T
 
 
 # The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
@@ -154,9 +153,11 @@ class Calibration:
     def logit(self, rows: np.ndarray, domain: float | None) -> np.ndarray:
         """Without a query logit (another model), the column sits at its mean: no evidence either way."""
         mean, scale, coef, _ = self._arrays
-        column = np.full((len(rows), 1), self.mean[-1] if domain is None else domain)
-        z = (np.hstack([rows, column]) - mean) / scale
-        return z @ coef + self.intercept
+        z = np.empty((len(rows), len(coef)))
+        z[:, :-1] = rows
+        z[:, -1] = self.mean[-1] if domain is None else domain
+        np.subtract(z, mean, out=z)
+        return np.divide(z, scale, out=z) @ coef + self.intercept
 
     @cached_property
     def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -167,7 +168,11 @@ class Calibration:
         """Strong: probable enough (``marks``, on the ``logit`` of each sheet), past the gate (none
         with another model)."""
         passed = True if domain is None else gate(domain, rows, worded)
-        return marks(logits, _logit(self.threshold), self.top_margin) & passed
+        return marks(logits, self._threshold_logit, self.top_margin) & passed
+
+    @cached_property
+    def _threshold_logit(self) -> float:
+        return _logit(self.threshold)
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -184,10 +189,10 @@ def ranking(logits: np.ndarray, strong: np.ndarray, rows: np.ndarray) -> np.ndar
 def marks(logits: np.ndarray, threshold_logit: float, top_margin: float) -> np.ndarray:
     """The candidates whose logit reaches the threshold, and the query's best one if it comes
     within ``top_margin`` of it (see TOP_MARGIN); the gate is ``gate``'s."""
-    best = np.zeros(len(logits), dtype=bool)
-    if len(logits):
-        best[int(np.argmax(logits))] = True
-    return (logits >= threshold_logit) | (best & (logits >= threshold_logit - top_margin))
+    strong = logits >= threshold_logit
+    if len(logits) and logits[best := int(np.argmax(logits))] >= threshold_logit - top_margin:
+        strong[best] = True
+    return strong
 
 
 def packed_labels(labels: Sequence[str], vectors: np.ndarray) -> tuple[tuple[str, str], ...]:
