@@ -75,12 +75,13 @@ def features(
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
     its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
-    given = np.array((dense, keyword, coverage, specific, tag_share), dtype=float)
-    d, keyword, coverage, _, tag_share = given
+    meaning = [0.0] * len(dense) if tag_meaning is None else tag_meaning
+    given = np.array((dense, keyword, coverage, specific, tag_share, meaning), dtype=float)
+    d, keyword, coverage, _, tag_share, _ = given
     floor = np.fmin.reduce(d) if len(d) else 0.0  # the lowest dense score (NaN when there is none)
     d = np.fmax(d, floor if floor == floor else 0.0)  # a sheet without one gets the lowest
-    mean = d.mean()
-    spread = float(d.std(mean=mean)) or 1.0
+    mean, spread = mean_std(d)
+    spread = float(spread) or 1.0
     # Filled feature by feature, transposed: a search makes one such matrix for a few dozen
     # sheets, where each numpy call costs more than its arithmetic.
     columns = np.empty((len(FEATURES), len(d)))
@@ -97,8 +98,18 @@ def features(
     columns[11] = unknown
     columns[12] = unknown * float(french)
     columns[13] = (coverage == 0) & (tag_share == 0) if named else 0.0
-    columns[14] = 0.0 if tag_meaning is None else tag_meaning
+    columns[14] = given[5]
     return columns.T
+
+
+def mean_std(values: np.ndarray) -> tuple[np.floating, np.floating]:
+    """``values.mean()`` and ``values.std()``, bit for bit (the same reductions, in the array's
+    dtype), without their Python wrappers: a search takes both of two small arrays right after
+    the encoder has pushed numpy's code out of the caches, where the wrappers cost 60 µs."""
+    count, kind = np.intp(values.size), values.dtype.type
+    mean = kind(np.add.reduce(values) / count)
+    deviation = values - mean
+    return mean, kind(np.sqrt(kind(np.add.reduce(np.multiply(deviation, deviation, out=deviation)) / count)))
 
 
 # The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
@@ -167,8 +178,8 @@ class Calibration:
     def strong(self, logits: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
         """Strong: probable enough (``marks``, on the ``logit`` of each sheet), past the gate (none
         with another model)."""
-        passed = True if domain is None else gate(domain, rows, worded)
-        return marks(logits, self._threshold_logit, self.top_margin) & passed
+        strong = marks(logits, self._threshold_logit, self.top_margin)
+        return strong if domain is None or domain >= 0 else strong & gate(domain, rows, worded)
 
     @cached_property
     def _threshold_logit(self) -> float:

@@ -15,7 +15,7 @@ and refilled.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kb.organisations import OrganisationNames
@@ -71,13 +71,20 @@ class CorpusFacts:
 
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Part id -> (sheet id, section), for the given parts of published sheets only."""
+        owners = self.owners(part_ids)
+        return {pid: owner for pid in part_ids if (owner := owners[pid]) is not None}
+
+    def owners(self, part_ids: Sequence[int]) -> Mapping[int, tuple[str, str] | None]:
+        """A map holding each given part's (sheet id, section), None for a part of no published
+        sheet, and other parts too: a search reads its parts' owners once, in its own pass. Read
+        it, never change it."""
         owners = self._owners
         _bound(owners, MAX_PARTS, len(part_ids))
         missing = [pid for pid in part_ids if pid not in owners]
         if missing:
             found = self.store.part_owners(missing)
             owners.update((pid, found.get(pid)) for pid in missing)
-        return {pid: owner for pid in part_ids if (owner := owners[pid]) is not None}
+        return owners
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many parts hold each term (0 for a term the corpus lacks)."""

@@ -439,7 +439,7 @@ class Searcher:
         tags, vectors = self._label_vectors()
         return [vocabulary().terms[facet][key] for facet, key in tags], vectors
 
-    def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> np.ndarray:
+    def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> list[float]:
         """How close by meaning the query comes to what each sheet is tagged with: among the sheet's
         tags, the best label's cosine with the query, as a z-score against every label of the
         vocabulary, counted beyond one spread above their mean (evidence when the query comes
@@ -448,13 +448,13 @@ class Searcher:
         public in words no glossary holds (« reaching new groups of beneficiaries »:
         « Diversification des publics touchés par la clause »); 0 without a query vector."""
         if vector is None or not len(ids):
-            return np.zeros(len(ids))
+            return [0.0] * len(ids)
         cosines = self._label_vectors()[1] @ vector
-        mean = cosines.mean()  # std(mean=) is std() without computing the mean again
-        scores = np.maximum((cosines - mean) / (float(cosines.std(mean=mean)) or 1.0) - 1.0, 0.0)
+        mean, spread = calibration.mean_std(cosines)
+        scores = np.maximum((cosines - mean) / (float(spread) or 1.0) - 1.0, 0.0)
         by_key = dict(zip(self._label_keys, scores.tolist(), strict=True))
         carried = self.facts.sheet_tags(ids).values()
-        return np.array([max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in carried])
+        return [max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in carried]
 
     def _features(
         self,
@@ -588,16 +588,16 @@ class Searcher:
         finally:  # the store's connection is free again only once the keyword search is over
             found = keyword.result() if keyword is not None else []
         bm25 = dict(found) if mode != "keyword" else {pid: score for pid, score in found if score > 0}
-        # Published parts only, FAISS's order then BM25's: the order ties are settled in.
-        owners = self.facts.part_owners([*dense, *(pid for pid in bm25 if pid not in dense)])
+        candidates = [*dense, *(pid for pid in bm25 if pid not in dense)]  # the order ties are settled in
+        owners = self.facts.owners(candidates)
         weight = {"dense": 0.0, "keyword": 1.0}.get(
             mode, self.weights.keyword_fr if language == "fr" else self.weights.keyword_en
         )
         return _fuse(
-            [  # the bare title is ranked by its words only (kb.passages)
-                (sheet, section, NAN if section == "title" else dense.get(pid, NAN), bm25.get(pid, 0.0))
-                for pid, (sheet, section) in owners.items()
-                if allowed_set is None or sheet in allowed_set
+            [  # published parts only; the bare title is ranked by its words only (kb.passages)
+                (owner[0], owner[1], NAN if owner[1] == "title" else dense.get(pid, NAN), bm25.get(pid, 0.0))
+                for pid in candidates
+                if (owner := owners[pid]) is not None and (allowed_set is None or owner[0] in allowed_set)
             ],
             weight,
         )
