@@ -223,7 +223,7 @@ class Searcher:
     def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
         """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
         key, sheet_ids, part_ids = self._filter_entry(filters)
-        if part_ids is None:  # read once asked: a tag the query names needs its sheets only
+        if part_ids is None:  # read once asked: an organisation the query names needs its sheets only
             part_ids = self.store.part_ids(sheet_ids) if sheet_ids else np.zeros(0, np.int64)
             self._filters[key] = (self.facts.version, sheet_ids, part_ids)
         return sheet_ids, part_ids
@@ -587,6 +587,7 @@ class Searcher:
                 dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         finally:  # the store's connection is free again only once the keyword search is over
             found = keyword.result() if keyword is not None else []
+        # A keyword search keeps only the parts its words score.
         bm25 = dict(found) if mode != "keyword" else {pid: score for pid, score in found if score > 0}
         candidates = [*dense, *(pid for pid in bm25 if pid not in dense)]  # the order ties are settled in
         owners = self.facts.owners(candidates)
