@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache, cached_property
@@ -75,20 +76,22 @@ def features(
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
     its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
+    # Extremes in plain Python, the rest filled feature by feature, transposed: a search makes one
+    # such matrix for a few dozen sheets, where each numpy call costs more than its arithmetic.
+    scored = [x for x in dense if x == x]  # not NaN
+    floor, top = min(scored, default=0.0), max(scored, default=0.0)
+    kw_max = float(max(keyword, default=0.0)) or 1.0
     meaning = [0.0] * len(dense) if tag_meaning is None else tag_meaning
-    given = np.array((dense, keyword, coverage, specific, tag_share, meaning), dtype=float)
+    lowest = [x if x == x else floor for x in dense]  # a sheet without a dense score gets the lowest
+    given = np.array((lowest, keyword, coverage, specific, tag_share, meaning), dtype=float)
     d, keyword, coverage, _, tag_share, _ = given
-    floor = np.fmin.reduce(d) if len(d) else 0.0  # the lowest dense score (NaN when there is none)
-    d = np.fmax(d, floor if floor == floor else 0.0)  # a sheet without one gets the lowest
     mean, spread = mean_std(d)
     spread = float(spread) or 1.0
-    # Filled feature by feature, transposed: a search makes one such matrix for a few dozen
-    # sheets, where each numpy call costs more than its arithmetic.
     columns = np.empty((len(FEATURES), len(d)))
     columns[0] = d
     columns[1] = (d - mean) / spread
-    columns[2] = d - d.max()
-    np.divide(keyword, float(keyword.max()) or 1.0, out=columns[3])
+    columns[2] = d - top
+    np.divide(keyword, kw_max, out=columns[3])
     np.log1p(keyword, out=columns[4])
     np.multiply(columns[3], float(french), out=columns[5])
     columns[6:8] = given[2:4]  # coverage, specific
@@ -106,10 +109,11 @@ def mean_std(values: np.ndarray) -> tuple[np.floating, np.floating]:
     """``values.mean()`` and ``values.std()``, bit for bit (the same reductions, in the array's
     dtype), without their Python wrappers: a search takes both of two small arrays right after
     the encoder has pushed numpy's code out of the caches, where the wrappers cost 60 µs."""
-    count, kind = np.intp(values.size), values.dtype.type
-    mean = kind(np.add.reduce(values) / count)
+    count, kind = values.size, values.dtype.type
+    mean = kind(float(np.add.reduce(values)) / count)  # numpy divides in float64 too, then rounds
     deviation = values - mean
-    return mean, kind(np.sqrt(kind(np.add.reduce(np.multiply(deviation, deviation, out=deviation)) / count)))
+    variance = kind(float(np.add.reduce(np.multiply(deviation, deviation, out=deviation))) / count)
+    return mean, kind(math.sqrt(variance))  # a float32's square root taken in float64 rounds the same
 
 
 # The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
