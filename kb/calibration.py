@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache, cached_property
@@ -59,47 +60,60 @@ FEATURES = (
 
 
 def features(
-    dense: np.ndarray,
-    keyword: np.ndarray,
-    coverage: np.ndarray,
-    specific: np.ndarray,
-    tag_share: np.ndarray,
+    dense: Sequence[float] | np.ndarray,
+    keyword: Sequence[float] | np.ndarray,
+    coverage: Sequence[float] | np.ndarray,
+    specific: Sequence[float] | np.ndarray,
+    tag_share: Sequence[float] | np.ndarray,
     french: bool,
     named: bool,
     tag_cover: float = 0.0,
     unknown: float = 0.0,
-    tag_meaning: np.ndarray | None = None,
+    tag_meaning: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate sheet (``dense`` NaN where the sheet has no dense score;
     ``coverage`` the share of the query's words each sheet holds, ``specific`` the same weighted by
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
     its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
-    finite = np.isfinite(dense)
-    floor = float(dense[finite].min()) if finite.any() else 0.0
-    d = np.where(finite, dense, floor)
-    spread = float(d.std()) or 1.0
-    kw_max = float(keyword.max()) or 1.0
-    kw = keyword / kw_max
-    # Filled column by column: a search makes one such matrix for a few dozen sheets, where
-    # stacking fifteen columns cost more than computing them.
-    rows = np.empty((len(d), len(FEATURES)))
-    rows[:, 0] = d
-    rows[:, 1] = (d - d.mean()) / spread
-    rows[:, 2] = d - d.max()
-    rows[:, 3] = kw
-    rows[:, 4] = np.log1p(keyword)
-    rows[:, 5] = kw * float(french)
-    rows[:, 6] = coverage
-    rows[:, 7] = specific
-    rows[:, 8] = tag_share > 0
-    rows[:, 9] = float(named)
-    rows[:, 10] = tag_share * tag_cover
-    rows[:, 11] = unknown
-    rows[:, 12] = unknown * float(french)
-    rows[:, 13] = float(named) * ((coverage == 0) & (tag_share == 0))
-    rows[:, 14] = 0.0 if tag_meaning is None else tag_meaning
-    return rows
+    # Extremes in plain Python, the rest filled feature by feature, transposed: a search makes one
+    # such matrix for a few dozen sheets, where each numpy call costs more than its arithmetic.
+    scored = [x for x in dense if x == x]  # not NaN
+    floor, top = min(scored, default=0.0), max(scored, default=0.0)
+    kw_max = float(max(keyword, default=0.0)) or 1.0
+    meaning = [0.0] * len(dense) if tag_meaning is None else tag_meaning
+    lowest = [x if x == x else floor for x in dense]  # a sheet without a dense score gets the lowest
+    given = np.array((lowest, keyword, coverage, specific, tag_share, meaning), dtype=float)
+    d, keyword, coverage, _, tag_share, _ = given
+    mean, spread = mean_std(d)
+    spread = float(spread) or 1.0
+    columns = np.empty((len(FEATURES), len(d)))
+    columns[0] = d
+    columns[1] = (d - mean) / spread
+    columns[2] = d - top
+    np.divide(keyword, kw_max, out=columns[3])
+    np.log1p(keyword, out=columns[4])
+    np.multiply(columns[3], float(french), out=columns[5])
+    columns[6:8] = given[2:4]  # coverage, specific
+    np.greater(tag_share, 0, out=columns[8])
+    columns[9] = float(named)
+    np.multiply(tag_share, tag_cover, out=columns[10])
+    columns[11] = unknown
+    columns[12] = unknown * float(french)
+    columns[13] = (coverage == 0) & (tag_share == 0) if named else 0.0
+    columns[14] = given[5]
+    return columns.T
+
+
+def mean_std(values: np.ndarray) -> tuple[np.floating, np.floating]:
+    """``values.mean()`` and ``values.std()``, bit for bit (the same reductions, in the array's
+    dtype), without their Python wrappers: a search takes both of two small arrays right after
+    the encoder has pushed numpy's code out of the caches, where the wrappers cost 60 µs."""
+    count, kind = values.size, values.dtype.type
+    mean = kind(float(np.add.reduce(values)) / count)  # numpy divides in float64 too, then rounds
+    deviation = values - mean
+    variance = kind(float(np.add.reduce(np.multiply(deviation, deviation, out=deviation))) / count)
+    return mean, kind(math.sqrt(variance))  # a float32's square root taken in float64 rounds the same
 
 
 # The model's columns: the evidence about each sheet, then the query-level "of the field" logit.
@@ -154,9 +168,11 @@ class Calibration:
     def logit(self, rows: np.ndarray, domain: float | None) -> np.ndarray:
         """Without a query logit (another model), the column sits at its mean: no evidence either way."""
         mean, scale, coef, _ = self._arrays
-        column = np.full((len(rows), 1), self.mean[-1] if domain is None else domain)
-        z = (np.hstack([rows, column]) - mean) / scale
-        return z @ coef + self.intercept
+        z = np.empty((len(rows), len(coef)))
+        z[:, :-1] = rows
+        z[:, -1] = self.mean[-1] if domain is None else domain
+        np.subtract(z, mean, out=z)
+        return np.divide(z, scale, out=z) @ coef + self.intercept
 
     @cached_property
     def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -166,8 +182,12 @@ class Calibration:
     def strong(self, logits: np.ndarray, domain: float | None, rows: np.ndarray, worded: bool) -> np.ndarray:
         """Strong: probable enough (``marks``, on the ``logit`` of each sheet), past the gate (none
         with another model)."""
-        passed = True if domain is None else gate(domain, rows, worded)
-        return marks(logits, _logit(self.threshold), self.top_margin) & passed
+        strong = marks(logits, self._threshold_logit, self.top_margin)
+        return strong if domain is None or domain >= 0 else strong & gate(domain, rows, worded)
+
+    @cached_property
+    def _threshold_logit(self) -> float:
+        return _logit(self.threshold)
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -184,10 +204,10 @@ def ranking(logits: np.ndarray, strong: np.ndarray, rows: np.ndarray) -> np.ndar
 def marks(logits: np.ndarray, threshold_logit: float, top_margin: float) -> np.ndarray:
     """The candidates whose logit reaches the threshold, and the query's best one if it comes
     within ``top_margin`` of it (see TOP_MARGIN); the gate is ``gate``'s."""
-    best = np.zeros(len(logits), dtype=bool)
-    if len(logits):
-        best[int(np.argmax(logits))] = True
-    return (logits >= threshold_logit) | (best & (logits >= threshold_logit - top_margin))
+    strong = logits >= threshold_logit
+    if len(logits) and logits[best := int(np.argmax(logits))] >= threshold_logit - top_margin:
+        strong[best] = True
+    return strong
 
 
 def packed_labels(labels: Sequence[str], vectors: np.ndarray) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,7 @@ and refilled.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kb.organisations import OrganisationNames
@@ -26,6 +26,9 @@ from kb.store.sheets import parse_sheet
 MAX_PARTS = 50_000  # (sheet id, section) of a part: a few MB
 MAX_SHEETS = 2_000  # a sheet's terms (a few hundred) or its record
 MAX_TERMS = 50_000
+# Sheets carrying a tag or listing an organisation a query names: the vocabulary's keys (a few dozen)
+# and the organisations queries name (at 100,000 sheets a theme may hold 10,000 ids, about 1 MB).
+MAX_TAGGED = 128
 
 
 class CorpusFacts:
@@ -40,6 +43,7 @@ class CorpusFacts:
         self._sheet_terms: dict[str, frozenset[str]] = {}
         self._sheet_tags: dict[str, frozenset[str]] = {}
         self._counts: dict[str, int] = {}
+        self._tagged: dict[tuple[str, str], frozenset[str]] = {}
         self._records: dict[str, tuple[str, Sheet, int]] = {}  # (stored text, parsed, when checked)
         self._organisations: OrganisationNames | None = None
 
@@ -55,7 +59,7 @@ class CorpusFacts:
         version = self.store.vectors_version
         if version != self.version:
             self.version = version
-            self._owners, self._sheet_terms, self._sheet_tags, self._counts = {}, {}, {}, {}
+            self._owners, self._sheet_terms, self._sheet_tags, self._counts, self._tagged = {}, {}, {}, {}, {}
             self._organisations = None
         return version
 
@@ -67,13 +71,20 @@ class CorpusFacts:
 
     def part_owners(self, part_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         """Part id -> (sheet id, section), for the given parts of published sheets only."""
+        owners = self.owners(part_ids)
+        return {pid: owner for pid in part_ids if (owner := owners[pid]) is not None}
+
+    def owners(self, part_ids: Sequence[int]) -> Mapping[int, tuple[str, str] | None]:
+        """A map holding each given part's (sheet id, section), None for a part of no published
+        sheet, and other parts too: a search reads its parts' owners once, in its own pass. Read
+        it, never change it."""
         owners = self._owners
         _bound(owners, MAX_PARTS, len(part_ids))
         missing = [pid for pid in part_ids if pid not in owners]
         if missing:
             found = self.store.part_owners(missing)
             owners.update((pid, found.get(pid)) for pid in missing)
-        return {pid: owner for pid in part_ids if (owner := owners[pid]) is not None}
+        return owners
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many parts hold each term (0 for a term the corpus lacks)."""
@@ -105,6 +116,17 @@ class CorpusFacts:
             found = self.store.vocabulary_tags(missing)
             held.update((sid, frozenset(found.get(sid, ()))) for sid in missing)
         return {sid: held[sid] for sid in sheet_ids}
+
+    def tagged(self, facet: str, value: str) -> frozenset[str]:
+        """The published sheets whose ``facet`` (themes, publics…, organisations) holds ``value``:
+        a search asks this of every tag and organisation its query names, and only asks whether a
+        sheet is among them or how many there are."""
+        key = (facet, value)
+        found = self._tagged.get(key)
+        if found is None:
+            _bound(self._tagged, MAX_TAGGED, 1)
+            found = self._tagged[key] = frozenset(self.store.filter_ids({facet: [value]}))
+        return found
 
     def sheets(self, ids: Sequence[str]) -> dict[str, Sheet]:
         """Published sheets by id: read only when something was committed since they were last

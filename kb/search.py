@@ -51,6 +51,7 @@ COMMON_TERM = 0.2
 BM25_POSTINGS = 6_000
 FILTER_CACHE_SIZE = 64
 NOTHING: frozenset[str] = frozenset()
+NAN = float("nan")
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ class Searcher:
         self.spelling = Speller(store, words or WordKeeper(store.path))
         self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
         self._labels: tuple[list[tuple[str, str]], np.ndarray] | None = None  # (facet, key), label vectors
+        self._label_keys: list[str] = []  # each label's key, in the same order
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
         self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray | None]] = OrderedDict()
@@ -223,7 +225,7 @@ class Searcher:
     def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
         """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
         key, sheet_ids, part_ids = self._filter_entry(filters)
-        if part_ids is None:  # read once asked: a tag the query names needs its sheets only
+        if part_ids is None:  # read once asked: an organisation the query names needs its sheets only
             part_ids = self.store.part_ids(sheet_ids) if sheet_ids else np.zeros(0, np.int64)
             self._filters[key] = (self.facts.version, sheet_ids, part_ids)
         return sheet_ids, part_ids
@@ -313,9 +315,9 @@ class Searcher:
         dense_text = named.spelled_out(query, translate=language != "fr")
         candidates = self._score(dense_text, query_terms, allowed, allowed_parts, language, mode)
         ids = sorted(candidates)
-        tagged = {key: set(self._filtered_sheets({facet: [key]})) for key, facet in _tag_facets(named.tags).items()}
+        tagged = {key: self.facts.tagged(facet, key) for key, facet in _tag_facets(named.tags).items()}
         organisations = self._organisations(query, named)
-        tagged |= {ORGANISATION + org: set(self._filtered_sheets({"organisations": [org]})) for org in organisations}
+        tagged |= {ORGANISATION + org: self.facts.tagged("organisations", org) for org in organisations}
         own_terms = terms(query)
         said = [*named.tags.values(), *organisations.values()]
         vector = self._dense_vector(dense_text) if mode == "hybrid" else None
@@ -434,6 +436,7 @@ class Searcher:
             missing = [label for label in labels if label not in stored]
             stored |= dict(zip(missing, self.encoder.encode_passages(missing), strict=True))
             self._labels = (tags, np.vstack([stored[label] for label in labels]))
+            self._label_keys = [key for _, key in tags]
         return self._labels
 
     def label_vectors(self) -> tuple[list[str], np.ndarray]:
@@ -441,7 +444,7 @@ class Searcher:
         tags, vectors = self._label_vectors()
         return [vocabulary().terms[facet][key] for facet, key in tags], vectors
 
-    def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> np.ndarray:
+    def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> list[float]:
         """How close by meaning the query comes to what each sheet is tagged with: among the sheet's
         tags, the best label's cosine with the query, as a z-score against every label of the
         vocabulary, counted beyond one spread above their mean (evidence when the query comes
@@ -450,20 +453,20 @@ class Searcher:
         public in words no glossary holds (« reaching new groups of beneficiaries »:
         « Diversification des publics touchés par la clause »); 0 without a query vector."""
         if vector is None or not len(ids):
-            return np.zeros(len(ids))
-        tags, vectors = self._label_vectors()
-        cosines = vectors @ vector
-        scores = np.maximum((cosines - cosines.mean()) / (float(cosines.std()) or 1.0) - 1.0, 0.0)
-        by_key = {key: z for (_, key), z in zip(tags, scores.tolist(), strict=True)}
-        carried = self.facts.sheet_tags(ids)
-        return np.array([max((by_key[t] for t in carried[s] if t in by_key), default=0.0) for s in ids])
+            return [0.0] * len(ids)
+        cosines = self._label_vectors()[1] @ vector
+        mean, spread = calibration.mean_std(cosines)
+        scores = np.maximum((cosines - mean) / (float(spread) or 1.0) - 1.0, 0.0)
+        by_key = dict(zip(self._label_keys, scores.tolist(), strict=True))
+        carried = self.facts.sheet_tags(ids).values()
+        return [max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in carried]
 
     def _features(
         self,
         ids: list[str],
         candidates: dict[str, dict[str, Any]],
         query_terms: list[str],
-        tagged: dict[str, set[str]],
+        tagged: Mapping[str, frozenset[str]],
         french: bool,
         named: QueryVocabulary,
         own_terms: list[str],
@@ -484,23 +487,24 @@ class Searcher:
         in_parts = self.facts.term_counts(list(wanted | own)) if wanted or own else {}
         total = self._part_count()
         rarity = {t: math.log((total + 1) / (in_parts.get(t, 0) + 0.5)) for t in wanted}  # content among them
+        rare = sum(rarity.values()) or 1.0
         dense, keyword, coverage, specific, tag_share = [], [], [], [], []  # one pass over the sheets
         for s in ids:
             found = candidates[s]
             common = wanted & held.get(s, NOTHING)
-            dense.append(np.nan if found["dense"] is None else found["dense"])
+            dense.append(NAN if found["dense"] is None else found["dense"])
             keyword.append(found["keyword"] or 0.0)
             coverage.append(len(common) / (len(wanted) or 1))
-            specific.append(sum(rarity[t] for t in common))
+            specific.append(sum(rarity[t] for t in common) / rare)
             tag_share.append(sum(s in sheets for sheets in tagged.values()) / (len(tagged) or 1))
         naming = {t for phrase in said for t in terms(phrase)}
         answerable = {t for t in content if any(t in terms_ for terms_ in held.values())}
         return calibration.features(
-            np.array(dense),
-            np.array(keyword),
-            np.array(coverage),
-            np.array(specific) / (sum(rarity.values()) or 1.0),
-            np.array(tag_share),
+            dense,
+            keyword,
+            coverage,
+            specific,
+            tag_share,
             french,
             bool(tagged or named.entries),
             tag_cover=_tag_cover(content, naming, answerable, rarity),
@@ -579,32 +583,30 @@ class Searcher:
     ) -> dict[str, dict[str, Any]]:
         """Candidates of both retrievers (within the filtered sheets), scored and fused."""
         allowed_set = set(allowed) if allowed is not None else None
-        part_scores: dict[int, list[float]] = {}  # part id -> [dense score or NaN, BM25 score or 0]
+        dense: dict[int, float] = {}  # part id -> cosine, in FAISS's order
         keyword = self._start_keyword_search(query_terms) if mode in ("hybrid", "keyword") and query_terms else None
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
                 qvec = self.encoder.encode_queries([query])[0]
                 scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
-                part_scores = {pid: [score, 0.0] for score, pid in zip(scores.tolist(), ids.tolist(), strict=True)}
+                dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         finally:  # the store's connection is free again only once the keyword search is over
             found = keyword.result() if keyword is not None else []
-        for pid, bm25 in found:
-            part_scores.setdefault(pid, [float("nan"), 0.0])[1] = bm25
-        parts = self.facts.part_owners(list(part_scores))  # published parts only
-        for pid, owner in parts.items():  # the bare title is ranked by its words only (kb.passages)
-            if owner[1] == "title":
-                part_scores[pid][0] = float("nan")
-        part_scores = {
-            pid: s
-            for pid, s in part_scores.items()
-            if pid in parts and (allowed_set is None or parts[pid][0] in allowed_set)
-        }
-        if mode == "keyword":
-            part_scores = {pid: s for pid, s in part_scores.items() if s[1] > 0}
+        # A keyword search keeps only the parts its words score.
+        bm25 = dict(found) if mode != "keyword" else {pid: score for pid, score in found if score > 0}
+        candidates = [*dense, *(pid for pid in bm25 if pid not in dense)]  # the order ties are settled in
+        owners = self.facts.owners(candidates)
         weight = {"dense": 0.0, "keyword": 1.0}.get(
             mode, self.weights.keyword_fr if language == "fr" else self.weights.keyword_en
         )
-        return _fuse(part_scores, parts, weight)
+        return _fuse(
+            [  # published parts only; the bare title is ranked by its words only (kb.passages)
+                (owner[0], owner[1], NAN if owner[1] == "title" else dense.get(pid, NAN), bm25.get(pid, 0.0))
+                for pid in candidates
+                if (owner := owners[pid]) is not None and (allowed_set is None or owner[0] in allowed_set)
+            ],
+            weight,
+        )
 
 
 def _read_in(named: QueryVocabulary, language: str) -> QueryVocabulary:
@@ -647,34 +649,34 @@ def _spare_core() -> bool:
     return (int(threads) if threads.isdigit() else cores) < cores
 
 
-def _fuse(
-    part_scores: dict[int, list[float]], parts: dict[int, tuple[str, str]], weight: float
-) -> dict[str, dict[str, Any]]:
-    """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25).
+def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str, dict[str, Any]]:
+    """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25), from the
+    candidate parts as (sheet id, section, dense score or NaN, BM25 score or 0).
 
     A part found by one retriever only has no score from the other (NaN), not zero: a zero would
     stretch the dense min-max. The part that names the match is the sheet's best fused part (the
     first on a tie). Plain Python: a query has a few hundred parts, where numpy's per-call cost
     weighed more than the arithmetic.
     """
-    best_dense: dict[str, tuple[float, int]] = {}
-    best_keyword: dict[str, tuple[float, int]] = {}
-    for pid, (dense, keyword) in part_scores.items():
-        sheet = parts[pid][0]
-        if dense == dense and ((found := best_dense.get(sheet)) is None or dense > found[0]):  # not NaN
-            best_dense[sheet] = (dense, pid)
-        if (found := best_keyword.get(sheet)) is None or keyword > found[0]:
-            best_keyword[sheet] = (keyword, pid)
-    if not best_keyword:
+    best: dict[str, list[Any]] = {}  # sheet -> [best dense, its section or None, best BM25, its section]
+    for sheet, section, dense, keyword in parts:
+        found = best.get(sheet)
+        if found is None:
+            found = best[sheet] = [-math.inf, None, keyword, section]
+        elif keyword > found[2]:
+            found[2], found[3] = keyword, section
+        if dense > found[0]:  # never a NaN
+            found[0], found[1] = dense, section
+    if not best:
         return {}
-    lo = min((d for d, _ in best_dense.values()), default=0.0)
-    hi = max((d for d, _ in best_dense.values()), default=0.0)
-    kw_max = max(k for k, _ in best_keyword.values()) or 1.0
+    dense_best = [found[0] for found in best.values() if found[1] is not None]
+    lo, hi = min(dense_best, default=0.0), max(dense_best, default=0.0)
+    kw_max = max(found[2] for found in best.values()) or 1.0
     span = hi - lo
 
-    def fused(dense: float | None, keyword: float) -> float:
-        """A missing or NaN dense score counts 0; with one dense value (or all equal) it counts 1."""
-        if dense is None or dense != dense:
+    def fused(dense: float, keyword: float) -> float:
+        """A NaN dense score counts 0; with one dense value (or all equal) it counts 1."""
+        if dense != dense:
             meaning = 0.0
         elif hi <= lo:
             meaning = 1.0
@@ -683,21 +685,22 @@ def _fuse(
             meaning = meaning if meaning >= 0.0 else 0.0
         return (1 - weight) * meaning + weight * keyword / kw_max
 
-    best_part: dict[str, tuple[float, int]] = {}
-    for pid, (dense, keyword) in part_scores.items():
-        sheet, score = parts[pid][0], fused(dense, keyword)
+    best_part: dict[str, tuple[float, str]] = {}
+    for sheet, section, dense, keyword in parts:
+        score = fused(dense, keyword)
         if (found := best_part.get(sheet)) is None or score > found[0]:
-            best_part[sheet] = (score, pid)
+            best_part[sheet] = (score, section)
     out = {}
-    for sheet in sorted(best_keyword):
-        dense_found, keyword = best_dense.get(sheet), best_keyword[sheet]
+    for sheet in sorted(best):
+        dense, dense_part, keyword, keyword_part = best[sheet]
+        dense = dense if dense_part is not None else None
         out[sheet] = {
-            "score": fused(dense_found[0] if dense_found else None, keyword[0]),
-            "dense": dense_found[0] if dense_found else None,
-            "keyword": keyword[0],
-            "section": section_of(parts[best_part[sheet][1]][1]),
-            "dense_part": parts[dense_found[1]][1] if dense_found else None,
-            "keyword_part": parts[keyword[1]][1] if keyword[0] > 0 else None,
+            "score": fused(NAN if dense is None else dense, keyword),
+            "dense": dense,
+            "keyword": keyword,
+            "section": section_of(best_part[sheet][1]),
+            "dense_part": dense_part,
+            "keyword_part": keyword_part if keyword > 0 else None,
         }
     return out
 

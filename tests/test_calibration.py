@@ -42,6 +42,16 @@ def test_features_are_relative_to_the_query_and_absolute() -> None:
     assert col["unknown"].tolist() == col["unknown_fr"].tolist() == [0.25] * 3
 
 
+def test_mean_std_is_numpys_bit_for_bit() -> None:
+    """Label cosines (float32) and dense scores (float64), sizes around numpy's pairwise blocks."""
+    rng = np.random.default_rng(0)
+    for size in (1, 7, 8, 9, 43, 128, 130, 300):
+        for dtype in (np.float32, np.float64):
+            values = (rng.standard_normal(size) * 0.03 + 0.8).astype(dtype)
+            mean, std = calibration.mean_std(values)
+            assert mean == values.mean() and std == values.std() and type(std) is type(values.std())
+
+
 def test_unknown_words_count_only_for_french_queries_in_unknown_fr() -> None:
     ones = np.ones(2)
     rows = calibration.features(ones, ones, ones, ones, ones, french=False, named=False, unknown=0.5)

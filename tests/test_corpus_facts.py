@@ -24,11 +24,13 @@ def test_facts_agree_with_the_store(make_kb: KbFactory, practices_copy: Path) ->
     ids = store.sheet_ids()
     part_ids = [p.id for p in store.parts()] + [10**9]  # one that does not exist
     terms = ["insert", "jeun", "absentissime"]
+    theme = "iae-commande-publique"
     for _ in range(2):  # from SQLite, then from what was kept
         assert facts.part_owners(part_ids) == store.part_owners(part_ids)
         assert facts.term_counts(terms) == {t: store.term_counts(terms).get(t, 0) for t in terms}
         assert facts.sheet_terms(ids) == store.sheet_terms(ids)
         assert facts.sheets(ids) == {s.id: s for s in store.sheets(ids)}
+        assert facts.tagged("themes", theme) == set(store.filter_ids({"themes": [theme]}))
 
 
 def test_full_maps_are_emptied_before_a_lookup_never_during_it(
@@ -53,7 +55,8 @@ def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: 
     kb = make_kb(practices=practices_copy)
     facts = CorpusFacts(kb.store)
     facts.refresh()
-    first, second = kb.store.sheet_ids()[:2]
+    first, second = kb.store.filter_ids({"themes": ["iae-commande-publique"]})[:2]
+    assert first in facts.tagged("themes", "iae-commande-publique")
     parts = [p.id for p in kb.store.parts([first, second])]
     assert {owner[0] for owner in facts.part_owners(parts).values()} == {first, second}
     before = facts.version
@@ -61,6 +64,7 @@ def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: 
     assert facts.refresh() != before
     assert {owner[0] for owner in facts.part_owners(parts).values()} == {second}
     assert set(facts.sheets([first, second])) == {second}
+    assert first not in facts.tagged("themes", "iae-commande-publique")  # unpublished: in no tag's sheets
     # An edit of metadata no filter reads leaves the corpus version as it is: the record is read again anyway.
     sheet = kb.store.get_sheet(second)
     assert sheet is not None and facts.sheets([second])[second].territory == sheet.territory

@@ -248,9 +248,14 @@ def test_fusion_min_max_scales_dense_keeps_nan_apart_and_names_the_first_best_pa
     from kb.search import _fuse
 
     nan = float("nan")
-    parts = {1: ("a", "title"), 2: ("a", "actions"), 3: ("a", "conseils"), 4: ("b", "contexte"), 5: ("c", "objectifs")}
-    scores = {1: [0.80, 0.0], 2: [0.90, 2.0], 3: [0.90, 2.0], 4: [nan, 4.0], 5: [0.70, 0.0]}
-    fused = _fuse(scores, parts, weight=0.5)
+    parts = [
+        ("a", "title", nan, 0.0),
+        ("a", "actions", 0.90, 2.0),
+        ("a", "conseils", 0.90, 2.0),
+        ("b", "contexte", nan, 4.0),
+        ("c", "objectifs", 0.70, 0.0),
+    ]
+    fused = _fuse(parts, weight=0.5)
     assert list(fused) == ["a", "b", "c"]
     # a: best dense 0.9 is the top of the min-max (0.7..0.9) -> 1; best BM25 2 of max 4 -> 0.5
     assert fused["a"]["score"] == 0.5 * 1.0 + 0.5 * 0.5
@@ -266,10 +271,10 @@ def test_fusion_without_a_dense_spread(dense: list[float]) -> None:
     """No dense score at all counts 0 by meaning; equal dense scores count 1 each (no spread to scale)."""
     from kb.search import _fuse
 
-    fused = _fuse({1: [dense[0], 3.0], 2: [dense[1], 0.0]}, {1: ("a", "actions"), 2: ("b", "context")}, weight=0.5)
+    fused = _fuse([("a", "actions", dense[0], 3.0), ("b", "context", dense[1], 0.0)], weight=0.5)
     meaning = 0.0 if dense[0] != dense[0] else 0.5
     assert fused["a"]["score"] == meaning + 0.5 and fused["b"]["score"] == meaning
-    assert _fuse({}, {}, weight=0.5) == {}
+    assert _fuse([], weight=0.5) == {}
 
 
 def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase) -> None:
