@@ -645,6 +645,16 @@ def _spare_core() -> bool:
     return (int(threads) if threads.isdigit() else cores) < cores
 
 
+@dataclass(slots=True)
+class _Best:
+    """A sheet's best dense part and best keyword part, while ``_fuse`` reads its candidate parts."""
+
+    dense: float  # -inf until a part has a dense score
+    dense_part: str | None
+    keyword: float
+    keyword_part: str
+
+
 def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str, dict[str, Any]]:
     """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25), from the
     candidate parts as (sheet id, section, dense score or NaN, BM25 score or 0).
@@ -654,20 +664,20 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
     first on a tie). Plain Python: a query has a few hundred parts, where numpy's per-call cost
     weighed more than the arithmetic.
     """
-    best: dict[str, list[Any]] = {}  # sheet -> [best dense, its section or None, best BM25, its section]
+    best: dict[str, _Best] = {}
     for sheet, section, dense, keyword in parts:
         found = best.get(sheet)
         if found is None:
-            found = best[sheet] = [-math.inf, None, keyword, section]
-        elif keyword > found[2]:
-            found[2], found[3] = keyword, section
-        if dense > found[0]:  # never a NaN
-            found[0], found[1] = dense, section
+            found = best[sheet] = _Best(-math.inf, None, keyword, section)
+        elif keyword > found.keyword:
+            found.keyword, found.keyword_part = keyword, section
+        if dense > found.dense:  # a NaN never wins: the kept dense score is never NaN
+            found.dense, found.dense_part = dense, section
     if not best:
         return {}
-    dense_best = [found[0] for found in best.values() if found[1] is not None]
+    dense_best = [found.dense for found in best.values() if found.dense_part is not None]
     lo, hi = min(dense_best, default=0.0), max(dense_best, default=0.0)
-    kw_max = max(found[2] for found in best.values()) or 1.0
+    kw_max = max(found.keyword for found in best.values()) or 1.0
     span = hi - lo
 
     def fused(dense: float, keyword: float) -> float:
@@ -688,7 +698,8 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
             best_part[sheet] = (score, section)
     out = {}
     for sheet in sorted(best):
-        dense, dense_part, keyword, keyword_part = best[sheet]
+        found = best[sheet]
+        dense, dense_part, keyword = found.dense, found.dense_part, found.keyword
         dense = dense if dense_part is not None else None
         out[sheet] = {
             "score": fused(NAN if dense is None else dense, keyword),
@@ -696,7 +707,7 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
             "keyword": keyword,
             "section": section_of(best_part[sheet][1]),
             "dense_part": dense_part,
-            "keyword_part": keyword_part if keyword > 0 else None,
+            "keyword_part": found.keyword_part if keyword > 0 else None,
         }
     return out
 
