@@ -84,7 +84,7 @@ def features(
     meaning = [0.0] * len(dense) if tag_meaning is None else tag_meaning
     lowest = [x if x == x else floor for x in dense]  # a sheet without a dense score gets the lowest
     given = np.array((lowest, keyword, coverage, specific, tag_share, meaning), dtype=float)
-    d, keyword, coverage, _, tag_share, _ = given
+    d, keyword, coverage, specific, tag_share, meaning = given
     mean, spread = mean_std(d)
     spread = float(spread) or 1.0
     columns = np.empty((len(FEATURES), len(d)))
@@ -94,14 +94,15 @@ def features(
     np.divide(keyword, kw_max, out=columns[3])
     np.log1p(keyword, out=columns[4])
     np.multiply(columns[3], float(french), out=columns[5])
-    columns[6:8] = given[2:4]  # coverage, specific
+    columns[6] = coverage
+    columns[7] = specific
     np.greater(tag_share, 0, out=columns[8])
     columns[9] = float(named)
     np.multiply(tag_share, tag_cover, out=columns[10])
     columns[11] = unknown
     columns[12] = unknown * float(french)
     columns[13] = (coverage == 0) & (tag_share == 0) if named else 0.0
-    columns[14] = given[5]
+    columns[14] = meaning
     return columns.T
 
 
@@ -183,7 +184,7 @@ class Calibration:
         """Strong: probable enough (``marks``, on the ``logit`` of each sheet), past the gate (none
         with another model)."""
         strong = marks(logits, self._threshold_logit, self.top_margin)
-        return strong if domain is None or domain >= 0 else strong & gate(domain, rows, worded)
+        return strong if domain is None else strong & gate(domain, rows, worded)
 
     @cached_property
     def _threshold_logit(self) -> float:
@@ -232,13 +233,15 @@ def says_words(query: str) -> bool:
     return any(any(c.isalpha() for c in t) for t in terms(query))
 
 
-def gate(domain: float, rows: np.ndarray, worded: bool) -> np.ndarray:
+def gate(domain: float, rows: np.ndarray, worded: bool) -> np.ndarray | np.bool_:
     """Which sheets may be strong: all of them for a query of the field; for another, a sheet
     holding every word the query says, its glossary expansion included (« Recrut'Café », « kiosque
     à CV », « Dijon »: the query model reads cafés and cities; an off-topic question keeps a word
     no sheet holds), if the query says words (``says_words``). CV: unanswered silence 0.477 ->
-    0.492, the rest unchanged."""
-    return (domain >= 0) | ((rows[:, FEATURES.index("coverage")] == 1.0) & worded)
+    0.492, the rest unchanged. A query of the field gets one scalar True, not a row per sheet."""
+    if domain >= 0:
+        return np.True_
+    return (rows[:, FEATURES.index("coverage")] == 1.0) & worded
 
 
 def field_logit(domain: float, proper_name: bool) -> float:

@@ -119,8 +119,9 @@ class CorpusFacts:
 
     def tagged(self, facet: str, value: str) -> frozenset[str]:
         """The published sheets whose ``facet`` (themes, publics…, organisations) holds ``value``:
-        a search asks this of every tag and organisation its query names, and only asks whether a
-        sheet is among them or how many there are."""
+        a search asks this of every tag and organisation its query names, a page with no strong
+        match of every theme (``Searcher.closest_themes``); each only asks whether a sheet is among
+        them or how many there are. The one place a search reads these sheets from."""
         key = (facet, value)
         found = self._tagged.get(key)
         if found is None:

@@ -28,6 +28,10 @@ from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 _PARENS = re.compile(r"\(([^)]*)\)")
+_LABEL_PARTS = re.compile(r"[(),]")
+# Entries kept by each cache keyed on a query word: real queries use a few thousand words, and the
+# words come from users (random words from a bot must not fill memory: ~3.7 kB a word along the chain).
+QUERY_WORDS = 8192
 _APOSTROPHE_OR_HYPHEN = re.compile(r"[-'’]")
 # Names are written in French, English, German and Spanish: the French stemmer alone leaves
 # « tenant » and « tenants » apart (« ten »), or « mujer » and « mujeres », « benachteiligte » and
@@ -224,7 +228,17 @@ def _tag_phrases() -> dict[str, str]:
     return {key: _PARENS.sub("", label).strip() for key, (_, label) in _tag_labels().items()}
 
 
-@lru_cache(maxsize=65_536)
+@cache
+def label_phrases() -> dict[str, tuple[str, ...]]:
+    """Each vocabulary key's label cut at its parentheses and commas: the phrases a page explains a
+    named tag by (« Insertion (IAE) »: « Insertion », « IAE »)."""
+    return {
+        key: tuple(p.strip() for p in _LABEL_PARTS.split(label) if p.strip())
+        for key, (_, label) in _tag_labels().items()
+    }
+
+
+@lru_cache(maxsize=QUERY_WORDS)
 def _word_keys(word: str) -> frozenset[str]:
     """What a word of a name or a query matches on: the word itself, its French stem, and its
     English, German and Spanish stems where that stemmer strips an inflection only, its singular,
@@ -323,7 +337,7 @@ def _names_by_key() -> tuple[dict[str, tuple[tuple[int, _Name], ...]], dict[str,
 _Reading = tuple[frozenset[str], tuple[tuple[int, _Name], ...], frozenset[int]]
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=QUERY_WORDS)
 def _reading(word: str) -> _Reading:
     """A query word as names are matched: its keys (``_word_keys``), (rank, name) of the names it
     may start, and the ranks of those it may be the second word of or (one word) be whole. Kept per
@@ -479,7 +493,7 @@ class _Translation:
     order: int  # its place in the file
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=QUERY_WORDS)
 def _stem_keys(word: str) -> frozenset[str]:
     """What a word matches on in the lexicon: itself and its English, German and Spanish stems,
     derivations included (« recruitment » meets « recruiting »: the French words it adds are a
@@ -508,7 +522,7 @@ def _translations_by_first_key() -> dict[str, tuple[_Translation, ...]]:
     return {key: tuple(items) for key, items in by_first.items()}
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=QUERY_WORDS)
 def _lexicon_reading(word: str) -> tuple[frozenset[str], tuple[_Translation, ...]]:
     """A query word as the lexicon's names are matched: its keys (``_stem_keys``) and the names it
     may start (kept per word: one lookup)."""
@@ -589,7 +603,7 @@ def _compound(word: str, start: int) -> Translation | None:
     return Translation(word, french, start, "".join([*read, word[at:]]).strip())
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=QUERY_WORDS)
 def _parts(lowered: str, offset: int = 0) -> tuple[tuple[int, int, str], ...]:
     """The parts of a compound the lexicon knows, as (start, end, French words), left to right:
     the longest known head, its modifier read the same way (« Abfall|sortieranlage »); without a

@@ -11,22 +11,20 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from kb import calibration
 from kb.corpus_facts import CorpusFacts
 from kb.encoder import Encoder
-from kb.glossary import QueryVocabulary, read_query, tag_label
+from kb.glossary import QueryVocabulary, label_phrases, read_query, tag_label
 from kb.language import content_terms, detect_language
 from kb.passages import part_text, section_of
 from kb.search_options import FILTER_FACETS, Mode
@@ -189,6 +187,14 @@ def normalise_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
     return out
 
 
+class _Labels(NamedTuple):
+    """Every vocabulary entry, its key and its French label's vector, kept together in one order."""
+
+    tags: list[tuple[str, str]]  # (facet, key)
+    keys: list[str]
+    vectors: np.ndarray
+
+
 class Searcher:
     """Answers queries from a store, a vector index and an encoder that agree with each other."""
 
@@ -216,35 +222,25 @@ class Searcher:
         )
         self.spelling = Speller(store, words or WordKeeper(store.path))
         self.facts = CorpusFacts(store)  # parts' owners, sheets' terms, terms' counts, sheets: per corpus version
-        self._labels: tuple[list[tuple[str, str]], np.ndarray] | None = None  # (facet, key), label vectors
-        self._label_keys: list[str] = []  # each label's key, in the same order
+        self._labels: _Labels | None = None
         self.calibration = calibration.load()  # None: no strong/weak marking (and while fitting it)
         # Facet clicks and paging repeat filters: their sheet and part ids are kept per corpus state.
-        self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray | None]] = OrderedDict()
+        self._filters: OrderedDict[str, tuple[int, list[str], np.ndarray]] = OrderedDict()
 
     def _filtered(self, filters: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
-        """(sheet ids, part ids) passing the filters, from the cache when the corpus is unchanged."""
-        key, sheet_ids, part_ids = self._filter_entry(filters)
-        if part_ids is None:  # read once asked: an organisation the query names needs its sheets only
-            part_ids = self.store.part_ids(sheet_ids) if sheet_ids else np.zeros(0, np.int64)
-            self._filters[key] = (self.facts.version, sheet_ids, part_ids)
-        return sheet_ids, part_ids
-
-    def _filtered_sheets(self, filters: dict[str, list[str]]) -> list[str]:
-        """The sheet ids passing the filters (their parts are read only for a filtered search:
-        60-100 ms for a theme of 10,000 sheets out of 100,000)."""
-        return self._filter_entry(filters)[1]
-
-    def _filter_entry(self, filters: dict[str, list[str]]) -> tuple[str, list[str], np.ndarray | None]:
+        """(sheet ids, part ids) passing the filters of a search's URL, from the cache when the
+        corpus is unchanged (the sheets a tag or an organisation the query names are the facts')."""
         key = json.dumps(filters, sort_keys=True)
         version = self.facts.version
         cached = self._filters.get(key)
         if cached is None or cached[0] != version:
-            cached = self._filters[key] = (version, self.store.filter_ids(filters), None)
+            sheet_ids = self.store.filter_ids(filters)
+            part_ids = self.store.part_ids(sheet_ids) if sheet_ids else np.zeros(0, np.int64)
+            cached = self._filters[key] = (version, sheet_ids, part_ids)
         self._filters.move_to_end(key)
         while len(self._filters) > FILTER_CACHE_SIZE:
             self._filters.popitem(last=False)
-        return key, cached[1], cached[2]
+        return cached[1], cached[2]
 
     def _part_count(self) -> int:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
@@ -398,7 +394,7 @@ class Searcher:
         for said, entry in vocabulary.entries:
             for organisation in names.named(entry.term):
                 named.setdefault(organisation, said)
-        return {org: said for org, said in named.items() if self._filtered_sheets({"organisations": [org]})}
+        return {org: said for org, said in named.items() if self.facts.tagged("organisations", org)}
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The vector the dense side reads for a query, or None without an index."""
@@ -419,14 +415,14 @@ class Searcher:
         ``_label_vectors``'. Searches run in several threads: nothing of one search is kept here."""
         qvec = self.encoder.encode_queries([query])[0]
         labels = vocabulary().terms["themes"]
-        tags, vectors = self._label_vectors()
+        tags, _, vectors = self._label_vectors()
         themes = [i for i, (facet, _) in enumerate(tags) if facet == "themes"]
         keys = [tags[i][1] for i in themes]
-        counts = {k: len(self._filtered_sheets({"themes": [k]})) for k in keys}
+        counts = {k: len(self.facts.tagged("themes", k)) for k in keys}
         order = [keys[i] for i in np.argsort(-(vectors[themes] @ qvec)) if counts[keys[i]]]
         return [FilterSuggestion("theme", k, labels[k], counts[k]) for k in order[:limit]]
 
-    def _label_vectors(self) -> tuple[list[tuple[str, str]], np.ndarray]:
+    def _label_vectors(self) -> _Labels:
         """Every vocabulary entry (facet, key) and its French label's vector: as the calibration
         file stores them for this model, else encoded once per searcher, i.e. per thread (43 labels: 0.4 s)."""
         if self._labels is None:
@@ -435,13 +431,12 @@ class Searcher:
             stored = self.calibration.labels(self.encoder.model_id) if self.calibration is not None else {}
             missing = [label for label in labels if label not in stored]
             stored |= dict(zip(missing, self.encoder.encode_passages(missing), strict=True))
-            self._labels = (tags, np.vstack([stored[label] for label in labels]))
-            self._label_keys = [key for _, key in tags]
+            self._labels = _Labels(tags, [key for _, key in tags], np.vstack([stored[label] for label in labels]))
         return self._labels
 
     def label_vectors(self) -> tuple[list[str], np.ndarray]:
         """The vocabulary's labels and their vectors (what ``kb calibrate`` stores beside the model)."""
-        tags, vectors = self._label_vectors()
+        tags, _, vectors = self._label_vectors()
         return [vocabulary().terms[facet][key] for facet, key in tags], vectors
 
     def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> list[float]:
@@ -454,12 +449,13 @@ class Searcher:
         « Diversification des publics touchés par la clause »); 0 without a query vector."""
         if vector is None or not len(ids):
             return [0.0] * len(ids)
-        cosines = self._label_vectors()[1] @ vector
+        labels = self._label_vectors()
+        cosines = labels.vectors @ vector
         mean, spread = calibration.mean_std(cosines)
         scores = np.maximum((cosines - mean) / (float(spread) or 1.0) - 1.0, 0.0)
-        by_key = dict(zip(self._label_keys, scores.tolist(), strict=True))
-        carried = self.facts.sheet_tags(ids).values()
-        return [max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in carried]
+        by_key = dict(zip(labels.keys, scores.tolist(), strict=True))
+        carried = self.facts.sheet_tags(ids)
+        return [max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in map(carried.__getitem__, ids)]
 
     def _features(
         self,
@@ -649,6 +645,16 @@ def _spare_core() -> bool:
     return (int(threads) if threads.isdigit() else cores) < cores
 
 
+@dataclass(slots=True)
+class _Best:
+    """A sheet's best dense part and best keyword part, while ``_fuse`` reads its candidate parts."""
+
+    dense: float  # -inf until a part has a dense score
+    dense_part: str | None
+    keyword: float
+    keyword_part: str
+
+
 def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str, dict[str, Any]]:
     """Sheet score = (1 - w) · min-max(best dense part) + w · (best BM25 part / max BM25), from the
     candidate parts as (sheet id, section, dense score or NaN, BM25 score or 0).
@@ -658,20 +664,20 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
     first on a tie). Plain Python: a query has a few hundred parts, where numpy's per-call cost
     weighed more than the arithmetic.
     """
-    best: dict[str, list[Any]] = {}  # sheet -> [best dense, its section or None, best BM25, its section]
+    best: dict[str, _Best] = {}
     for sheet, section, dense, keyword in parts:
         found = best.get(sheet)
         if found is None:
-            found = best[sheet] = [-math.inf, None, keyword, section]
-        elif keyword > found[2]:
-            found[2], found[3] = keyword, section
-        if dense > found[0]:  # never a NaN
-            found[0], found[1] = dense, section
+            found = best[sheet] = _Best(-math.inf, None, keyword, section)
+        elif keyword > found.keyword:
+            found.keyword, found.keyword_part = keyword, section
+        if dense > found.dense:  # a NaN never wins: the kept dense score is never NaN
+            found.dense, found.dense_part = dense, section
     if not best:
         return {}
-    dense_best = [found[0] for found in best.values() if found[1] is not None]
+    dense_best = [found.dense for found in best.values() if found.dense_part is not None]
     lo, hi = min(dense_best, default=0.0), max(dense_best, default=0.0)
-    kw_max = max(found[2] for found in best.values()) or 1.0
+    kw_max = max(found.keyword for found in best.values()) or 1.0
     span = hi - lo
 
     def fused(dense: float, keyword: float) -> float:
@@ -692,7 +698,8 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
             best_part[sheet] = (score, section)
     out = {}
     for sheet in sorted(best):
-        dense, dense_part, keyword, keyword_part = best[sheet]
+        found = best[sheet]
+        dense, dense_part, keyword = found.dense, found.dense_part, found.keyword
         dense = dense if dense_part is not None else None
         out[sheet] = {
             "score": fused(NAN if dense is None else dense, keyword),
@@ -700,7 +707,7 @@ def _fuse(parts: list[tuple[str, str, float, float]], weight: float) -> dict[str
             "keyword": keyword,
             "section": section_of(best_part[sheet][1]),
             "dense_part": dense_part,
-            "keyword_part": keyword_part if keyword > 0 else None,
+            "keyword_part": found.keyword_part if keyword > 0 else None,
         }
     return out
 
@@ -782,8 +789,9 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
     out = []
     for said, entry in named.entries:
         out.extend((said, phrase) for phrase in (entry.term, entry.full, *entry.synonyms) if phrase and phrase != said)
+    phrases = label_phrases()
     for key, said in named.tags.items():
-        out.extend((said, phrase) for phrase in _label_phrases(key) if phrase != said)
+        out.extend((said, phrase) for phrase in phrases.get(key, ()) if phrase != said)
     for said, french, *_ in named.translations if translated else ():
         out.extend((said, p.strip()) for p in french.split(","))
     first = {}  # one phrase per words said and stems (« chantier, chantiers »: the first)
@@ -791,10 +799,3 @@ def _named_phrases(named: QueryVocabulary, translated: bool = False) -> list[Nam
         if stems := frozenset(phrase_terms(phrase)):
             first.setdefault((said, stems), NamedPhrase(said, phrase, stems))
     return list(first.values())
-
-
-@lru_cache(maxsize=1024)  # the vocabulary is read once: its labels' phrases are kept
-def _label_phrases(key: str) -> tuple[str, ...]:
-    """The phrases of a vocabulary key's French label (« Insertion (IAE) »: « Insertion », « IAE »)."""
-    found = tag_label(key)
-    return tuple(p.strip() for p in re.split(r"[(),]", found[1]) if p.strip()) if found else ()

@@ -107,7 +107,7 @@ def _synthetic(seed: int = 1) -> Callable[..., calibration.Example]:
     return example
 
 
-def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
+def test_fit_separates_relevant_from_offtopic_and_cross_validates(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("sklearn")
     example = _synthetic()
     examples = [example(True, False) for _ in range(30)] + [example(False, True) for _ in range(30)]
@@ -131,6 +131,12 @@ def test_fit_separates_relevant_from_offtopic_and_cross_validates() -> None:
     whole[0, calibration.FEATURES.index("coverage")] = 1.0  # the sheet holds every word of the query
     assert found.strong(logits, -1.0, whole, True).tolist() == [True, False, False, False, False]
     assert not found.strong(logits, -1.0, whole, False).any()  # « 25 »: a number alone is no question
+    # A proper name's query logit (field_logit: exactly 0.0) is of the field, as a higher one.
+    assert found.strong(logits, 0.0, rows, False).tolist() == found.strong(logits, 1.0, rows, False).tolist()
+    # The gate's rule is the gate's alone: a stricter gate closes strong for the queries it turns away.
+    monkeypatch.setattr(calibration, "gate", lambda domain, rows, worded: np.bool_(domain >= 0.2))
+    assert not found.strong(logits, 0.1, rows, True).any()
+    assert found.strong(logits, 0.3, rows, True).tolist() == [True, False, False, False, False]
 
 
 def test_unanswered_queries_are_negatives_for_the_sheets_only() -> None:

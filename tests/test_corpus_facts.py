@@ -14,6 +14,7 @@ from kb import corpus_facts
 from kb.corpus_facts import CorpusFacts
 from kb.knowledge_base import KnowledgeBase
 from kb.sheet import Sheet
+from kb.vocabulary import vocabulary
 from tests.helpers import ROOT, KbFactory
 
 
@@ -37,7 +38,7 @@ def test_full_maps_are_emptied_before_a_lookup_never_during_it(
     make_kb: KbFactory, practices_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past its size a map is emptied; a lookup that half hits it must still answer whole."""
-    for name in ("MAX_PARTS", "MAX_SHEETS", "MAX_TERMS"):
+    for name in ("MAX_PARTS", "MAX_SHEETS", "MAX_TERMS", "MAX_TAGGED"):
         monkeypatch.setattr(corpus_facts, name, 4)
     kb = make_kb(practices=practices_copy)
     store, facts = kb.store, CorpusFacts(kb.store)
@@ -49,6 +50,10 @@ def test_full_maps_are_emptied_before_a_lookup_never_during_it(
     assert facts.sheet_terms(ids[1:5]) == store.sheet_terms(ids[1:5])
     assert facts.part_owners(part_ids[1:5]) == store.part_owners(part_ids[1:5])
     assert facts.term_counts(terms[1:]) == {t: store.term_counts(terms[1:]).get(t, 0) for t in terms[1:]}
+    themes = list(vocabulary().terms["themes"])[:6]  # one more than fits, once the map is full
+    for theme in themes * 2:
+        assert facts.tagged("themes", theme) == set(store.filter_ids({"themes": [theme]}))
+        assert len(facts._tagged) <= 4
 
 
 def test_facts_follow_changes_to_the_corpus(make_kb: KbFactory, practices_copy: Path) -> None:

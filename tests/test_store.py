@@ -28,6 +28,23 @@ def matching_sheets(store: Store, query: str) -> set[str]:
     return {owner[pid] for pid, _ in store.keyword_search(terms(query))}
 
 
+def test_keyword_search_keeps_fts5s_rank_order_and_cuts_ties_by_rowid(store: Store) -> None:
+    """The statement orders by bm25() then rowid; FTS5's own ``ORDER BY rank`` gives the same rows
+    in the same order, ties and a LIMIT falling among them included (these queries tie)."""
+    by_rank = "SELECT rowid, -bm25(parts_fts) FROM parts_fts WHERE parts_fts MATCH ? ORDER BY rank LIMIT ?"
+    tied = 0
+    for query in ("licence passport cycling tour france besançon", "the way a facilitator of the clause"):
+        query_terms = terms(query)
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(query_terms))
+        found = store.keyword_search(query_terms)
+        scores = [score for _, score in found]
+        tied += len(scores) - len(set(scores))
+        for limit in range(1, len(found) + 1):
+            assert store.keyword_search(query_terms, limit) == store.db.execute(by_rank, [match, limit]).fetchall()
+        assert found == sorted(found, key=lambda row: (-row[1], row[0]))
+    assert tied  # else the test would not see the order of ties
+
+
 def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     s = Store(tmp_path / "kb.sqlite")
     assert s.schema_version == SCHEMA_VERSION

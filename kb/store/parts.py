@@ -93,9 +93,12 @@ class Parts(Database):
             return []
         match = " OR ".join(f'"{t}"' for t in unique)
         # bm25() with SQLite's own LIMIT rather than FTS5's ``rank``, which sorts every match in a
-        # statement of its own: the same rows in the same order (ties included), a third faster.
+        # statement of its own: the same rows in the same order, a third faster. Tied parts (the
+        # same words in the same length) come by rowid, said here rather than left to the sorter:
+        # which of them the LIMIT keeps, and their order, which settles ties in ``_fuse``.
         return self.db.execute(
-            "SELECT rowid, -bm25(parts_fts) FROM parts_fts WHERE parts_fts MATCH ? ORDER BY bm25(parts_fts) LIMIT ?",
+            "SELECT rowid, -bm25(parts_fts) FROM parts_fts WHERE parts_fts MATCH ?"
+            " ORDER BY bm25(parts_fts), rowid LIMIT ?",
             [match, limit],
         ).fetchall()
 
