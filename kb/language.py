@@ -254,7 +254,7 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8192)  # filled by users' queries: a few thousand words, not what a bot sends
 def _word_cues(token: str) -> tuple[int, int, int, int]:
     """What a folded word says for French, English, German and Spanish (kept per word: queries
     repeat their words)."""

@@ -231,7 +231,9 @@ def fold(text: str) -> str:
     return decomposed.translate(_UNMARKED).replace("œ", "oe").replace("æ", "ae")
 
 
-@lru_cache(maxsize=65_536)
+# The per-word caches below are filled by users' queries too: bounded at a few thousand words (real
+# query vocabularies), so random words sent by a bot cost a bounded few MB.
+@lru_cache(maxsize=8192)
 def fold_word(word: str) -> str:
     """``fold`` of one word, kept: queries and passages repeat the same words."""
     return fold(word)
@@ -266,7 +268,7 @@ def analysed(text: str) -> tuple[Word, ...]:
 _word = partial(tuple.__new__, Word)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """The folded Snowball French stem of one word."""
     return fold(_STEMMER.stemWord(word.casefold()))
@@ -290,7 +292,7 @@ def term_words(text: str) -> list[str]:
     return [w.word for w in analysed(text) if w.term is not None]
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8192)
 def _forms(word: str) -> tuple[str | None, str, str]:
     """A word's index term (None for a stop word or a lone letter), its ``fold_word`` and its
     ``stem``: one lookup per word of a query for all its readers."""
