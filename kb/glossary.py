@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import Stemmer
 from markupsafe import Markup
 
-from kb.language import FUNCTION_WORDS
+from kb.language import content_words, is_content_word
 from kb.text import analysed, fold, fold_word, phrase_terms, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
@@ -532,8 +532,8 @@ def _lexicon_reading(word: str) -> tuple[frozenset[str], tuple[_Translation, ...
 
 
 def _content_words(text: str) -> list[str]:
-    """The words of a text but French, English, German and Spanish function words."""
-    return [w for w in term_words(text) if fold_word(w) not in FUNCTION_WORDS]
+    """The words of a text as written, but French, English, German and Spanish function words."""
+    return [w.word for w in content_words(text)]
 
 
 def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tuple[str, int]]]:
@@ -547,8 +547,8 @@ def _translate(query: str, said: set[int]) -> tuple[list[Translation], list[tupl
     con empresas » names partnerships with companies, not any cooperation). Beside them, the words
     left unread (neither a name's nor the lexicon's) and where they start, for a German query's
     compounds (``QueryVocabulary.with_compounds``)."""
-    read = [(word, start, folded) for word, start, term, folded, _ in analysed(query) if term is not None]
-    kept = [(i, w, start) for i, (w, start, folded) in enumerate(read) if folded not in FUNCTION_WORDS]
+    read = [w for w in analysed(query) if w.term is not None]  # ``said`` counts places among these
+    kept = [(i, w.word, w.start) for i, w in enumerate(read) if is_content_word(w)]
     readings = [(frozenset(), ()) if i in said else _lexicon_reading(w) for i, w, _ in kept]
     query_keys = tuple(keys for keys, _ in readings)
     reached = {t.order: t for _, starting in readings for t in starting}

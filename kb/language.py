@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from kb.spelling import dictionary_words
-from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, analysed, english_shape, fold
+from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, Word, analysed, english_shape, fold
 
 GERMAN = frozenset(
     [
@@ -232,7 +232,7 @@ _STOP_WORDS = FUNCTION_WORDS | FRENCH_STOPWORDS  # cues already, or none
 
 def detect_language(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """'fr', 'en', 'de', 'es' or 'other', from cues; ties go to French when most words are known."""
-    tokens = [folded for _, _, _, folded, _ in analysed(text)]
+    tokens = [w.folded for w in analysed(text)]
     if not tokens:
         return "fr"
     fr, en, de, es = map(sum, zip(*map(_word_cues, tokens), strict=True))
@@ -254,7 +254,7 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     return leaders[0] if len(leaders) == 1 else ("fr" if "fr" in leaders else leaders[0])
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8192)  # filled by users' queries: a few thousand words, not what a bot sends
 def _word_cues(token: str) -> tuple[int, int, int, int]:
     """What a folded word says for French, English, German and Spanish (kept per word: queries
     repeat their words)."""
@@ -292,7 +292,18 @@ def load_word_lists() -> None:
     _french_words()
 
 
+def is_content_word(word: Word) -> bool:
+    """Whether a word says something of a subject: it has an index term (no French stop word, no
+    lone letter) and is no English, German or Spanish function word."""
+    return word.term is not None and word.folded not in FUNCTION_WORDS
+
+
+def content_words(text: str) -> list[Word]:
+    """The words of a text that say something (``is_content_word``): « how do other cities involve
+    social landlords? » says other, cities, involve, social landlords."""
+    return [w for w in analysed(text) if is_content_word(w)]
+
+
 def content_terms(text: str) -> list[str]:
-    """``terms`` of a text without English, German or Spanish function words: what a query says
-    (« how do other cities involve social landlords? » says other, cities, involve, social landlords)."""
-    return [term for _, _, term, folded, _ in analysed(text) if term is not None and folded not in FUNCTION_WORDS]
+    """``terms`` of a text without English, German or Spanish function words: what a query says."""
+    return [w.term for w in content_words(text) if w.term is not None]

@@ -67,7 +67,7 @@ class OrganisationNames:
                 if words[start : start + n] in self._by_words:
                     said = words[start : start + n]
                     break
-            for organisation in self._by_words.get(said, ()) if said else ():
+            for organisation in self._by_words.get(said, ()):
                 found.setdefault(organisation, " ".join(said))
             start += len(said) or 1
         return found

@@ -12,6 +12,8 @@ A window's key is ``<section>~<n>`` (n: its first sentence); ``section_of`` give
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kb.sheet import SECTIONS, Sheet
 from kb.snippets import sentences
 
@@ -20,12 +22,20 @@ WINDOW_SENTENCES = 2
 MIN_SENTENCES = 3  # a section of two sentences is its own window
 
 
+def _window_count(found: Sequence[str]) -> int:
+    """How many windows a text of these sentences has: none under MIN_SENTENCES."""
+    return 0 if len(found) < MIN_SENTENCES else len(found) - WINDOW_SENTENCES + 1
+
+
+def _window(found: Sequence[str], n: int) -> str:
+    """The window starting at sentence ``n``."""
+    return " ".join(found[n : n + WINDOW_SENTENCES])
+
+
 def windows(markdown_text: str) -> list[str]:
     """Runs of WINDOW_SENTENCES consecutive sentences, for texts of at least MIN_SENTENCES."""
     found = sentences(markdown_text)
-    if len(found) < MIN_SENTENCES:
-        return []
-    return [" ".join(found[i : i + WINDOW_SENTENCES]) for i in range(len(found) - WINDOW_SENTENCES + 1)]
+    return [_window(found, n) for n in range(_window_count(found))]
 
 
 def is_window(key: str) -> bool:
@@ -54,9 +64,7 @@ def part_text(sheet: Sheet, key: str) -> str:
         return text if text.strip() else ""
     section, n = key.split(WINDOW_MARK, 1)
     found = sentences(sheet.sections.get(section, "")) if section in SECTIONS else []
-    if len(found) < MIN_SENTENCES or not n.isdigit() or int(n) > len(found) - WINDOW_SENTENCES:
-        return ""
-    return " ".join(found[int(n) : int(n) + WINDOW_SENTENCES])
+    return _window(found, int(n)) if n.isdigit() and int(n) < _window_count(found) else ""
 
 
 def passage_text(sheet: Sheet, key: str) -> str:
@@ -64,5 +72,5 @@ def passage_text(sheet: Sheet, key: str) -> str:
     if key == "title":
         return sheet.title
     section = section_of(key)
-    text = indexed_parts(sheet)[key] if is_window(key) else sheet.sections[section]
+    text = part_text(sheet, key) if is_window(key) else sheet.sections[section]
     return f"{sheet.title}. {SECTIONS[section]} : {text}"

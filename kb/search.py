@@ -251,9 +251,9 @@ class Searcher:
 
     def language(self, query: str) -> str:
         """The query's language; words the corpus contains count as French (an index lookup)."""
-        folded = {folded: stemmed for _, _, _, folded, stemmed in analysed(query)}
-        counts = self.facts.term_counts(list(set(folded.values())))
-        return detect_language(query, {w for w, s in folded.items() if counts[s]})
+        stems_by_folded = {w.folded: w.stem for w in analysed(query)}
+        counts = self.facts.term_counts(list(set(stems_by_folded.values())))
+        return detect_language(query, {w for w, s in stems_by_folded.items() if counts[s]})
 
     def search(
         self,

@@ -132,7 +132,9 @@ def sentences(markdown_text: str) -> list[str]:
     return list(_sentences(markdown_text))
 
 
-# Indexing a sheet reads a part's sentences once for each of its windows: they are kept.
+# A part's sentences are read again and again: indexing reads them once for each of the part's
+# windows, and search reads them for every section a hit shows (``analysed_sentences``) and every
+# window explaining a hit by meaning (``passages.part_text``). They are kept.
 @lru_cache(maxsize=4096)
 def _sentences(markdown_text: str) -> tuple[str, ...]:
     out = []
@@ -142,25 +144,21 @@ def _sentences(markdown_text: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Analysed:
-    """A part's text analysed once: its sentences, each one's stems (numbered in the sentence)
-    and the number of each of its words' stems, so marking a sentence's query words compares
-    small numbers, not the stems of all its words."""
+class PartSentences:
+    """A part's text cut once into sentences, with each sentence's stems: choosing the sentences
+    a hit shows is set operations."""
 
     text: str
     sentences: tuple[str, ...]
-    sentence_stems: tuple[dict[str, int], ...]
-    sentence_codes: tuple[array[int], ...]
+    sentence_stems: tuple[frozenset[str], ...]
 
 
-@lru_cache(maxsize=8192)
-def analysed_sentences(markdown_text: str) -> Analysed:
+# Read only for the one section each hit shows (ten a page): a thousand texts cover many pages.
+@lru_cache(maxsize=1024)
+def analysed_sentences(markdown_text: str) -> PartSentences:
     """A Markdown text's sentences and each sentence's stems."""
     found = _sentences(markdown_text)
-    words = [_tokens(s)[3] for s in found]  # each word's stem
-    numbers = tuple({s: n for n, s in enumerate(dict.fromkeys(stems))} for stems in words)
-    codes = tuple(array("I", map(n.__getitem__, stems)) for n, stems in zip(numbers, words, strict=True))
-    return Analysed(markdown_text, found, numbers, codes)
+    return PartSentences(markdown_text, found, tuple(frozenset(_tokens(s)[3]) for s in found))
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +171,7 @@ class SheetText:
     stems: dict[str, frozenset[str]]  # non-blank section -> its stems, in order
 
 
-MAX_SHEETS = 2048  # a few kB each: emptied past it, refilled by the next searches
+MAX_SHEET_TEXTS = 2048  # a few kB each: emptied past it, refilled by the next searches
 _SHEETS: dict[str, SheetText] = {}
 
 
@@ -185,7 +183,7 @@ def sheet_text(sheet_id: str, sections: dict[str, str]) -> SheetText:
     if kept is None or kept.sections != sections:
         stems = {key: _stems(text) for key, text in sections.items() if text.strip()}
         kept = SheetText(dict(sections), stems)
-        if len(_SHEETS) >= MAX_SHEETS:
+        if len(_SHEETS) >= MAX_SHEET_TEXTS:
             _SHEETS.clear()
         _SHEETS[sheet_id] = kept
     return kept
@@ -196,38 +194,19 @@ def _stems(markdown_text: str) -> frozenset[str]:
     return frozenset(map(_stem_of, _TOKEN.findall(plain(markdown_text))))
 
 
-def matched_stems(text: str, query_stems: Collection[str]) -> frozenset[str]:
-    """Which of the query's stems a text holds."""
-    return _stems(text).intersection(query_stems)
-
-
-def marked_stems(snippet: Snippet) -> set[str]:
-    """The stems of a snippet's marked words: which of its query's stems it holds (a snippet of
-    ``make_snippet`` marks every word of the query in its window)."""
-    return {_stem_of(word) for word in snippet.matched}
-
-
-def best_sentences(markdown_text: str, query_stems: Collection[str], max_words: int = 45) -> Snippet:
-    """The sentence, or two consecutive ones, holding the most distinct query words (the shorter
-    on a tie; the first sentence when none does), its matches marked; cut around the matches
-    when longer than ``max_words``."""
-    return best_marked(analysed_sentences(markdown_text), query_stems, max_words).snippet
-
-
-def best_marked(part: Analysed, query_stems: Collection[str], max_words: int = 45) -> Marked:
-    """``best_sentences`` of an analysed part, with its marks."""
+def best_marked(part: PartSentences, query_stems: Collection[str], max_words: int = 45) -> Marked:
+    """The sentence, or two consecutive ones, of a part holding the most distinct query words (the
+    shorter on a tie; the first sentence when none does), its matches marked and its marks; cut
+    around the matches when longer than ``max_words``."""
     if not part.sentences:
         return _marked_snippet(part.text, query_stems, max_words)
-    held = [s.keys() & query_stems for s in part.sentence_stems]
+    held = [s.intersection(query_stems) for s in part.sentence_stems]
     counts = list(map(len, held))
     most = max(counts)
     # A pair wins only holding more than any one sentence; a pair of which one sentence holds
     # nothing holds what the other does.
-    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)] if len(counts) - counts.count(0) > 1 else []
+    pairs = [len(a | b) if a and b else 0 for a, b in pairwise(held)]
     if pairs and max(pairs) > most:
         start = pairs.index(max(pairs))
         return _marked_snippet(" ".join(part.sentences[start : start + 2]), query_stems, max_words)
-    best = counts.index(most)
-    numbers = {part.sentence_stems[best][s] for s in held[best]}
-    hits = [code in numbers for code in part.sentence_codes[best]]
-    return _window(_tokens(part.sentences[best]), hits, max_words)
+    return _marked_snippet(part.sentences[counts.index(most)], query_stems, max_words)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import NamedTuple
 
 import Stemmer
 
@@ -230,7 +231,9 @@ def fold(text: str) -> str:
     return decomposed.translate(_UNMARKED).replace("œ", "oe").replace("æ", "ae")
 
 
-@lru_cache(maxsize=65_536)
+# The per-word caches below are filled by users' queries too: bounded at a few thousand words (real
+# query vocabularies), so random words sent by a bot cost a bounded few MB.
+@lru_cache(maxsize=8192)
 def fold_word(word: str) -> str:
     """``fold`` of one word, kept: queries and passages repeat the same words."""
     return fold(word)
@@ -238,24 +241,34 @@ def fold_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words of a text, in order, without elided articles ("l'emploi" -> "emploi")."""
-    return [word for word, _, _, _, _ in analysed(text)]
+    return [w.word for w in analysed(text)]
 
 
-def word_starts(text: str) -> list[tuple[str, int]]:
-    """``words`` of a text, each with where it starts in the text."""
-    return [(word, start) for word, start, _, _, _ in analysed(text)]
+class Word(NamedTuple):
+    """A word of a text as ``analysed`` reads it."""
+
+    word: str  # as written, without an elided article
+    start: int  # where it starts in the text
+    term: str | None  # its index term; None for a stop word or a lone letter
+    folded: str  # ``fold_word``
+    stem: str  # ``stem``, stop words included
 
 
 # A search reads its query several times (its language, glossary names, expansion, evidence): the
 # last texts' analyses are kept (a few, since passages pass through here too when indexed).
 @lru_cache(maxsize=64)
-def analysed(text: str) -> tuple[tuple[str, int, str | None, str, str], ...]:
+def analysed(text: str) -> tuple[Word, ...]:
     """Each word of a text, where it starts, its index term, folded form and stem (``_forms``):
     every reader of a query (its language, its names, its terms) takes what it needs from here."""
-    return tuple((m[1], m.start(), *_forms(m[1])) for m in _WORD.finditer(text.replace("’", "'")))
+    return tuple(_word((m[1], m.start(), *_forms(m[1]))) for m in _WORD.finditer(text.replace("’", "'")))
 
 
-@lru_cache(maxsize=65536)
+# A Word of a 5-tuple, built in C: ``Word(...)`` and ``Word._make`` run Python code (a query's
+# analysis took 60 % longer with them).
+_word = partial(tuple.__new__, Word)
+
+
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """The folded Snowball French stem of one word."""
     return fold(_STEMMER.stemWord(word.casefold()))
@@ -263,7 +276,7 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Index terms of a text: folded stems, stop words removed."""
-    return [term for _, _, term, _, _ in analysed(text) if term is not None]
+    return [w.term for w in analysed(text) if w.term is not None]
 
 
 @lru_cache(maxsize=4096)
@@ -276,15 +289,10 @@ def phrase_terms(phrase: str) -> tuple[str, ...]:
 
 def term_words(text: str) -> list[str]:
     """The words of a text ``terms`` keeps, in the same order (``terms`` holds their stems)."""
-    return [word for word, _, term, _, _ in analysed(text) if term is not None]
+    return [w.word for w in analysed(text) if w.term is not None]
 
 
-def term_word_starts(text: str) -> list[tuple[str, int]]:
-    """``term_words`` of a text, each with where it starts in the text."""
-    return [(word, start) for word, start, term, _, _ in analysed(text) if term is not None]
-
-
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8192)
 def _forms(word: str) -> tuple[str | None, str, str]:
     """A word's index term (None for a stop word or a lone letter), its ``fold_word`` and its
     ``stem``: one lookup per word of a query for all its readers."""

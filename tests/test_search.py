@@ -277,17 +277,6 @@ def test_fusion_without_a_dense_spread(dense: list[float]) -> None:
     assert _fuse([], weight=0.5) == {}
 
 
-def test_a_snippets_marked_stems_are_the_query_stems_it_holds(kb: KnowledgeBase) -> None:
-    from kb.snippets import best_sentences, make_snippet, marked_stems, matched_stems
-    from kb.text import terms
-
-    stems = set(terms("insertion des jeunes dans les quartiers, emploi durable"))
-    for sheet in kb.store.sheets():
-        for text in sheet.sections.values():
-            for snippet in (make_snippet(text, stems), best_sentences(text, stems), make_snippet(text, stems, 8)):
-                assert marked_stems(snippet) == matched_stems(snippet.text, stems)
-
-
 def test_the_share_a_tag_says_weighs_words_by_rarity_and_words_no_sheet_holds_by_half() -> None:
     """« bailleur » names the tag; « claus », common, asks little; « involv », held by no sheet
     (an untranslated word), counts half of its weight."""
