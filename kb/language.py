@@ -15,8 +15,9 @@ model in memory and no start-up, so it is kept.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import lru_cache
 
+from kb.loading import read_once
 from kb.spelling import dictionary_words
 from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, Word, analysed, english_shape, fold
 
@@ -279,7 +280,7 @@ def _english_only(token: str) -> bool:
     return token in dictionary_words("en") and token not in _french_words()
 
 
-@cache
+@read_once
 def _french_words() -> frozenset[str]:
     return frozenset(fold(w) for w in dictionary_words("fr"))
 

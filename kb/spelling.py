@@ -21,11 +21,11 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.loading import read_once
 from kb.store import Store
 from kb.text import ENGLISH_STOPWORDS, FRENCH_STOPWORDS, fold, fold_word, stem
 
@@ -202,7 +202,7 @@ def dictionary_word(word: str) -> bool:
     return bare in dictionary_words("fr") or bare in dictionary_words("en")
 
 
-@cache
+@read_once
 def dictionary_words(language: str) -> frozenset[str]:
     """pyspellchecker's word list for a language, read from its gzip JSON resource directly: the
     ``SpellChecker`` class would also count every letter of every word, doubling the load (0.42 s

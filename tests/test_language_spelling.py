@@ -67,8 +67,8 @@ def test_spelling_leaves_real_words_alone(kb: KnowledgeBase) -> None:
 def test_a_french_query_of_the_corpus_words_reads_no_dictionary() -> None:
     dictionary_words.cache_clear()
     assert detect_language("mobiliser les publics féminins", {"mobiliser", "publics", "feminins"}) == "fr"
-    assert dictionary_words.cache_info().currsize == 0  # 50 MB and 0.4 s, only for a query that may be English
-    assert detect_language("tender together", set()) == "en" and dictionary_words.cache_info().currsize
+    assert dictionary_words.loaded == 0  # 50 MB and 0.4 s, only for a query that may be English
+    assert detect_language("tender together", set()) == "en" and dictionary_words.loaded
 
 
 def test_the_spelling_words_are_shared_and_follow_the_corpus(make_kb: KbFactory, practices_copy: Path) -> None:
@@ -116,7 +116,7 @@ def test_a_serving_process_reads_the_words_as_it_starts(kb: KnowledgeBase) -> No
     warm_up = app.extensions["recueil"].warm_up
     assert warm_up is not None
     warm_up.join()
-    assert dictionary_words.cache_info().currsize == 2  # French and English, before any query
+    assert dictionary_words.loaded == 2  # French and English, before any query
     assert kb.words.current(kb.reader()).counts["insertion"] > 0
 
 
