@@ -114,9 +114,10 @@ class IndexKeeper:
     def changed(self) -> None:
         """After a logged change: patch the index now (as any other process will), and fold the log
         into a new index file once it grew long."""
-        self.current()
-        if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
-            self._compact()
+        with self._lock:  # the keeper's connection and its saved version, as every other reader of them
+            self.current()
+            if not self.readonly and self.store.index_change_count(self._saved_version) >= COMPACT_AFTER:
+                self._compact()
 
     def flush(self) -> None:
         """Wait until a background save of the index is over."""
