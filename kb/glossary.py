@@ -139,7 +139,9 @@ class QueryVocabulary:
 
     def expanded(self, query: str, translate: bool = False) -> str:
         """The query with every French word its names stand for: what the keyword side reads;
-        with ``translate`` (a query not in French), its everyday words' French ones too."""
+        with ``translate`` (a query not in French), its everyday words' French ones too. Search
+        takes its terms from ``expanded_terms`` (the same, read phrase by phrase); this text is
+        the definition they are tested against."""
         added = " ; ".join(self._added(translate))
         return f"{query} ({added})" if added else query
 
