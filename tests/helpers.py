@@ -49,6 +49,9 @@ class CountingEncoder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._vectors(texts, "query: ")
 
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._vectors([text], "query: ")[0]
+
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded.extend(texts)
         return self._vectors(texts, "passage: ")
