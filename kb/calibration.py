@@ -76,33 +76,38 @@ def features(
     each word's rarity; ``tag_share`` the share of the query's named tags each sheet carries;
     ``tag_cover`` the share of the query's content words that name tags; ``unknown`` the share of
     its words absent from the corpus; ``tag_meaning`` each sheet's ``Searcher._tag_meaning``, 0 without)."""
-    # Extremes in plain Python, the rest filled feature by feature, transposed: a search makes one
-    # such matrix for a few dozen sheets, where each numpy call costs more than its arithmetic.
+    # Each feature (in FEATURES' order) a plain Python list, then one array: a search makes one such
+    # matrix for a few dozen sheets, where each numpy call costs more than its arithmetic (the same
+    # IEEE operations either way). Numpy's sum and log1p stay: Python's differ from them by an ulp.
     scored = [x for x in dense if x == x]  # not NaN
     floor, top = min(scored, default=0.0), max(scored, default=0.0)
     kw_max = float(max(keyword, default=0.0)) or 1.0
-    meaning = [0.0] * len(dense) if tag_meaning is None else tag_meaning
-    lowest = [x if x == x else floor for x in dense]  # a sheet without a dense score gets the lowest
-    given = np.array((lowest, keyword, coverage, specific, tag_share, meaning), dtype=float)
-    d, keyword, coverage, specific, tag_share, meaning = given
-    mean, spread = mean_std(d)
-    spread = float(spread) or 1.0
-    columns = np.empty((len(FEATURES), len(d)))
-    columns[0] = d
-    columns[1] = (d - mean) / spread
-    columns[2] = d - top
-    np.divide(keyword, kw_max, out=columns[3])
-    np.log1p(keyword, out=columns[4])
-    np.multiply(columns[3], float(french), out=columns[5])
-    columns[6] = coverage
-    columns[7] = specific
-    np.greater(tag_share, 0, out=columns[8])
-    columns[9] = float(named)
-    np.multiply(tag_share, tag_cover, out=columns[10])
-    columns[11] = unknown
-    columns[12] = unknown * float(french)
-    columns[13] = (coverage == 0) & (tag_share == 0) if named else 0.0
-    columns[14] = meaning
+    n = len(dense)
+    d = [x if x == x else floor for x in dense]  # a sheet without a dense score gets the lowest
+    mean, spread = mean_std(np.array(d, dtype=float))
+    mean, spread = float(mean), float(spread) or 1.0
+    share = [k / kw_max for k in keyword]
+    columns = np.array(
+        (
+            d,  # dense
+            [(x - mean) / spread for x in d],  # dense_z
+            [x - top for x in d],  # dense_gap
+            share,  # keyword
+            keyword,  # keyword_abs: its log1p below
+            [s * float(french) for s in share],  # keyword_fr
+            coverage,  # coverage
+            specific,  # specific
+            [float(t > 0) for t in tag_share],  # tag
+            [float(named)] * n,  # named
+            [t * tag_cover for t in tag_share],  # tag_whole
+            [unknown] * n,  # unknown
+            [unknown * float(french)] * n,  # unknown_fr
+            [float(named and c == 0 and t == 0) for c, t in zip(coverage, tag_share, strict=True)],  # unsupported
+            [0.0] * n if tag_meaning is None else tag_meaning,  # tag_meaning
+        ),
+        dtype=float,
+    )
+    np.log1p(columns[4], out=columns[4])
     return columns.T
 
 
