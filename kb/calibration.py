@@ -211,7 +211,8 @@ def marks(logits: np.ndarray, threshold_logit: float, top_margin: float) -> np.n
     """The candidates whose logit reaches the threshold, and the query's best one if it comes
     within ``top_margin`` of it (see TOP_MARGIN); the gate is ``gate``'s."""
     strong = logits >= threshold_logit
-    if len(logits) and logits[best := int(np.argmax(logits))] >= threshold_logit - top_margin:
+    # The array's method, not np.argmax: its Python wrapper costs ~13 µs right after an encode.
+    if len(logits) and logits[best := int(logits.argmax())] >= threshold_logit - top_margin:
         strong[best] = True
     return strong
 
