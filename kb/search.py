@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -188,10 +187,9 @@ def normalise_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]
 
 
 class _Labels(NamedTuple):
-    """Every vocabulary entry, its key and its French label's vector, kept together in one order."""
+    """Every vocabulary entry and its French label's vector, kept together in one order."""
 
     tags: list[tuple[str, str]]  # (facet, key)
-    keys: list[str]
     vectors: np.ndarray
 
 
@@ -337,8 +335,8 @@ class Searcher:
         page = ranked[offset : offset + limit]
         page_rows = rows[order[offset : offset + limit]]  # each hit's evidence, in the page's order
         sheets = self.facts.sheets([sid for sid, _ in page])
-        own = set(map(sys.intern, own_terms))  # as a part's analysis keeps them: compared by identity
-        stems = own | set(map(sys.intern, query_terms))  # with the glossary's expansion
+        own = set(own_terms)
+        stems = own | set(query_terms)  # with the glossary's expansion
         phrases = _named_phrases(named, translated=language != "fr")
         hits = []
         for (sheet_id, info), row in zip(page, page_rows, strict=True):
@@ -415,7 +413,7 @@ class Searcher:
         ``_label_vectors``'. Searches run in several threads: nothing of one search is kept here."""
         qvec = self.encoder.encode_query(query)
         labels = vocabulary().terms["themes"]
-        tags, _, vectors = self._label_vectors()
+        tags, vectors = self._label_vectors()
         themes = [i for i, (facet, _) in enumerate(tags) if facet == "themes"]
         keys = [tags[i][1] for i in themes]
         counts = {k: len(self.facts.tagged("themes", k)) for k in keys}
@@ -431,12 +429,12 @@ class Searcher:
             stored = self.calibration.labels(self.encoder.model_id) if self.calibration is not None else {}
             missing = [label for label in labels if label not in stored]
             stored |= dict(zip(missing, self.encoder.encode_passages(missing), strict=True))
-            self._labels = _Labels(tags, [key for _, key in tags], np.vstack([stored[label] for label in labels]))
+            self._labels = _Labels(tags, np.vstack([stored[label] for label in labels]))
         return self._labels
 
     def label_vectors(self) -> tuple[list[str], np.ndarray]:
         """The vocabulary's labels and their vectors (what ``kb calibrate`` stores beside the model)."""
-        tags, _, vectors = self._label_vectors()
+        tags, vectors = self._label_vectors()
         return [vocabulary().terms[facet][key] for facet, key in tags], vectors
 
     def _tag_meaning(self, ids: list[str], vector: np.ndarray | None) -> list[float]:
@@ -453,7 +451,7 @@ class Searcher:
         cosines = labels.vectors @ vector
         mean, spread = calibration.mean_std(cosines)
         scores = np.maximum((cosines - mean) / (float(spread) or 1.0) - 1.0, 0.0)
-        by_key = dict(zip(labels.keys, scores.tolist(), strict=True))
+        by_key = {key: z for (_, key), z in zip(labels.tags, scores.tolist(), strict=True)}
         carried = self.facts.sheet_tags(ids)
         return [max((by_key[t] for t in tags if t in by_key), default=0.0) for tags in map(carried.__getitem__, ids)]
 
@@ -748,7 +746,7 @@ def explain(
     """(section, snippet, reasons) of a hit: the sentences of the section sharing the most words
     with the query (``stems``: its own and its glossary expansion's), else the passage closest by
     meaning. ``phrases`` are the query's ``_named_phrases``."""
-    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))] if tags else []
+    reasons = [Reason("tag", label) for key in sorted(tags) if (label := _tag_reason(key))]
     parts = sheet_text(sheet.id, sheet.sections).stems
     held = {k: len(part.intersection(stems)) for k, part in parts.items()}
     most = max(held.values(), default=0)

@@ -49,7 +49,7 @@ def plain(markdown_text: str) -> str:
 def _stem_of(token: str) -> str:
     head = re.split(r"[.·]", token)[0]
     head = re.sub(r"^(?:[ldjmnstc]|qu)['’]", "", head, flags=re.IGNORECASE)
-    # interned: the stems of parts and queries are compared in sets, by identity when interned
+    # interned: the kept analyses of many parts share one string per stem
     return "" if fold(head) in FRENCH_STOPWORDS else sys.intern(stem(head))
 
 

@@ -8,7 +8,6 @@ One analyser for documents and queries: lower-case, accents folded, inclusive-wr
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache, partial
 from typing import NamedTuple
@@ -282,9 +281,8 @@ def terms(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def phrase_terms(phrase: str) -> tuple[str, ...]:
     """``terms`` of a phrase of the field's vocabulary (a glossary name, a tag's label, a lexicon
-    word's French ones), kept apart from the last texts': they recur from query to query. Interned,
-    as a part's analysis keeps its stems: sets of them compare by identity first."""
-    return tuple(map(sys.intern, terms(phrase)))
+    word's French ones), kept apart from the last texts': they recur from query to query."""
+    return tuple(terms(phrase))
 
 
 def term_words(text: str) -> list[str]:
