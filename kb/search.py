@@ -380,8 +380,8 @@ class Searcher:
     def names_proper(self, query: str) -> bool:
         """Whether a query names what the model does not know (see ``calibration.field_logit``)."""
         query = clean_query(query)
-        vocabulary = read_query(query)
-        return _names_proper(vocabulary, self._organisations(query, vocabulary))
+        named = self._read(query)[1]
+        return _names_proper(named, self._organisations(query, named))
 
     def _organisations(self, query: str, vocabulary: QueryVocabulary) -> dict[str, str]:
         """The organisations a query names that published sheets list -> the words naming them: by
