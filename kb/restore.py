@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from kb import config
-from kb.store import MIGRATIONS, SCHEMA_VERSION, StoreError
+from kb.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 
 SchemaObject = tuple[str, str, str, str]  # type, name, table, SQL
 
@@ -77,14 +77,13 @@ def _corpus_version(database: Path) -> int:
     if not database.exists():
         return -1
     try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:  # damaged or older than the version: nothing kept it
+        store = Store(database, readonly=True)
+    except StoreError:  # damaged, or of another schema version: no running search keeps its facts
         return -1
-    return int(row[0]) if row else -1
+    try:
+        return store.vectors_version
+    finally:
+        store.close()
 
 
 def check_backup(path: str | os.PathLike[str]) -> int:
