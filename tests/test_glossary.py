@@ -128,7 +128,16 @@ def test_the_model_reads_the_lexicons_words_in_place_and_the_keyword_side_beside
     cleaning = read_query("cleaning staff")
     assert cleaning.spelled_out("cleaning staff", translate=True) == "nettoyage salariés"
     query = "social housing staff and housing"  # « social housing » is a glossary name
-    assert read_query(query).spelled_out(query, translate=True).startswith("social housing salariés and logement")
+    assert read_query(query).spelled_out(query, translate=True) == "social housing salariés and logement"
+
+
+def test_the_model_reads_an_acronyms_full_form_where_the_query_writes_the_acronym_only() -> None:
+    for query, language in [("tenants of social housing", "en"), ("associations intermédiaires du Doubs", "fr")]:
+        named = read_query(query, lexicon=language != "fr")
+        assert any(entry.is_acronym and entry.full for _, entry in named.entries)  # HLM, AI: named in words
+        assert "(" not in named.spelled_out(query, translate=language != "fr")
+    query = "office HLM et facilitateur"
+    assert read_query(query).spelled_out(query) == "office HLM et facilitateur (Habitation à loyer modéré)"
 
 
 def test_a_german_compound_is_read_through_the_parts_the_lexicon_knows() -> None:
