@@ -23,7 +23,7 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import content_words, is_content_word
-from kb.text import analysed, fold, fold_word, phrase_terms, stem, term_words, terms
+from kb.text import Word, analysed, fold, fold_word, phrase_terms, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
@@ -372,8 +372,8 @@ def _names_in(query: str, readings: tuple[_Reading, ...], query_keys: tuple[froz
         if all(not w.isdisjoint(present) for w in name.stems[2:])
     ]
     if any(name.exact is not None or name.compounds for name in names):
-        tokens = _TOKEN.findall(query)
-        surface, spaced = set(tokens), _spaced(" ".join(tokens))
+        tokens = _TOKEN.findall(query)  # an acronym also as written after an elided article (« l'ESS »)
+        surface, spaced = {*tokens, *(w.word for w in analysed(query))}, _spaced(" ".join(tokens))
         names = [
             name
             for name in names
@@ -443,12 +443,12 @@ def read_query(query: str, lexicon: bool = True) -> QueryVocabulary:
                 break
     _name_together(out, words)
     folded = fold(query)
-    written = {w.folded for w in analysed(query)}
+    words_written = analysed(query)
     out.full_forms = " ; ".join(
         dict.fromkeys(
             e.full
             for _, e in out.entries
-            if e.is_acronym and e.full and fold_word(e.term) in written and fold_word(e.full) not in folded
+            if e.is_acronym and e.full and _writes(words_written, e) and fold_word(e.full) not in folded
         )
     )
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold_word(w) not in folded))
@@ -472,6 +472,15 @@ def _name_together(out: QueryVocabulary, words: list[str]) -> None:
 def _said(out: QueryVocabulary, term: str) -> str:
     """The words of the query naming a glossary term."""
     return next(said for said, entry in out.entries if entry.term == term)
+
+
+def _writes(words: Sequence[Word], acronym: Entry) -> bool:
+    """Whether a query writes an acronym, plural included (« SIAE », « SIAEs », « anru »); in
+    capitals when it is also a word (« AI », not the « ai » of « j'ai »)."""
+    if acronym.exact_case:
+        return any(w.word in (acronym.term, acronym.term + "s") for w in words)
+    term = fold_word(acronym.term)
+    return any(w.folded in (term, term + "s") for w in words)
 
 
 def _overlap(a: range, b: range) -> bool:

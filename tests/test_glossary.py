@@ -138,6 +138,16 @@ def test_the_model_reads_an_acronyms_full_form_where_the_query_writes_the_acrony
         assert "(" not in named.spelled_out(query, translate=language != "fr")
     query = "office HLM et facilitateur"
     assert read_query(query).spelled_out(query) == "office HLM et facilitateur (Habitation à loyer modéré)"
+    query = "les SIAEs du Doubs"  # written, in the plural
+    assert read_query(query).spelled_out(query).endswith("(Structure d'insertion par l'activité économique)")
+    query = "j'ai un groupement d'associations intermédiaires"  # « ai » is not the acronym AI
+    assert read_query(query, lexicon=False).spelled_out(query) == query
+
+
+def test_an_acronym_in_capitals_is_read_after_an_elided_article() -> None:
+    for query, term in [("acteurs de l'ESS", "ESS"), ("l'EA de Dijon", "EA"), ("groupement d'AI du Doubs", "AI")]:
+        assert [entry.term for _, entry in read_query(query, lexicon=False).entries] == [term]
+    assert read_query("j'ai un marché", lexicon=False).entries == []
 
 
 def test_a_german_compound_is_read_through_the_parts_the_lexicon_knows() -> None:
