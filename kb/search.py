@@ -240,6 +240,11 @@ class Searcher:
             self._filters.popitem(last=False)
         return cached[1], cached[2]
 
+    @property
+    def keyword_beside_encoder(self) -> bool:
+        """Whether the keyword search runs in its thread while the query is encoded (a spare core)."""
+        return self._keyword_thread is not None
+
     def _part_count(self) -> int:
         """How many parts there are (counting is a scan in SQLite: once per corpus version)."""
         version = self.facts.version

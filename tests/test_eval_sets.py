@@ -27,6 +27,7 @@ def _rows(name: str) -> list[list[str]]:
         ("validation_realistic.tsv", 60),
         ("validation3_realistic.tsv", 70),
         ("validation4_realistic.tsv", 60),
+        ("validation5_realistic.tsv", 40),
     ],
 )
 def test_realistic_queries_point_at_sheets_through_every_marker(name: str, count: int) -> None:

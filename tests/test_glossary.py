@@ -144,10 +144,31 @@ def test_the_model_reads_an_acronyms_full_form_where_the_query_writes_the_acrony
     assert read_query(query, lexicon=False).spelled_out(query) == query
 
 
-def test_an_acronym_in_capitals_is_read_after_an_elided_article() -> None:
-    for query, term in [("acteurs de l'ESS", "ESS"), ("l'EA de Dijon", "EA"), ("groupement d'AI du Doubs", "AI")]:
-        assert [entry.term for _, entry in read_query(query, lexicon=False).entries] == [term]
-    assert read_query("j'ai un marché", lexicon=False).entries == []
+def test_an_acronym_in_capitals_is_read_after_an_elided_article_and_in_the_plural() -> None:
+    for query, term in [
+        ("acteurs de l'ESS", "ESS"),
+        ("acteurs de l’ESS", "ESS"),
+        ("l'EA de Dijon", "EA"),
+        ("groupement d'AI du Doubs", "AI"),
+        ("les EAs de Dijon", "EA"),
+    ]:
+        named = read_query(query, lexicon=False)
+        assert [entry.term for _, entry in named.entries] == [term]
+        assert named.spelled_out(query).endswith(f"({named.entries[0][1].full})")
+    # « ai » of « j'ai », an acronym inside a hyphenated word, a word that is also an acronym
+    for query in ("j'ai un marché", "J'AI un marché", "AI-generated tender analysis", "il plie le papier"):
+        assert read_query(query, lexicon=False).entries == []
+
+
+def test_the_full_form_of_an_acronym_written_inside_another_name_is_read_once() -> None:
+    query = "lots réservés aux structures de l'IAE"  # SIAE's name, which writes IAE
+    assert read_query(query).spelled_out(query).endswith("(Insertion par l'activité économique)")
+    query = "associations intermédiaires AI"  # the full form said already, in the plural
+    assert read_query(query, lexicon=False).spelled_out(query) == query
+    query = "ANRU et NPNRU, ANRU-funded"
+    assert read_query(query).spelled_out(query) == (
+        f"{query} (Agence nationale pour la rénovation urbaine ; Nouveau programme national de renouvellement urbain)"
+    )
 
 
 def test_a_german_compound_is_read_through_the_parts_the_lexicon_knows() -> None:
