@@ -378,7 +378,7 @@ def _names_in(query: str, readings: tuple[_Reading, ...], query_keys: tuple[froz
         names = [
             name
             for name in names
-            if (name.exact is None or not surface.isdisjoint((name.exact, name.exact + "s")))
+            if (name.exact is None or not surface.isdisjoint(_with_plural(name.exact)))
             and all(c in spaced for c in name.compounds)
         ]
     return names
@@ -389,6 +389,11 @@ def _surface_words(tokens: list[str]) -> list[str]:
     France »: the elided words an acronym follows; « j'ai » keeps its « ai »); hyphenated words
     stay whole (« AI-generated » does not write « AI »)."""
     return [_ELIDED.sub("", token) for token in tokens]
+
+
+def _with_plural(acronym: str) -> tuple[str, str]:
+    """An acronym and its plural as written (« SIAE », « SIAEs »)."""
+    return acronym, acronym + "s"
 
 
 def _written_acronyms(query: str) -> list[Entry]:
@@ -414,10 +419,8 @@ def _acronym_forms() -> tuple[dict[str, Entry], dict[str, Entry]]:
     """The acronyms with a full form by the forms a query writes them in: as written for those
     that are also words (``exact_case``), folded for the others; each with its plural."""
     by_term = _acronyms()[1]
-    exact = {form: e for term, e in by_term.items() if e.exact_case for form in (term, term + "s")}
-    folded = {
-        form: e for term, e in by_term.items() if not e.exact_case for form in (fold_word(term), fold_word(term) + "s")
-    }
+    exact = {form: e for term, e in by_term.items() if e.exact_case for form in _with_plural(term)}
+    folded = {form: e for term, e in by_term.items() if not e.exact_case for form in _with_plural(fold_word(term))}
     return exact, folded
 
 
